@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json_proto.h - per-protocol JSON encoders: each writes the object named after its
+ * protocol (`"modbus": {...}`) from the typed record a dissector emitted. One file per
+ * protocol (json_<proto>.c); the table in json_proto.c maps enum pd_proto to encoders.
+ */
+#ifndef TZ_JSON_PROTO_H
+#define TZ_JSON_PROTO_H
+
+#include "../common/jw.h"
+#include "../dissectors/pd.h"
+
+typedef void (*json_proto_fn)(struct jw *w, const void *rec);
+
+void json_modbus(struct jw *w, const void *rec);
+/* @@decl-dnp3@@ */
+/* @@decl-s7comm@@ */
+/* @@decl-opcua@@ */
+/* @@decl-iec104@@ */
+
+/* The encoder for a protocol, or NULL. */
+json_proto_fn json_proto_encoder(unsigned proto);
+
+#endif
