@@ -188,7 +188,7 @@ int cfg_load_yaml(const struct cfg_opt *tab, void *conf, const char *path, char 
                 rc = -1;
                 break;
             }
-            char full[CFG_KEY_MAX] = "";
+            char full[CFG_KEY_MAX * 2] = "";
             if (depth >= 0) {
                 if (!have_key) {
                     snprintf(err, errlen, "%s:%zu: a mapping cannot be a key", path, line);
@@ -200,8 +200,13 @@ int cfg_load_yaml(const struct cfg_opt *tab, void *conf, const char *path, char 
                 else
                     snprintf(full, sizeof full, "%s", pending_key);
             }
+            if (strlen(full) >= CFG_KEY_MAX) {
+                snprintf(err, errlen, "%s:%zu: key path too long", path, line);
+                rc = -1;
+                break;
+            }
             depth++;
-            snprintf(stack[depth], CFG_KEY_MAX, "%s", full);
+            memcpy(stack[depth], full, strlen(full) + 1);
             have_key = 0;
             if (depth > 0 && !map_option(tab, full)) {
                 /* an intermediate section: some key must start with "full." */
@@ -251,7 +256,7 @@ int cfg_load_yaml(const struct cfg_opt *tab, void *conf, const char *path, char 
                 }
                 break;
             }
-            char full[CFG_KEY_MAX];
+            char full[CFG_KEY_MAX * 2];
             if (stack[depth][0])
                 snprintf(full, sizeof full, "%s.%s", stack[depth], pending_key);
             else
