@@ -434,7 +434,7 @@ static void end_flow(struct worker *w, struct flow *f, int reason)
             f->d->expire(&P->ctx, 1);
         }
     }
-    if (P->ndpi && f->ndpi_pkts)
+    if (P->ndpi && f->ndpi_pkts && !f->ndpi_done)
         ndpi_finish(P, f);
     emit_flow(w, f, reason);
     if (s) {
