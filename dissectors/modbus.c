@@ -331,6 +331,7 @@ static void pending_drop(struct pd_ctx *ctx, struct modbus_pending *pe)
     rec_emit(ctx, &r, err ? PD_ST_MALFORMED : PD_ST_NO_RESPONSE, pe->ts_us, NULL);
 }
 
+/* The table holds at most lim->max_pending requests (1..PD_MAX_PENDING). */
 static size_t pending_cap(const struct pd_limits *lim)
 {
     if (lim->max_pending == 0)
@@ -349,15 +350,23 @@ static struct modbus_pending *pending_oldest(struct modbus_state *st)
     return old;
 }
 
+/*
+ * The oldest pending request with this (tid, unit, fc). Clients do reuse a transaction id
+ * while requests are outstanding (pipelined writes with one fixed tid are seen in real
+ * captures) and servers answer in order, so same-key requests are matched first in,
+ * first out; a retried request that is never answered ends as no_response.
+ */
 static struct modbus_pending *pending_find(struct modbus_state *st, uint16_t tid, uint8_t unit,
                                            uint8_t fc)
 {
+    struct modbus_pending *best = NULL;
     for (size_t i = 0; i < PD_MAX_PENDING; i++) {
         struct modbus_pending *pe = &st->pend[i];
-        if (pe->used && pe->tid == tid && pe->unit == unit && pe->fc == fc)
-            return pe;
+        if (pe->used && pe->tid == tid && pe->unit == unit && pe->fc == fc &&
+            (!best || pe->order < best->order))
+            best = pe;
     }
-    return NULL;
+    return best;
 }
 
 static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uint8_t *pdu,
@@ -366,9 +375,7 @@ static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const ui
     struct modbus_state *st = ctx->state;
     struct pd_cur c = pd_cur_make(pdu, n);
     uint8_t fc = pd_u8(&c);
-    struct modbus_pending *pe = pending_find(st, tid, unit, fc);
-    if (pe)
-        pending_drop(ctx, pe); /* the client reused the transaction id: the old one is lost */
+    struct modbus_pending *pe;
     size_t used = 0;
     for (size_t i = 0; i < PD_MAX_PENDING; i++)
         used += st->pend[i].used;

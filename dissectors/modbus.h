@@ -125,7 +125,7 @@ struct modbus_rec {
     uint16_t tid;
     uint8_t unit;
     uint8_t func;              /* function code without the exception bit */
-    char func_name[24];        /* "read_coils", "user_defined_65", "schneider_umas", ... */
+    char func_name[40];        /* "read_coils", "user_defined_65", "schneider_umas", ... */
     uint8_t exception;         /* exception code when MODBUS_HAS_EXCEPTION */
     const char *exception_name;
     uint16_t addr, qty;        /* FC 23: the read side */

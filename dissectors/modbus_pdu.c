@@ -245,10 +245,8 @@ static int device_id_response(struct modbus_rec *r, struct pd_cur *c,
             m->objects_truncated = 1;
         }
     }
-    if (walk < count) {
-        c->err = PD_ERR_TRUNCATED;
-        return 0;
-    }
+    if (walk < count)
+        c->err = PD_ERR_TRUNCATED; /* more objects announced than a PDU can hold */
     return 0;
 }
 

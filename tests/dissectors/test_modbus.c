@@ -536,7 +536,8 @@ Test(modbus, fc3_read_holding_registers)
     cr_assert_eq(r->addr, 107);
     cr_assert_eq(r->qty, 3);
     values_eq(r->resp_values, r->n_resp_values, want, LEN(want));
-    JSON_HAS(T, 0, "\"addr\":107,\"qty\":3,\"resp_values\":[555,0,100],\"values_truncated\":false}");
+    JSON_HAS(T, 0,
+             "\"addr\":107,\"qty\":3,\"resp_values\":[555,0,100],\"values_truncated\":false}");
     pdt_free(T);
 }
 
@@ -730,6 +731,7 @@ Test(modbus, fc23_read_write_multiple_registers)
     static const uint16_t wr[] = {255, 255, 255};
     static const uint16_t rd[] = {254, 2765, 1, 3, 13, 255};
     cr_assert_eq(T->txn[0].op, PD_OP_WRITE);
+    cr_assert_str_eq(r->func_name, "read_write_multiple_registers");
     cr_assert_eq(r->addr, 3);
     cr_assert_eq(r->qty, 6);
     cr_assert_eq(r->write_addr, 14);
@@ -757,6 +759,7 @@ Test(modbus, fc43_read_device_identification)
     struct pdt *T = PAIR_RUN(fc43);
     const struct modbus_rec *r = &recs[0];
     cr_assert_eq(T->txn[0].op, PD_OP_IDENTIFY);
+    cr_assert_str_eq(r->func_name, "encapsulated_interface_transport");
     cr_assert_eq(r->sub_func, 14);
     cr_assert_eq(r->mei.read_code, 1);
     cr_assert_eq(r->mei.conformity, 0x81);
@@ -1020,18 +1023,49 @@ Test(modbus, pending_table_full_size)
     pdt_free(T);
 }
 
-Test(modbus, duplicate_tid_request)
+Test(modbus, same_tid_pipelined)
 {
+    /* a client sends three FC 6 writes with one tid before any answer; the server answers
+     * in order: each response pairs with its own request (first in, first out) */
+    static const uint8_t reqs[3][12] = {
+        {0x01, 0xf8, 0, 0, 0, 6, 7, 6, 0, 4, 0x09, 0xc4}, /* tid 504 unit 7: reg 4 = 2500 */
+        {0x01, 0xf8, 0, 0, 0, 6, 7, 6, 0, 4, 0x00, 0x00}, /* reg 4 = 0 */
+        {0x01, 0xf8, 0, 0, 0, 6, 7, 6, 0, 5, 0x36, 0xc1}, /* reg 5 = 14017 */
+    };
+    struct pdt *T = mb_new();
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0 + (uint64_t)i, reqs[i], 12), 0);
+    cr_assert_eq(T->n_events, 0);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0 + 100 + (uint64_t)i, reqs[i], 12), 0);
+    cr_assert_eq(T->n_events, 3);
+    static const uint16_t addr[3] = {4, 4, 5}, val[3] = {2500, 0, 14017};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(T->txn[i].status, PD_ST_OK);
+        cr_assert_eq(T->txn[i].latency_us, 100);
+        cr_assert_eq(recs[i].addr, addr[i]);
+        cr_assert_eq(recs[i].req_values[0], val[i]);
+        cr_assert_eq(recs[i].resp_values[0], val[i]);
+    }
+    pdt_free(T);
+}
+
+Test(modbus, retried_request)
+{
+    /* the client retries a request (same tid) and one answer comes: it pairs with the
+     * first, the retry ends as no_response */
     struct pdt *T = mb_new();
     cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0, fc3_req, sizeof fc3_req), 0);
     cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0 + 100, fc3_req, sizeof fc3_req), 0);
-    cr_assert_eq(T->n_events, 1);
-    cr_assert_eq(T->txn[0].status, PD_ST_NO_RESPONSE);
-    cr_assert_eq(T->txn[0].ts_us, T0);
+    cr_assert_eq(T->n_events, 0);
     cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0 + 150, fc3_resp, sizeof fc3_resp), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    cr_assert_eq(T->txn[0].latency_us, 150);
+    pd_modbus.expire(&T->ctx, 1);
     cr_assert_eq(T->n_events, 2);
-    cr_assert_eq(T->txn[1].status, PD_ST_OK);
-    cr_assert_eq(T->txn[1].latency_us, 50);
+    cr_assert_eq(T->txn[1].status, PD_ST_NO_RESPONSE);
+    cr_assert_eq(T->txn[1].ts_us, T0 + 100);
     pdt_free(T);
 }
 
@@ -1059,6 +1093,64 @@ Test(modbus, values_cap)
     cr_assert_eq(recs[0].mei.n_objects, 2);
     JSON_HAS(T, 0, "\"objects_truncated\":true");
     pdt_free(T);
+}
+
+Test(modbus, response_only_shows_the_response)
+{
+    struct pdt *T = mb_new();
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0, fc21_resp, sizeof fc21_resp), 0);
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0, fc43_resp, sizeof fc43_resp), 0);
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0, fc15_resp, sizeof fc15_resp), 0);
+    cr_assert_eq(T->n_events, 3);
+    JSON_HAS(T, 0, "\"resp_values\":[1711,1214,4109],\"values_truncated\":false,"
+                   "\"file_records\":[{\"ref_type\":6,\"file\":4,\"record\":7,\"length\":3}]");
+    cr_assert_eq(T->txn[1].op, PD_OP_IDENTIFY);
+    JSON_HAS(T, 1, "\"mei\":{\"type\":14,\"type_name\":\"read_device_identification\","
+                   "\"read_code\":1,\"conformity\":129");
+    JSON_LACKS(T, 1, "object_id");
+    JSON_HAS(T, 2, "\"func\":15,\"func_name\":\"write_multiple_coils\",\"addr\":19,\"qty\":10}");
+    pdt_free(T);
+}
+
+Test(modbus, unknown_function_code)
+{
+    /* FC 9 is not assigned: recorded raw, not malformed; the server's exception pairs */
+    static const uint8_t req[] = {0, 5, 0, 0, 0, 4, 1, 9, 0xde, 0xad};
+    static const uint8_t resp[] = {0, 5, 0, 0, 0, 3, 1, 0x89, 1};
+    struct pdt *T = mb_new();
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0, req, sizeof req), 0);
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0 + 3, resp, sizeof resp), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_EXCEPTION);
+    cr_assert_eq(T->txn[0].op, PD_OP_OTHER);
+    JSON_HAS(T, 0, "\"func\":9,\"func_name\":\"unknown_9\",\"exception\":1,"
+                   "\"exception_name\":\"illegal_function\",\"req_raw\":\"dead\"}");
+    pdt_free(T);
+}
+
+Test(modbus, udp_same_as_tcp)
+{
+    struct pdt *T = mb_new();
+    T->ctx.transport = PD_TRANSPORT_UDP;
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0, fc4_req, sizeof fc4_req), 0);
+    cr_assert_eq(pdt_parse(T, PD_DIR_TO_CLIENT, T0 + 9, fc4_resp, sizeof fc4_resp), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    cr_assert(pd_modbus.transports & PD_TRANSPORT_UDP);
+    pdt_free(T);
+}
+
+Test(modbus, json_never_null)
+{
+    for (size_t i = 0; i < LEN(vectors); i++) {
+        const struct vec *v = &vectors[i];
+        struct pdt *T = pair_run(v->req, v->req_n, v->resp, v->resp_n);
+        cr_assert(strncmp(T->json[0], "{\"modbus\":{\"tid\":", 17) == 0, "%s: %s", v->name,
+                  T->json[0]);
+        JSON_LACKS(T, 0, "null");
+        JSON_LACKS(T, 0, "\"error\"");
+        pdt_free(T);
+    }
 }
 
 /* ---- malformed ----------------------------------------------------------------------- */
@@ -1340,8 +1432,9 @@ Test(modbus, resync)
     cr_assert_eq(pd_modbus.resync(buf, sizeof junk + sizeof fc3_req), (long)sizeof junk);
     /* a frame running past the end is still a candidate */
     cr_assert_eq(pd_modbus.resync(buf, sizeof junk + sizeof fc3_req - 2), (long)sizeof junk);
+    /* the tail of a frame alone: only its last two bytes "00 03" could start one */
+    cr_assert_eq(pd_modbus.resync(fc3_req + 3, sizeof fc3_req - 3), 7);
     /* the tail of a frame followed by the next frame: skip to the next */
-    cr_assert_eq(pd_modbus.resync(fc3_req + 3, sizeof fc3_req - 3), 7); /* "00 03" could start one */
     memcpy(buf, fc16_req + 5, sizeof fc16_req - 5);
     memcpy(buf + sizeof fc16_req - 5, fc3_req, sizeof fc3_req);
     cr_assert_eq(pd_modbus.resync(buf, sizeof fc16_req - 5 + sizeof fc3_req),
@@ -1375,6 +1468,24 @@ Test(modbus, every_prefix)
         cr_assert_eq(pdt_every_prefix(&pd_modbus, bad_table[i].dir, bad_table[i].bytes,
                                       bad_table[i].n),
                      0, "%s", bad_table[i].name);
+}
+
+Test(modbus, func_names_whole)
+{
+    /* every name fits the record's buffer untruncated */
+    for (unsigned fc = 0; fc < 128; fc++) {
+        static struct modbus_rec r;
+        modbus_set_func(&r, (uint8_t)fc);
+        const char *name = modbus_fc_name((uint8_t)fc);
+        if (name)
+            cr_assert_str_eq(r.func_name, name);
+        else if ((fc >= 65 && fc <= 72) || (fc >= 100 && fc <= 110))
+            cr_assert(strncmp(r.func_name, "user_defined_", 13) == 0, "%u", fc);
+        else
+            cr_assert(strncmp(r.func_name, "unknown_", 8) == 0, "%u", fc);
+    }
+    cr_assert_str_eq(modbus_fc_name(23), "read_write_multiple_registers");
+    cr_assert_str_eq(modbus_fc_name(43), "encapsulated_interface_transport");
 }
 
 Test(modbus, descriptor_and_fields)
