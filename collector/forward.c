@@ -61,10 +61,12 @@ const char *forward_topic_name(const struct forward *f, enum fwd_topic t)
     return (unsigned)t < FWD_TOPIC_COUNT ? f->names[t] : "?";
 }
 
-/* librdkafka uses syslog levels: 0-3 errors, 4 warnings, 5-6 notices/info, 7 debug. */
+/* librdkafka uses syslog levels: 0-3 errors, 4 warnings, 5-6 notices/info, 7 debug. Its
+ * "errors" are mostly a broker that cannot be reached, which only delays forwarding: they
+ * are logged as warnings; what stops forwarding is logged by on_error. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    int lv = level <= 3 ? LOG_ERR : level == 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
+    int lv = level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
     log_msg(lv, "kafka %s: %s", fac, buf);
 }
 

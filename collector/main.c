@@ -202,7 +202,7 @@ static int run(const struct collector_config *conf)
         .busy_timeout_ms = (int)conf->busy_timeout_ms,
     };
     if (store_open(&st, &so, err, sizeof err) != 0) {
-        log_err("store: %s", err);
+        log_err("%s", err);
         goto out;
     }
     struct forward_opts fo = {
@@ -235,11 +235,7 @@ static int run(const struct collector_config *conf)
     log_info("stopping");
     receiver_log_stats(rcv);
 out:
-    if (fwd) {
-        long left = forward_close(fwd, (int)conf->flush_timeout_ms);
-        if (left > 0)
-            log_warn("kafka: %ld message(s) left undelivered", left);
-    }
+    forward_close(fwd, (int)conf->flush_timeout_ms); /* logs what it could not deliver */
     receiver_close(rcv);
     store_close(st);
     return rc;

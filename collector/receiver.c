@@ -199,10 +199,14 @@ static int receive_one(struct receiver *r)
         char why[96];
         snprintf(why, sizeof why, "%d frame(s) after the identity, expected 2", total - 1);
         struct wire_batch_hdr h;
-        if (kept >= 2 && wire_hdr_decode(zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]), &h) == 0)
+        const char *sensor = "?";
+        if (kept >= 2 && wire_hdr_decode(zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]), &h) == 0 &&
+            sensor_id_ok(&h, zmq_msg_size(&fr[1]))) {
             batch_seq = h.batch_seq;
+            sensor = h.sensor;
+        }
         r->st.batches++;
-        status = reject(r, "?", why);
+        status = reject(r, sensor, why);
     } else {
         status = receiver_handle(r, zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]),
                                  zmq_msg_data(&fr[2]), zmq_msg_size(&fr[2]), &batch_seq);
