@@ -26,6 +26,8 @@ struct forward {
     struct forward_stats st;
     uint64_t last_down_log_us;
     int fatal;
+    int congested; /* the last wait for queue space timed out: do not wait again until a
+                    * produce succeeds, so an outage costs one wait, not one per event */
 };
 
 static const char *const topic_suffix[FWD_TOPIC_COUNT] = {
@@ -222,10 +224,13 @@ int forward_event(struct forward *f, const struct ev *e)
                                   (void *)(uintptr_t)t);
         if (rc == 0) {
             f->st.queued[t]++;
+            f->congested = 0;
             return 0;
         }
         rd_kafka_resp_err_t err = rd_kafka_last_error();
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || tz_mono_us() >= deadline) {
+        int full = err == RD_KAFKA_RESP_ERR__QUEUE_FULL;
+        if (!full || f->congested || tz_mono_us() >= deadline) {
+            f->congested = full;
             f->st.dropped++;
             if (f->st.dropped == 1 || f->st.dropped % 10000 == 0)
                 log_warn("kafka: event dropped from forwarding (%s); %llu so far, the store "

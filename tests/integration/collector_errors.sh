@@ -74,13 +74,35 @@ for k in receiver.listen store.dir kafka.brokers kafka.topic_prefix kafka.proper
 done
 timeout 10 "$COL" --version | grep -q "^tanzhen-collector [0-9]" || tz_fail "--version"
 
+# a frame above receiver.max_batch_bytes: ZeroMQ drops that connection (no ack), the
+# collector goes on and takes the next, smaller batch
+port=$(tz_free_port)
+tz_start_collector small --store "$TZ_TMP/store4" --listen "tcp://127.0.0.1:$port" \
+    --set receiver.max_batch_bytes=4096
+out=$(timeout 30 "${TZ_SEND[@]}" "tcp://127.0.0.1:$port" --batches 1 --events 50 --timeout 2) &&
+    tz_fail "an oversize batch was acked: $out"
+[ "$(tz_json "$out" missing_acks)" -eq 1 ] || tz_fail "oversize batch: $out"
+kill -0 "$COLLECTOR_PID" || tz_fail "the collector died on an oversize frame"
+out=$(timeout 30 "${TZ_SEND[@]}" "tcp://127.0.0.1:$port" --first-seq 51 --batches 1 --events 5) ||
+    tz_fail "a small batch after an oversize one: $out"
+[ "$(sqlite3 "$TZ_TMP/store4/events.db" 'SELECT count(*) FROM events')" -eq 5 ] ||
+    tz_fail "expected only the 5 events of the small batch"
+tz_stop "$COLLECTOR_PID" 10
+[ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC"
+
 # unreachable brokers: batches are stored and acked, the outage is logged, SIGTERM flushes
 # for kafka.flush_timeout_ms at most and exits 0
 port=$(tz_free_port)
+# (a producer queue of 10 messages: the other 50 events are dropped from forwarding after
+# one wait of kafka.queue_full_wait_ms, not one wait per event)
 tz_start_collector nokafka --store "$TZ_TMP/store3" --listen "tcp://127.0.0.1:$port" \
-    --kafka-brokers 127.0.0.1:1 --set kafka.flush_timeout_ms=2000
+    --kafka-brokers 127.0.0.1:1 --set kafka.flush_timeout_ms=2000 \
+    --set kafka.properties=queue.buffering.max.messages=10 --set kafka.queue_full_wait_ms=500
 out=$(timeout 60 "${TZ_SEND[@]}" "tcp://127.0.0.1:$port" --batches 3 --events 20) ||
     tz_fail "sending with Kafka down: $out"
+elapsed=$(tz_json "$out" elapsed_s)
+/usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 3 else 1)" "$elapsed" ||
+    tz_fail "a full producer queue slowed ingest: ${elapsed}s for 3 batches"
 [ "$(sqlite3 "$TZ_TMP/store3/events.db" 'SELECT count(*) FROM events')" -eq 60 ] ||
     tz_fail "events not stored while Kafka is down"
 tz_wait_for 15 grep -q "kafka" "$TZ_TMP/nokafka.log" || tz_fail "the Kafka outage was not logged"
@@ -89,4 +111,6 @@ tz_stop "$COLLECTOR_PID" 15
 [ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC with Kafka down"
 [ $((SECONDS - t0)) -le 8 ] || tz_fail "shutdown took $((SECONDS - t0)) s with a 2 s flush timeout"
 grep -q "not delivered" "$TZ_TMP/nokafka.log" || tz_fail "undelivered messages not reported"
+grep -q "kafka queued 10, delivered 0 .*dropped 50" "$TZ_TMP/nokafka.log" ||
+    tz_fail "expected 10 queued and 50 dropped in the stats"
 echo "collector_errors: ok ($cases bad inputs refused cleanly; Kafka outage only delays)"
