@@ -94,7 +94,8 @@ static char *ev_reserve(struct worker *w)
         }
         ring_commit(&w->ev_ring);
         P->pending_commit = 0;
-        sched_yield();
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -434,7 +435,7 @@ static void end_flow(struct worker *w, struct flow *f, int reason)
             f->d->expire(&P->ctx, 1);
         }
     }
-    if (P->ndpi && f->ndpi_pkts)
+    if (P->ndpi && f->ndpi_pkts && !f->ndpi_done)
         ndpi_finish(P, f);
     emit_flow(w, f, reason);
     if (s) {
