@@ -178,6 +178,7 @@ def main():
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.IPV6, 1)
     sock.connect(a.endpoint)
     summary = {}
     try:
