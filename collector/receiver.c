@@ -175,7 +175,11 @@ static int receive_one(struct receiver *r)
         zmq_msg_t scratch;
         zmq_msg_t *m = kept < 3 ? &fr[kept] : &scratch;
         zmq_msg_init(m);
-        if (zmq_msg_recv(m, r->sock, total == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        int got;
+        do /* the rest of a message is already here (delivery is atomic): EINTR is retried */
+            got = zmq_msg_recv(m, r->sock, total == 0 ? ZMQ_DONTWAIT : 0);
+        while (got < 0 && errno == EINTR && total > 0);
+        if (got < 0) {
             int e = errno;
             zmq_msg_close(m);
             if (total == 0 && (e == EAGAIN || e == EINTR)) {
