@@ -26,38 +26,57 @@ static int one_bit(unsigned v)
     return v != 0 && (v & (v - 1)) == 0;
 }
 
+/* Octet i (0-based) of the APCI and what it must be, given the octets before it: 1 fits,
+ * 0 does not. Octet 0 is the start, 1 the length, 2-5 the control field, 6 the type id. */
+static int apci_octet_fits(unsigned i, uint8_t v, uint8_t len, uint8_t c1)
+{
+    int i_fmt = (c1 & 0x01) == 0, s_fmt = (c1 & 0x03) == 0x01;
+    switch (i) {
+    case 0:
+        return v == IEC104_START;
+    case 1:
+        return v >= IEC104_LEN_MIN && v <= IEC104_LEN_MAX;
+    case 2:
+        if ((v & 0x01) == 0)
+            return len >= IEC104_LEN_MIN + IEC104_ASDU_HEAD;
+        if ((v & 0x03) == 0x01)
+            return len == IEC104_LEN_MIN && v == 0x01;
+        return len == IEC104_LEN_MIN && one_bit(v & 0xfc);
+    case 3:
+        return i_fmt || v == 0;
+    case 4:
+        return s_fmt || i_fmt ? (v & 0x01) == 0 : v == 0;
+    case 5:
+        return s_fmt || i_fmt || v == 0;
+    default:
+        return iec104_type(v) != NULL;
+    }
+}
+
 /*
- * Is there a plausible APCI at the start of c? PD_PROBE_YES, _NO or _NEED_MORE. Stricter
- * than what parse() accepts: U-format needs length 4, exactly one function bit and zero
- * octets 2-4; S-format length 4, octet 1 = 0x01, octet 2 = 0 and an even octet 3;
- * I-format an even octet 3, room for the ASDU header and a standard type id.
+ * Is there a plausible APCI at the start of c? PD_PROBE_YES, _NO or _NEED_MORE, saying NO
+ * as soon as an octet does not fit. Stricter than what parse() accepts: U-format needs
+ * length 4, exactly one function bit and zero octets 2-4; S-format length 4, octet 1 =
+ * 0x01, octet 2 = 0 and an even octet 3; I-format an even octet 3, room for the ASDU
+ * header and a standard type id.
  */
 static enum pd_probe apci_check(struct pd_cur c)
 {
-    if (!pd_has(&c, 1))
-        return PD_PROBE_NEED_MORE;
-    if (pd_u8(&c) != IEC104_START)
-        return PD_PROBE_NO;
-    if (!pd_has(&c, 1))
-        return PD_PROBE_NEED_MORE;
-    uint8_t len = pd_u8(&c);
-    if (len < IEC104_LEN_MIN || len > IEC104_LEN_MAX)
-        return PD_PROBE_NO;
-    if (!pd_has(&c, 4))
-        return PD_PROBE_NEED_MORE;
-    uint8_t c1 = pd_u8(&c), c2 = pd_u8(&c), c3 = pd_u8(&c), c4 = pd_u8(&c);
-    if ((c1 & 0x01) == 0) {
-        if ((c3 & 0x01) != 0 || len < IEC104_LEN_MIN + IEC104_ASDU_HEAD)
-            return PD_PROBE_NO;
+    uint8_t len = 0, c1 = 0;
+    for (unsigned i = 0; i < 7; i++) {
+        if (i == 6 && (c1 & 0x01) != 0)
+            return PD_PROBE_YES; /* S and U end with the control field */
         if (!pd_has(&c, 1))
             return PD_PROBE_NEED_MORE;
-        return iec104_type(pd_u8(&c)) ? PD_PROBE_YES : PD_PROBE_NO;
+        uint8_t v = pd_u8(&c);
+        if (!apci_octet_fits(i, v, len, c1))
+            return PD_PROBE_NO;
+        if (i == 1)
+            len = v;
+        else if (i == 2)
+            c1 = v;
     }
-    if ((c1 & 0x03) == 0x01)
-        return len == 4 && c1 == 0x01 && c2 == 0 && (c3 & 0x01) == 0 ? PD_PROBE_YES
-                                                                     : PD_PROBE_NO;
-    return len == 4 && one_bit(c1 & 0xfc) && c2 == 0 && c3 == 0 && c4 == 0 ? PD_PROBE_YES
-                                                                          : PD_PROBE_NO;
+    return PD_PROBE_YES;
 }
 
 static enum pd_probe iec104_probe(const uint8_t *p, size_t n, uint8_t dir)

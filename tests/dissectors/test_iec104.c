@@ -938,6 +938,10 @@ Test(iec104_framing, resync_skips_junk_to_a_sane_apci)
     cr_assert_eq(pd_iec104.resync(junk, 4), -1);
     /* a candidate cut by the end of the buffer is a plausible start */
     cr_assert_eq(pd_iec104.resync(junk + 17, 3), 0);
+    /* ... unless the octets present already rule it out (I or S with the wrong length) */
+    cr_assert_eq(pd_iec104.resync(junk + 13, 3), -1);
+    cr_assert_eq(pd_iec104.resync(junk + 5, 3), -1);
+    cr_assert_eq(pd_iec104.resync(junk + 9, 3), -1);
     cr_assert_eq(pd_iec104.pdu_len(junk, sizeof junk), -1);
     cr_assert_eq(pd_iec104.pdu_len(junk + 2, sizeof junk - 2), -1);
     struct pdt *T = pdt_new(&pd_iec104);
