@@ -5,10 +5,13 @@
  * send/receive sequence tracking per direction, and one record per I- or U-format APDU.
  * S-format APDUs only update the per-flow counters. The ASDU is iec104_asdu.c's.
  *
- * U-format act/con are not merged into one record: the contract is one event per APDU,
- * and a con that answers an act seen in the other direction within lim->txn_timeout_us
- * carries latency_us (con time - act time). An I-format APDU whose cause has the P/N bit
- * set or is 44..47 (unknown type, cause, common address or IOA) has status exception.
+ * Each record's req_dir is the direction its APDU travelled, so the event's src is the
+ * sender. U-format act/con are not merged into one record: the contract is one event per
+ * APDU, and a con that answers an act seen in the other direction within
+ * lim->txn_timeout_us carries latency_us (con time - act time). An I-format APDU whose
+ * cause has the P/N bit set or is 44..47 (unknown type, cause, common address or IOA) has
+ * status exception. op: see iec104_type_op(); STARTDT/STOPDT are session, TESTFR
+ * diagnostic.
  */
 #include <stdio.h>
 #include <string.h>
