@@ -94,7 +94,8 @@ static char *ev_reserve(struct worker *w)
         }
         ring_commit(&w->ev_ring);
         P->pending_commit = 0;
-        sched_yield();
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
     }
 }
 
