@@ -158,3 +158,16 @@ Test(reasm, sequence_wraps_around)
     expect_stream(&s, "ab1d");
     cr_expect_eq(r.overlaps, 1);
 }
+
+Test(reasm, early_segment_after_peer_acked_the_hole_is_released_at_once)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 0, "ab");
+    reasm_peer_ack(&r, &io, 5); /* the receiver got bytes 2..4, the mirror lost them */
+    expect_stream(&s, "ab");
+    SEG(&r, &io, 5, "fg");     /* no need to wait for another ACK */
+    expect_stream(&s, "ab|fg");
+}
