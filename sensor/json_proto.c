@@ -9,7 +9,7 @@ static const json_proto_fn encoders[PD_PROTO_COUNT] = {
     /* @@table-dnp3@@ */
     /* @@table-s7comm@@ */
     /* @@table-opcua@@ */
-    /* @@table-iec104@@ */
+    [PD_PROTO_IEC104] = json_iec104,
 };
 
 json_proto_fn json_proto_encoder(unsigned proto)

@@ -16,7 +16,7 @@ void json_modbus(struct jw *w, const void *rec);
 /* @@decl-dnp3@@ */
 /* @@decl-s7comm@@ */
 /* @@decl-opcua@@ */
-/* @@decl-iec104@@ */
+void json_iec104(struct jw *w, const void *rec);
 
 /* The encoder for a protocol, or NULL. */
 json_proto_fn json_proto_encoder(unsigned proto);
