@@ -416,9 +416,17 @@ def main():
                  "v_call_req", "v_publish_resp", "v_activate_user", "v_chunk_c1", "v_chunk_c2", "v_chunk_f3",
                  "v_opn_b256_req", "v_msg_enc", "v_browse_resp", "v_abort_server", "v_clo"]
         by = {n: f for n, f, _ in V}
+        # fuzz_opcua reads the first byte as the directions of the PDUs (bit k: PDU k)
         for n in picks:
+            d = b"\xff" if ("resp" in n or n in ("v_ack", "v_abort_server")) else b"\x00"
             with open(os.path.join(sys.argv[2], n[2:]), "wb") as f:
-                f.write(to_bytes(by[n]))
+                f.write(d + to_bytes(by[n]))
+        sessions = {"session_clear": (0xAA, ["v_hel", "v_ack", "v_opn_req", "v_opn_resp", "v_read_req",
+                                             "v_read_resp", "v_write_req", "v_write_resp"]),
+                    "session_chunks": (0x08, ["v_chunk_c1", "v_chunk_c2", "v_chunk_f3", "v_abort_server"])}
+        for name, (dirs, names) in sessions.items():
+            with open(os.path.join(sys.argv[2], name), "wb") as f:
+                f.write(bytes([dirs]) + b"".join(to_bytes(by[n]) for n in names))
 
 
 if __name__ == "__main__":
