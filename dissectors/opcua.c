@@ -276,7 +276,8 @@ static int opcua_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
 static const struct pd_field opcua_fields[] = {
     {"opcua.msg_type", "string", "UA TCP message type: HEL (with its ACK), ERR, RHE, OPN, CLO, MSG"},
     {"opcua.chunk", "string", "chunk type of the last chunk: F final, C (more follow), A aborted"},
-    {"opcua.chunks", "int", "chunks the message arrived in (only when more than one)"},
+    {"opcua.chunks", "int", "chunks the request (or lone message) arrived in, when more than one"},
+    {"opcua.resp_chunks", "int", "chunks the response arrived in, when more than one"},
     {"opcua.channel", "int", "SecureChannelId"},
     {"opcua.token", "int", "security TokenId of the symmetric header (OPN response's token)"},
     {"opcua.seq", "int", "SequenceNumber of the request's (first) chunk"},

@@ -108,7 +108,8 @@ struct opcua_hello {
 struct opcua_rec {
     uint8_t msg_type;           /* enum opcua_msg of the request (HEL for HEL/ACK) */
     char chunk;                 /* 'F', 'C' or 'A' of the last chunk seen */
-    uint8_t chunks;             /* chunks the message was carried in */
+    uint8_t chunks;             /* chunks the request (or lone message) was carried in */
+    uint8_t resp_chunks;        /* chunks the response was carried in */
     uint8_t encrypted;          /* body is encrypted: metadata only */
     uint8_t aborted;            /* an 'A' chunk ended the message */
     uint8_t reasm_cut;          /* reassembly hit its cap; decoded what fitted */

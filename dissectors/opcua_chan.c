@@ -222,7 +222,7 @@ static int message_decode(struct pd_ctx *ctx, struct opcua_state *st, struct pd_
     if (is_resp && pe) {
         r = &pe->rec;
         r->chunk = m->chunk;
-        r->chunks = (uint8_t)(r->chunks + m->chunks);
+        r->resp_chunks = m->chunks;
         r->reasm_cut |= m->cut;
     } else {
         rec_init(r, st, m);
@@ -355,7 +355,7 @@ static int encrypted_chunk(struct pd_ctx *ctx, struct opcua_state *st,
         if (st->opn_pending) { /* the response: the server's header names the channel */
             st->opn_pending = 0;
             st->opn.channel = m->channel;
-            st->opn.chunks = (uint8_t)(st->opn.chunks + mm.chunks);
+            st->opn.resp_chunks = mm.chunks;
             st->channel = m->channel;
             opcua_emit(ctx, &st->opn, PD_OP_SESSION, PD_ST_OK, PD_DIR_TO_SERVER, st->opn_ts, 1);
             return 0;

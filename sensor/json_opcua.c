@@ -247,6 +247,8 @@ void json_opcua(struct jw *w, const void *rec)
         jw_strn(w, "chunk", &r->chunk, 1);
     if (r->chunks > 1)
         jw_uint(w, "chunks", r->chunks);
+    if (r->resp_chunks > 1)
+        jw_uint(w, "resp_chunks", r->resp_chunks);
     if (r->has_channel)
         jw_uint(w, "channel", r->channel);
     if (r->has_token)
