@@ -364,8 +364,10 @@ static int encrypted_chunk(struct pd_ctx *ctx, struct opcua_state *st,
                    m->ts_us, 0);
         return 0;
     }
-    opcua_emit(ctx, &tmp, m->msg_type == OPCUA_MSG_CLO ? PD_OP_SESSION : PD_OP_OTHER, PD_ST_OK,
-               ctx->dir, m->ts_us, 0);
+    /* The client is the requester: what the server sends can only be an unpaired answer. */
+    uint8_t status = ctx->dir == PD_DIR_TO_SERVER ? PD_ST_OK : PD_ST_RESPONSE_ONLY;
+    opcua_emit(ctx, &tmp, m->msg_type == OPCUA_MSG_CLO ? PD_OP_SESSION : PD_OP_OTHER, status,
+               PD_DIR_TO_SERVER, m->ts_us, 0);
     return 0;
 }
 

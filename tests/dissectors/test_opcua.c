@@ -145,6 +145,12 @@ Test(opcua, opn_basic256sha256_encrypted)
     has(1, "\"msg_type\":\"MSG\",\"chunk\":\"F\",\"channel\":9,\"token\":1");
     has(1, "\"encrypted\":true");
     lacks(1, "req_id");
+    /* the server's encrypted answer: an unpaired response, the client still the requester */
+    cr_assert_eq(rsp(V(v_msg_enc), T0 + 2100), 0);
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->txn[2].status, PD_ST_RESPONSE_ONLY);
+    cr_assert_eq(T->txn[2].req_dir, PD_DIR_TO_SERVER);
+    cr_assert_eq(T->n_anomalies, 0);
 }
 
 Test(opcua, signed_msg_is_decoded)
