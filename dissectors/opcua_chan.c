@@ -90,6 +90,11 @@ static struct opcua_pending *pending_alloc(struct pd_ctx *ctx, struct opcua_stat
     return oldest;
 }
 
+static int older_than(uint64_t now, uint64_t then, uint64_t limit)
+{
+    return now > then && now - then > limit;
+}
+
 void opcua_expire(struct pd_ctx *ctx, int final)
 {
     struct opcua_state *st = ctx->state;
@@ -100,17 +105,17 @@ void opcua_expire(struct pd_ctx *ctx, int final)
             continue;
         /* A server holds Publish requests until it has something to say: they only
          * expire when the flow ends or the table needs the slot. */
-        int old = ctx->now_us > pe->ts_us && ctx->now_us - pe->ts_us > limit &&
+        int old = older_than(ctx->now_us, pe->ts_us, limit) &&
                   pe->rec.service_id != OPCUA_ID_PUBLISH_REQ;
         if (final || old)
             pending_drop(ctx, pe);
     }
-    if (st->hello_pending && (final || ctx->now_us - st->hello_ts > limit)) {
+    if (st->hello_pending && (final || older_than(ctx->now_us, st->hello_ts, limit))) {
         st->hello_pending = 0;
         opcua_emit(ctx, &st->hello, PD_OP_SESSION, PD_ST_NO_RESPONSE, PD_DIR_TO_SERVER,
                    st->hello_ts, 0);
     }
-    if (st->opn_pending && (final || ctx->now_us - st->opn_ts > limit)) {
+    if (st->opn_pending && (final || older_than(ctx->now_us, st->opn_ts, limit))) {
         st->opn_pending = 0;
         opcua_emit(ctx, &st->opn, PD_OP_SESSION, PD_ST_NO_RESPONSE, PD_DIR_TO_SERVER,
                    st->opn_ts, 0);
