@@ -525,6 +525,7 @@ static struct flow *flow_get(struct worker *w, const struct pkt *k, int *side)
     }
     *side = cd;
     community_id_v1(f->ipver, f->l4proto, f->ip[0], f->ip[1], f->port[0], f->port[1], f->cid);
+    events_flow_text(f);
     f->zone[0] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[0]);
     f->zone[1] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[1]);
     atomic_fetch_add_explicit(&w->st.flows_total, 1, memory_order_relaxed);
@@ -687,6 +688,7 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
         memcpy(f->mac[side], k->src_mac, 6);
         memcpy(f->mac[!side], k->dst_mac, 6);
         f->has_mac = 1;
+        events_flow_text(f);
     }
     if (k->l4proto == 6) {
         if (k->tcp_flags & TCP_SYN) {
