@@ -23,14 +23,21 @@ struct modbus_pending {
     const char *err;       /* why the request was malformed, or NULL */
     uint64_t ts_us;
     uint64_t order;        /* arrival order, to find the oldest */
-    uint8_t pdu[MODBUS_MAX_PDU];
 };
 
+/* The pending table's metadata is kept apart from the raw PDUs so that searches (several
+ * per PDU) touch a few cache lines, not 32 x 260 bytes. */
 struct modbus_state {
     uint64_t next_order;
     uint32_t mask;         /* bit i set when pend[i].used: searches touch only used entries */
     struct modbus_pending pend[PD_MAX_PENDING];
+    uint8_t pdu[PD_MAX_PENDING][MODBUS_MAX_PDU];
 };
+
+static uint8_t *pend_pdu(struct modbus_state *st, const struct modbus_pending *pe)
+{
+    return st->pdu[pe - st->pend];
+}
 
 _Static_assert(PD_MAX_PENDING <= 32, "the pending mask is 32 bits");
 
@@ -338,7 +345,7 @@ static void pending_drop(struct pd_ctx *ctx, struct modbus_pending *pe)
 {
     struct modbus_rec r;
     rec_start(&r, pe->tid, pe->unit, pe->fc);
-    const char *err = rec_request(&r, pe->pdu, pe->pdu_len, ctx->lim);
+    const char *err = rec_request(&r, pend_pdu(ctx->state, pe), pe->pdu_len, ctx->lim);
     if (pe->err)
         err = pe->err;
     if (err) {
@@ -412,7 +419,7 @@ static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const ui
         pe->order = st->next_order++;
         pe->pdu_len = (uint8_t)(n < MODBUS_MAX_PDU ? n : MODBUS_MAX_PDU);
         struct pd_cur all = pd_cur_make(pdu, n);
-        pd_copy(&all, pe->pdu, pe->pdu_len);
+        pd_copy(&all, pend_pdu(st, pe), pe->pdu_len);
         return;
     }
 }
@@ -443,7 +450,7 @@ static int response_in(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uin
     struct modbus_pending *pe = pending_find(st, tid, unit, fc & 0x7f);
     rec_start(&r, tid, unit, fc);
     if (pe) {
-        req_err = rec_request(&r, pe->pdu, pe->pdu_len, ctx->lim);
+        req_err = rec_request(&r, pend_pdu(st, pe), pe->pdu_len, ctx->lim);
         if (pe->err)
             req_err = pe->err;
     }
@@ -514,6 +521,8 @@ static int modbus_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
 static void modbus_expire(struct pd_ctx *ctx, int final)
 {
     struct modbus_state *st = ctx->state;
+    if (st->mask == 0)
+        return;
     for (size_t round = 0; round < PD_MAX_PENDING; round++) {
         struct modbus_pending *old = NULL;
         for (uint32_t m = st->mask; m; m &= m - 1) {
