@@ -23,7 +23,18 @@ if grep -qE "warning:|error:" build/build.log; then
 fi
 
 echo "== tests (ctest)"
-(cd build && ctest --output-on-failure -j"$JOBS" --timeout 900)
+set +e
+(cd build && ctest --output-on-failure -j"$JOBS" --timeout 900) 2>&1 | tee build/ctest.log
+ctest_rc=${PIPESTATUS[0]}
+set -e
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' build/ctest.log | tail -1)
+failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed.*/\1/p' build/ctest.log | tail -1)
+skipped=$(grep -c '\*\*\*Skipped' build/ctest.log || true)
+if [ "$ctest_rc" -ne 0 ]; then
+  echo "test.sh: ctest failed"
+  echo "tests: $((${total:-0} - ${failed:-0} - skipped)) passed, ${failed:-1} failed, $skipped skipped"
+  exit 1
+fi
 
 echo "== build (clang, warnings only)"
 CC=clang cmake -S . -B build-clang -DTZ_TESTS=OFF >/dev/null
@@ -36,6 +47,7 @@ echo "== fuzz (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS}s per target)"
 CC=clang cmake -S . -B build-fuzz -DTZ_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-fuzz -j"$JOBS" >/dev/null
 fuzz_fail=0
+fuzz_ok=0
 for t in build-fuzz/tests/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
@@ -46,10 +58,17 @@ for t in build-fuzz/tests/fuzz_*; do
        -artifact_prefix="build-fuzz/$name-" "$work" >"build-fuzz/$name.log" 2>&1; then
     runs=$(grep -E "stat::number_of_executed_units" "build-fuzz/$name.log" | awk '{print $2}')
     echo "fuzz $name: ok, ${runs:-?} inputs in ${FUZZ_SECONDS}s"
+    fuzz_ok=$((fuzz_ok + 1))
   else
     echo "fuzz $name: FAILED"; tail -40 "build-fuzz/$name.log"; fuzz_fail=1
   fi
   rm -rf "$work"
 done
-[ $fuzz_fail -eq 0 ] || { echo "test.sh: a fuzz target failed"; exit 1; }
-echo "test.sh: all tests passed"
+passed=$((total - failed - skipped + fuzz_ok))
+if [ $fuzz_fail -ne 0 ]; then
+  echo "test.sh: a fuzz target failed"
+  echo "tests: $passed passed, $fuzz_fail failed, $skipped skipped"
+  exit 1
+fi
+echo "test.sh: all tests passed (ctest: $total, of which $skipped skipped; fuzz targets: $fuzz_ok)"
+echo "tests: $passed passed, 0 failed, $skipped skipped"
