@@ -36,16 +36,45 @@ static void putc1(struct jw *w, char c)
     put(w, &c, 1);
 }
 
+/* 1 for bytes that go into a JSON string as they are */
+static const uint8_t plain_byte[256] = {
+    ['\x20'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+    [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1,
+    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['['] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1,
+    ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
+    ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+    ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 static void esc(struct jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    /* fast path: a string of plain bytes that fits is copied in one go */
+    if (!w->err && w->cap - w->len > n + 2) {
+        size_t run = 0;
+        while (run < n && plain_byte[p[run]])
+            run++;
+        if (run == n) {
+            char *o = w->buf + w->len;
+            o[0] = '"';
+            memcpy(o + 1, s, n);
+            o[n + 1] = '"';
+            w->len += n + 2;
+            return;
+        }
+    }
     size_t i = 0;
     putc1(w, '"');
     while (i < n && !w->err) {
         size_t run = 0;
-        while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '"' &&
-               p[i + run] != '\\')
+        while (i + run < n && plain_byte[p[i + run]])
             run++;
         if (run) {
             put(w, s + i, run);
@@ -57,12 +86,9 @@ static void esc(struct jw *w, const char *s, size_t n)
             char e[2] = {'\\', (char)c};
             put(w, e, 2);
             i++;
-        } else if (c < 0x20 || c == 0x7f) {
+        } else if (c < 0x80) {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             put(w, e, 6);
-            i++;
-        } else if (c < 0x80) {
-            putc1(w, (char)c);
             i++;
         } else {
             /* validate one UTF-8 sequence; copy it whole or escape the lead byte */
@@ -86,26 +112,24 @@ static void esc(struct jw *w, const char *s, size_t n)
 
 static void key(struct jw *w, const char *k)
 {
-    if (w->depth >= JW_MAX_DEPTH) {
+    size_t n = k ? strlen(k) : 0;
+    if (w->err || w->depth >= JW_MAX_DEPTH || w->cap - w->len <= n + 4) {
         w->err = 1;
         return;
     }
+    char *o = w->buf + w->len;
     if (!w->first[w->depth])
-        putc1(w, ',');
+        *o++ = ',';
     w->first[w->depth] = 0;
     if (k) {
-        /* keys are the project's own ASCII names: quote them without escaping */
-        size_t n = strlen(k);
-        if (w->err || w->cap - w->len <= n + 3) {
-            w->err = 1;
-            return;
-        }
-        w->buf[w->len++] = '"';
-        memcpy(w->buf + w->len, k, n);
-        w->len += n;
-        w->buf[w->len++] = '"';
-        w->buf[w->len++] = ':';
+        /* keys are the project's own ASCII names: quoted without escaping */
+        *o++ = '"';
+        memcpy(o, k, n);
+        o += n;
+        *o++ = '"';
+        *o++ = ':';
     }
+    w->len = (size_t)(o - w->buf);
 }
 
 static void open(struct jw *w, const char *k, char c)
