@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode.h"
 #include "log.h"
@@ -170,6 +171,7 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *dat
         return;
     }
     void *rec;
+    unsigned waits = 0;
     while ((rec = ring_reserve(&w->pkt_ring, (uint32_t)need)) == NULL) {
         if (s->live || atomic_load_explicit(&s->stop, memory_order_relaxed)) {
             atomic_fetch_add_explicit(&st->drop_ring, 1, memory_order_relaxed);
@@ -178,7 +180,12 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *dat
         /* replay: publish what is queued and let the worker catch up */
         ring_commit(&w->pkt_ring);
         atomic_fetch_add_explicit(&st->ring_waits, 1, memory_order_relaxed);
-        sched_yield();
+        if (++waits < 16) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, 20000};
+            nanosleep(&ts, NULL);
+        }
     }
     struct pkt_rec *pr = rec;
     pr->k = k;

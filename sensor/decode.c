@@ -215,7 +215,7 @@ int decode_packet(int dlt, const uint8_t *p, uint32_t caplen, struct pkt *k)
         /* protocol u16, reserved u16, ifindex u32, ARPHRD u16, packet type u8, addr len u8,
          * address[8] */
         uint16_t type = pd_u16be(&c);
-        pd_skip(&c, 8);
+        pd_skip(&c, 9); /* reserved, ifindex, ARPHRD, packet type */
         uint8_t alen = pd_u8(&c);
         const uint8_t *addr = pd_bytes(&c, 8);
         if (c.err)

@@ -42,15 +42,21 @@ void events_begin(struct jw *w, const struct sensor *s, const char *type, const 
 {
     char ts[TZ_TIME_LEN];
     char id[EVENT_ID_LEN];
-    char material[128];
-    int n;
-    if (f)
-        n = snprintf(material, sizeof material, "%s|%llu|%u|%s", f->cid,
-                     (unsigned long long)f->first_us, ev_idx, type);
-    else
-        n = snprintf(material, sizeof material, "%s|%llu|%u|%s", s->cfg.sensor_id,
-                     (unsigned long long)ts_us, ev_idx, type);
-    event_id(material, (size_t)n < sizeof material ? (size_t)n : sizeof material - 1, id);
+    /* id material: the flow's Community ID (or the sensor id), a time, the index, the type */
+    uint8_t material[128];
+    size_t n = 0;
+    const char *who = f ? f->cid : s->cfg.sensor_id;
+    size_t wl = strnlen(who, f ? COMMUNITY_ID_LEN : 64), tl = strnlen(type, 16);
+    uint64_t t = f ? f->first_us : ts_us;
+    memcpy(material, who, wl);
+    n += wl;
+    for (int i = 0; i < 8; i++)
+        material[n++] = (uint8_t)(t >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        material[n++] = (uint8_t)(ev_idx >> (8 * i));
+    memcpy(material + n, type, tl);
+    n += tl;
+    event_id(material, n, id);
     tz_time_fmt(ts_us, ts);
 
     jw_obj_begin(w, NULL);
@@ -76,12 +82,21 @@ void events_begin(struct jw *w, const struct sensor *s, const char *type, const 
 
 long events_finish_line(char *out, size_t cap, uint64_t seq, const char *body, size_t n)
 {
-    if (n < 2 || body[0] != '{')
+    static const char head[] = "{\"v\":1,\"seq\":";
+    char digits[24];
+    char *d = digits + sizeof digits;
+    do {
+        *--d = (char)('0' + seq % 10);
+        seq /= 10;
+    } while (seq);
+    size_t dn = (size_t)(digits + sizeof digits - d);
+    size_t h = sizeof head - 1;
+    if (n < 2 || body[0] != '{' || h + dn + 1 + n > cap)
         return -1;
-    int h = snprintf(out, cap, "{\"v\":1,\"seq\":%llu,", (unsigned long long)seq);
-    if (h < 0 || (size_t)h + n + 1 > cap)
-        return -1;
-    memcpy(out + h, body + 1, n - 1);
-    out[h + n - 1] = '\n';
-    return (long)(h + n);
+    memcpy(out, head, h);
+    memcpy(out + h, d, dn);
+    out[h + dn] = ',';
+    memcpy(out + h + dn + 1, body + 1, n - 1);
+    out[h + dn + n] = '\n';
+    return (long)(h + dn + n + 1);
 }

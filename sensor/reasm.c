@@ -42,6 +42,9 @@ static int deliver_inorder(struct reasm *r, const struct reasm_io *io, uint32_t 
     return 1;
 }
 
+static void drain(struct reasm *r, const struct reasm_io *io);
+static void skip_acked_holes(struct reasm *r, const struct reasm_io *io);
+
 static void drain(struct reasm *r, const struct reasm_io *io)
 {
     for (;;) {
@@ -109,6 +112,7 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
             memcpy(io->ooo_buf + s->off, p, len);
             r->ooo_used += len;
             r->ooo++;
+            skip_acked_holes(r, io);
             return;
         }
         if (r->n_seg == 0)
@@ -130,17 +134,28 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
         drain(r, io);
 }
 
-void reasm_peer_ack(struct reasm *r, const struct reasm_io *io, uint32_t ack)
+/* A hole the receiver has acknowledged past will not be filled: skip it, but only when
+ * bytes behind it are buffered (an ACK ahead of us with nothing buffered may just be
+ * capture reordering; the next segment decides). */
+static void skip_acked_holes(struct reasm *r, const struct reasm_io *io)
 {
-    /* Only a hole with later bytes buffered behind it is declared lost: the receiver
-     * acknowledged past it, so it will not be retransmitted. Without buffered bytes an ACK
-     * ahead of us may just be capture reordering; the next segment decides. */
-    while (r->init && r->n_seg && seq_diff(ack, r->next_seq) > 0) {
+    while (r->has_ack && r->n_seg && seq_diff(r->peer_ack, r->next_seq) > 0) {
         uint32_t before = r->next_seq;
         skip_gap(r, io);
         if (r->next_seq == before)
             break;
     }
+}
+
+void reasm_peer_ack(struct reasm *r, const struct reasm_io *io, uint32_t ack)
+{
+    if (!r->init)
+        return;
+    if (!r->has_ack || seq_diff(ack, r->peer_ack) > 0) {
+        r->peer_ack = ack;
+        r->has_ack = 1;
+    }
+    skip_acked_holes(r, io);
 }
 
 void reasm_flush(struct reasm *r, const struct reasm_io *io)

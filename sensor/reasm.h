@@ -18,6 +18,8 @@ struct reasm_seg {
 
 struct reasm {
     uint32_t next_seq;
+    uint32_t peer_ack;  /* highest ACK the other side sent for this direction */
+    uint8_t has_ack;
     uint8_t init;
     uint8_t n_seg;
     uint32_t ooo_used;

@@ -155,7 +155,7 @@ int zones_parse(const char *map, struct zone *z, int max, char *err, size_t errl
                 snprintf(err, errlen, "zones.%s: '%s' is not an address or CIDR", name, tok);
                 return -1;
             }
-            snprintf(z[count].name, sizeof z[count].name, "%s", name);
+            memcpy(z[count].name, name, strlen(name) + 1); /* length checked above */
             count++;
         }
     }

@@ -94,7 +94,8 @@ static char *ev_reserve(struct worker *w)
         }
         ring_commit(&w->ev_ring);
         P->pending_commit = 0;
-        sched_yield();
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -289,6 +290,9 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
 }
 
 /* reasm delivery: in-order bytes (or a gap mark) of the current flow and side. */
+static void probe_bytes(struct worker *w, struct flow *f, int side, const uint8_t *data,
+                        uint32_t len);
+
 static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
 {
     struct worker *w = arg;
@@ -296,6 +300,13 @@ static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
     struct flow *f = P->cur;
     int side = P->cur_dir;
     struct ics_slot *s = f->ics;
+    if (!f->d) { /* still identifying: buffer and probe */
+        if (gap)
+            s->blen[side] = 0;
+        else
+            probe_bytes(w, f, side, data, len);
+        return;
+    }
     if (gap) {
         atomic_fetch_add_explicit(&w->st.tcp_gaps, 1, memory_order_relaxed);
         s->blen[side] = 0;
@@ -429,12 +440,12 @@ static void end_flow(struct worker *w, struct flow *f, int reason)
                 atomic_fetch_add_explicit(&w->st.tcp_ooo, s->rs[side].ooo, memory_order_relaxed);
             }
         }
-        if (f->d->expire) {
+        if (f->d && f->d->expire) {
             ctx_for(w, f, 0);
             f->d->expire(&P->ctx, 1);
         }
     }
-    if (P->ndpi && f->ndpi_pkts)
+    if (P->ndpi && f->ndpi_pkts && !f->ndpi_done)
         ndpi_finish(P, f);
     emit_flow(w, f, reason);
     if (s) {
@@ -549,43 +560,112 @@ static void ndpi_step(struct worker *w, struct flow *f, const struct pkt *k, con
         ndpi_finish(P, f);
 }
 
-/* Tries to name the protocol of f from a payload sent by `side`. */
-static void identify(struct worker *w, struct flow *f, int side, const struct pkt *k,
-                     const uint8_t *payload)
+/* The protocol of f is d: set up its state and frame whatever was buffered meanwhile. */
+static void found(struct worker *w, struct flow *f, const struct pd_dissector *d, int side)
 {
     struct wpriv *P = w->priv;
+    struct ics_slot *s = f->ics;
+    memset(s->state, 0, d->state_size);
+    f->d = d;
+    f->proto = d->proto;
+    f->ident = FLOW_ID_FOUND;
+    for (int o = 0; o < 2; o++) {
+        /* buffered bytes begin at a segment boundary the probes looked at; a side that has
+         * sent nothing yet starts after its SYN when we saw it, else it resynchronises */
+        s->resync[o] = o != side && s->blen[o] == 0 && !(f->syn_seen[o] && !f->data_seen[o]);
+    }
+    if (f->l4proto != 6)
+        return;
+    for (int k = 0; k < 2; k++) {
+        int o = k == 0 ? side : !side;
+        if (s->blen[o] == 0)
+            continue;
+        size_t used = frame_run(w, f, o, s->stream[o], s->blen[o]);
+        memmove(s->stream[o], s->stream[o] + used, s->blen[o] - used);
+        s->blen[o] -= (uint32_t)used;
+    }
+    P->cur = f;
+    P->cur_dir = (uint8_t)side;
+}
+
+/* Identification over reassembled bytes: in-order bytes of `side` while no protocol is
+ * known are buffered and probed; a "no" starts afresh at the next segment (a capture that
+ * began inside a PDU), and after IDENT_MAX_PKTS tries the flow is not an ICS flow. */
+static void probe_bytes(struct worker *w, struct flow *f, int side, const uint8_t *data,
+                        uint32_t len)
+{
+    struct ics_slot *s = f->ics;
+    if (f->ident != FLOW_ID_PENDING)
+        return;
+    size_t room = (size_t)w->s->cfg.max_pdu - s->blen[side];
+    size_t n = len < room ? len : room;
+    memcpy(s->stream[side] + s->blen[side], data, n);
+    s->blen[side] += (uint32_t)n;
+    f->probe_pkts++;
     const struct pd_dissector *d = NULL;
     enum ident_answer a = ident_probe(f->l4proto, f->port[1],
-                                      side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT, payload,
-                                      k->payload_len, &d);
+                                      side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT,
+                                      s->stream[side], s->blen[side], &d);
+    if (a == IDENT_YES) {
+        found(w, f, d, side);
+        return;
+    }
+    if (a == IDENT_NO)
+        s->blen[side] = 0;
+    if (f->probe_pkts >= IDENT_MAX_PKTS || s->blen[side] >= 4096)
+        f->ident = FLOW_ID_NONE; /* the caller releases the slot */
+}
+
+/* A TCP flow's first payload: reassemble while the probes decide. */
+static int probing_start(struct worker *w, struct flow *f)
+{
+    struct wpriv *P = w->priv;
+    struct ics_slot *s = slot_alloc(P, f);
+    if (!s) {
+        atomic_fetch_add_explicit(&w->st.ics_slots_exhausted, 1, memory_order_relaxed);
+        f->ident = FLOW_ID_NONE;
+        return -1;
+    }
+    slot_buffers(w, s);
+    f->ics = s;
+    f->d = NULL;
+    for (int o = 0; o < 2; o++)
+        if (f->syn_seen[o] && !f->data_seen[o])
+            reasm_start(&s->rs[o], f->isn[o] + 1);
+    return 0;
+}
+
+static void release_if_not_ics(struct worker *w, struct flow *f)
+{
+    if (f->ics && f->ident == FLOW_ID_NONE) {
+        slot_release(w->priv, f->ics);
+        f->ics = NULL;
+        f->d = NULL;
+    }
+}
+
+/* UDP: each datagram stands alone; probe it until a protocol says yes. */
+static void identify_datagram(struct worker *w, struct flow *f, int side, const uint8_t *p,
+                              uint32_t n)
+{
+    const struct pd_dissector *d = NULL;
+    enum ident_answer a = ident_probe(f->l4proto, f->port[1],
+                                      side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT, p, n, &d);
     f->probe_pkts++;
     if (a != IDENT_YES) {
         if (f->probe_pkts >= IDENT_MAX_PKTS)
             f->ident = FLOW_ID_NONE;
         return;
     }
-    struct ics_slot *s = slot_alloc(P, f);
+    struct ics_slot *s = slot_alloc(w->priv, f);
     if (!s) {
         atomic_fetch_add_explicit(&w->st.ics_slots_exhausted, 1, memory_order_relaxed);
         f->ident = FLOW_ID_NONE;
         return;
     }
     slot_buffers(w, s);
-    memset(s->state, 0, d->state_size);
     f->ics = s;
-    f->d = d;
-    f->proto = d->proto;
-    f->ident = FLOW_ID_FOUND;
-    if (f->l4proto == 6) {
-        /* this segment starts a PDU (the probe said so); the other side starts after its
-         * SYN when we saw it and it has sent nothing yet, else it resynchronises */
-        reasm_start(&s->rs[side], k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u));
-        int o = !side;
-        if (f->syn_seen[o] && !f->data_seen[o])
-            reasm_start(&s->rs[o], f->isn[o] + 1);
-        else
-            s->resync[o] = 1;
-    }
+    found(w, f, d, side);
 }
 
 static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
@@ -621,35 +701,43 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
     if (P->ndpi && !f->ndpi_done)
         ndpi_step(w, f, k, frame);
 
+    /* the ACK first: it may tell that a hole in the other direction will not be filled,
+     * releasing what waits behind it before this packet's payload (often its answer) */
+    if (f->ics && f->l4proto == 6 && (k->tcp_flags & TCP_ACK) && f->ics->rs[!side].init) {
+        struct reasm_io io = reasm_io_for(w, f->ics, !side);
+        P->cur = f;
+        P->cur_dir = (uint8_t)!side;
+        reasm_peer_ack(&f->ics->rs[!side], &io, k->ack);
+        release_if_not_ics(w, f);
+    }
     const uint8_t *payload = frame + k->payload_off;
     if (k->payload_len > 0) {
-        if (f->ident == FLOW_ID_PENDING)
-            identify(w, f, side, k, payload);
-        f->data_seen[side] = 1;
-        if (f->ics) {
-            if (f->l4proto == 6) {
+        P->cur = f;
+        P->cur_dir = (uint8_t)side;
+        if (f->l4proto == 6) {
+            if (f->ident == FLOW_ID_PENDING && !f->ics)
+                probing_start(w, f);
+            if (f->ics) {
                 struct reasm_io io = reasm_io_for(w, f->ics, side);
-                P->cur = f;
-                P->cur_dir = (uint8_t)side;
                 uint32_t seq = k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u);
                 if (!f->ics->rs[side].init) {
                     reasm_start(&f->ics->rs[side], seq);
                     f->ics->resync[side] = 1;
                 }
                 reasm_data(&f->ics->rs[side], &io, seq, payload, k->payload_len);
-            } else {
+                release_if_not_ics(w, f);
+            }
+        } else {
+            if (f->ident == FLOW_ID_PENDING)
+                identify_datagram(w, f, side, payload, k->payload_len);
+            if (f->d) {
                 size_t used = frame_run(w, f, side, payload, k->payload_len);
-                if (used < k->payload_len && f->ics)
+                if (used < k->payload_len)
                     emit_anomaly(w, f, side, f->d->name, "truncated_pdu",
                                  "datagram ends inside a PDU");
             }
         }
-    }
-    if (f->ics && f->l4proto == 6 && (k->tcp_flags & TCP_ACK) && f->ics->rs[!side].init) {
-        struct reasm_io io = reasm_io_for(w, f->ics, !side);
-        P->cur = f;
-        P->cur_dir = (uint8_t)!side;
-        reasm_peer_ack(&f->ics->rs[!side], &io, k->ack);
+        f->data_seen[side] = 1;
     }
     uint8_t list = f->l4proto != 6                                 ? FLOW_L_UDP
                    : (f->rst_seen || (f->fin_seen[0] && f->fin_seen[1])) ? FLOW_L_CLOSED
