@@ -8,8 +8,8 @@ static const json_proto_fn encoders[PD_PROTO_COUNT] = {
     [PD_PROTO_MODBUS] = json_modbus,
     /* @@table-dnp3@@ */
     /* @@table-s7comm@@ */
-    /* @@table-opcua@@ */
-    /* @@table-iec104@@ */
+    [PD_PROTO_OPCUA] = json_opcua,
+    [PD_PROTO_IEC104] = json_iec104,
 };
 
 json_proto_fn json_proto_encoder(unsigned proto)

@@ -15,8 +15,8 @@ typedef void (*json_proto_fn)(struct jw *w, const void *rec);
 void json_modbus(struct jw *w, const void *rec);
 /* @@decl-dnp3@@ */
 /* @@decl-s7comm@@ */
-/* @@decl-opcua@@ */
-/* @@decl-iec104@@ */
+void json_opcua(struct jw *w, const void *rec);
+void json_iec104(struct jw *w, const void *rec);
 
 /* The encoder for a protocol, or NULL. */
 json_proto_fn json_proto_encoder(unsigned proto);
