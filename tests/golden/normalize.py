@@ -7,9 +7,10 @@ Reads JSON lines on stdin and writes them unchanged on stdout except that:
     increasing, so a heartbeat emitted at a different moment does not shift every line.
 Fails (exit 1, message on stderr) on a line that is not one JSON object, an object with a
 duplicate key, or a non-increasing seq. With --flatten it instead prints normalized events as
-one `<id> <path> = <value>` line per field, so a diff of two runs names the fields that
+one `<ts> <type> <path> = <value>` line per field, so a diff of two runs names the fields that
 changed. Run with /usr/bin/python3.
 """
+import collections
 import json
 import re
 import sys
@@ -37,12 +38,18 @@ def flatten(prefix, value, out):
 
 
 def print_flat():
+    # Lines are keyed by the event's time and type (and a counter when several share them),
+    # so an inserted event or a change of id shows as a few lines, not a shifted file.
+    seen = collections.Counter()
     for line in sys.stdin:
         ev = json.loads(line)
+        base = f"{ev.get('ts', '?')} {ev.get('type', '?')}"
+        seen[base] += 1
+        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         fields = []
         flatten("", ev, fields)
         for path, val in fields:
-            print(f"{ev.get('id', '?')} {path} = {val}")
+            print(f"{key} {path} = {val}")
     return 0
 
 

@@ -80,7 +80,7 @@ for pcap in "$SRC"/pcaps/*.pcap "$SRC"/pcaps/*.pcapng; do
   elif cmp -s "$exp" "$TMP/got"; then
     echo "golden: $name: ok ($events events)"
   else
-    # Diff field by field (one `<event id> <path> = <value>` per line): names what changed.
+    # Diff field by field (one `<ts> <type> <path> = <value>` per line): names what changed.
     echo "golden: $name: FAIL: events differ from expected/$name.jsonl (- expected, + sensor)"
     "$PY" "$NORMALIZE" --flatten <"$exp" >"$TMP/exp.flat"
     "$PY" "$NORMALIZE" --flatten <"$TMP/got" >"$TMP/got.flat"
