@@ -61,6 +61,19 @@ class Disagreement:
 # Disagreements that are Wireshark's (or the capture's) doing, not the sensor's. Each rule:
 # (capture path suffix, predicate on a Disagreement, reason). Keep them narrow.
 EXPLAINED = [
+    ("zeek__zeek/testing/btest/Traces/modbus/fuzz-72.pcap",
+     lambda d: d.what == "missing",
+     "fuzzed capture: TCP flags and sequence numbers are random (SYN+FIN+URG from the server, "
+     "sequence jumps of up to 2^31, 16 'previous segment not captured'), so there is no byte "
+     "stream to reassemble; Wireshark dissects each segment alone and shows fuzzed PDUs, "
+     "nearly all with undefined function codes (29, 33, 35, 36, ...). The sensor reassembles "
+     "by design, finds no Modbus stream and emits only the flow."),
+    ("zeek__zeek/testing/btest/Traces/modbus/modbusBig.pcap",
+     lambda d: d.side == "sensor-only" and d.key[2] == 50382 and d.key[3] == 1,
+     "the original segment of this response (tid 50382) is missing from the capture; frame "
+     "3150 is its retransmission, which Wireshark marks 'spurious' (the client had ACKed "
+     "it, frame 3149) and does not dissect. The sensor reassembles it from that copy, so "
+     "the sensor is right that the response exists."),
 ]
 
 
@@ -172,12 +185,23 @@ def ev_key(ev):
             m.get("tid"), m.get("func"))
 
 
-def ev_has_request(ev):
-    return ev.get("status") != "response_only"
-
-
 def ev_has_response(ev):
-    return ev.get("status") in ("exception", "response_only") or "latency_us" in ev
+    """Whether the event includes a response: both sides when latency_us is there; else
+    response_only, or an exception (a response's) with no request paired."""
+    if "latency_us" in ev:
+        return True
+    if ev.get("status") in ("response_only", "exception"):
+        return True
+    if ev.get("status") == "malformed":  # unpaired: request or response, the fields tell
+        m = ev["modbus"]
+        return "exception" in m or "resp_values" in m
+    return False
+
+
+def ev_has_request(ev):
+    """Whether the event includes a request: always when paired (latency_us), else when it
+    does not stand for a lone response."""
+    return "latency_us" in ev or not ev_has_response(ev)
 
 
 def compare_capture(capture, pcap, events, frames, pdus, server_ports):
