@@ -6,6 +6,7 @@
  * header and Modbus Application Protocol Specification v1.1b3 for the PDU, which
  * modbus_pdu.c decodes.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "modbus.h"
@@ -27,8 +28,16 @@ struct modbus_pending {
 
 struct modbus_state {
     uint64_t next_order;
+    uint32_t mask;         /* bit i set when pend[i].used: searches touch only used entries */
     struct modbus_pending pend[PD_MAX_PENDING];
 };
+
+_Static_assert(PD_MAX_PENDING <= 32, "the pending mask is 32 bits");
+
+static void st_unmark(struct modbus_state *st, const struct modbus_pending *pe)
+{
+    st->mask &= ~(1u << (unsigned)(pe - st->pend));
+}
 
 static void report(struct pd_ctx *ctx, const char *detail)
 {
@@ -275,7 +284,16 @@ static enum pd_probe modbus_probe(const uint8_t *p, size_t n, uint8_t dir)
 
 static void rec_start(struct modbus_rec *r, uint16_t tid, uint8_t unit, uint8_t fc)
 {
-    memset(r, 0, sizeof *r);
+    /* zero the scalar part only: the value, file and object arrays (most of the ~9 KB) are
+     * read only up to their counts, which are zeroed here */
+    memset(r, 0, offsetof(struct modbus_rec, req_values));
+    r->n_file_refs = 0;
+    r->file_refs_truncated = 0;
+    memset(&r->req_raw, 0, sizeof r->req_raw);
+    memset(&r->resp_raw, 0, sizeof r->resp_raw);
+    memset(&r->server_id, 0, sizeof r->server_id);
+    memset(&r->events, 0, sizeof r->events);
+    memset(&r->mei, 0, offsetof(struct modbus_mei, objects));
     r->tid = tid;
     r->unit = unit;
     modbus_set_func(r, fc & 0x7f);
@@ -328,6 +346,7 @@ static void pending_drop(struct pd_ctx *ctx, struct modbus_pending *pe)
         r.has |= MODBUS_HAS_ERROR;
     }
     pe->used = 0;
+    st_unmark(ctx->state, pe);
     rec_emit(ctx, &r, err ? PD_ST_MALFORMED : PD_ST_NO_RESPONSE, pe->ts_us, NULL);
 }
 
@@ -342,9 +361,9 @@ static size_t pending_cap(const struct pd_limits *lim)
 static struct modbus_pending *pending_oldest(struct modbus_state *st)
 {
     struct modbus_pending *old = NULL;
-    for (size_t i = 0; i < PD_MAX_PENDING; i++) {
-        struct modbus_pending *pe = &st->pend[i];
-        if (pe->used && (!old || pe->order < old->order))
+    for (uint32_t m = st->mask; m; m &= m - 1) {
+        struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
+        if (!old || pe->order < old->order)
             old = pe;
     }
     return old;
@@ -360,9 +379,9 @@ static struct modbus_pending *pending_find(struct modbus_state *st, uint16_t tid
                                            uint8_t fc)
 {
     struct modbus_pending *best = NULL;
-    for (size_t i = 0; i < PD_MAX_PENDING; i++) {
-        struct modbus_pending *pe = &st->pend[i];
-        if (pe->used && pe->tid == tid && pe->unit == unit && pe->fc == fc &&
+    for (uint32_t m = st->mask; m; m &= m - 1) {
+        struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
+        if (pe->tid == tid && pe->unit == unit && pe->fc == fc &&
             (!best || pe->order < best->order))
             best = pe;
     }
@@ -376,9 +395,7 @@ static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const ui
     struct pd_cur c = pd_cur_make(pdu, n);
     uint8_t fc = pd_u8(&c);
     struct modbus_pending *pe;
-    size_t used = 0;
-    for (size_t i = 0; i < PD_MAX_PENDING; i++)
-        used += st->pend[i].used;
+    size_t used = (size_t)__builtin_popcount(st->mask);
     for (; used >= pending_cap(ctx->lim); used--)
         pending_drop(ctx, pending_oldest(st));
     for (size_t i = 0; i < PD_MAX_PENDING; i++) {
@@ -386,6 +403,7 @@ static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const ui
         if (pe->used)
             continue;
         pe->used = 1;
+        st->mask |= 1u << i;
         pe->tid = tid;
         pe->unit = unit;
         pe->fc = fc;
@@ -454,8 +472,10 @@ static int response_in(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uin
         r.error = err ? err : req_err;
         r.has |= MODBUS_HAS_ERROR;
     }
-    if (pe)
+    if (pe) {
         pe->used = 0;
+        st_unmark(st, pe);
+    }
     rec_emit(ctx, &r, status, pe ? pe->ts_us : ctx->now_us, pe);
     return err ? -1 : 0;
 }
@@ -496,10 +516,8 @@ static void modbus_expire(struct pd_ctx *ctx, int final)
     struct modbus_state *st = ctx->state;
     for (size_t round = 0; round < PD_MAX_PENDING; round++) {
         struct modbus_pending *old = NULL;
-        for (size_t i = 0; i < PD_MAX_PENDING; i++) {
-            struct modbus_pending *pe = &st->pend[i];
-            if (!pe->used)
-                continue;
+        for (uint32_t m = st->mask; m; m &= m - 1) {
+            struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
             int due = final || (ctx->now_us > pe->ts_us &&
                                 ctx->now_us - pe->ts_us > ctx->lim->txn_timeout_us);
             if (due && (!old || pe->order < old->order))

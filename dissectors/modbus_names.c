@@ -128,9 +128,11 @@ void modbus_set_func(struct modbus_rec *r, uint8_t fc)
 {
     const char *name = modbus_fc_name(fc);
     r->func = fc;
-    if (name)
-        snprintf(r->func_name, sizeof r->func_name, "%s", name);
-    else if (fc_user_defined(fc))
+    if (name) {
+        size_t n = strnlen(name, sizeof r->func_name - 1);
+        memcpy(r->func_name, name, n);
+        r->func_name[n] = '\0';
+    } else if (fc_user_defined(fc))
         snprintf(r->func_name, sizeof r->func_name, "user_defined_%u", (unsigned)fc);
     else
         snprintf(r->func_name, sizeof r->func_name, "unknown_%u", (unsigned)fc);

@@ -22,18 +22,26 @@ void events_ip(struct jw *w, const char *key, uint8_t ipver, const uint8_t *ip)
     jw_str(w, key, buf);
 }
 
+/* Formats the flow's endpoints once; every event of the flow reuses the text. */
+void events_flow_text(struct flow *f)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!inet_ntop(f->ipver == 6 ? AF_INET6 : AF_INET, f->ip[i], f->ip_txt[i],
+                       sizeof f->ip_txt[i]))
+            snprintf(f->ip_txt[i], sizeof f->ip_txt[i], "?");
+        const uint8_t *m = f->mac[i];
+        snprintf(f->mac_txt[i], sizeof f->mac_txt[i], "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+                 m[2], m[3], m[4], m[5]);
+    }
+}
+
 static void endpoint(struct jw *w, const char *key, const struct flow *f, int i)
 {
-    char mac[18];
     jw_obj_begin(w, key);
-    events_ip(w, "ip", f->ipver, f->ip[i]);
+    jw_str(w, "ip", f->ip_txt[i]);
     jw_uint(w, "port", f->port[i]);
-    if (f->has_mac) {
-        const uint8_t *m = f->mac[i];
-        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-                 m[5]);
-        jw_str(w, "mac", mac);
-    }
+    if (f->has_mac)
+        jw_str(w, "mac", f->mac_txt[i]);
     jw_obj_end(w);
 }
 

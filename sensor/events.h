@@ -19,6 +19,8 @@ struct sensor;
  * 1 server) that is `src`; f may be NULL (health). ev_idx makes the id unique per flow. */
 void events_begin(struct jw *w, const struct sensor *s, const char *type, const struct flow *f,
                   int from, uint64_t ts_us, const char *proto, uint32_t ev_idx);
+/* Formats f's addresses (and MACs) as text, once, before its first event. */
+void events_flow_text(struct flow *f);
 /* Writes an IP address (16-byte form) as text. */
 void events_ip(struct jw *w, const char *key, uint8_t ipver, const uint8_t *ip);
 /* Publisher side: writes `{"v":1,"seq":N,` + body[1..] + '\n' into out (cap bytes).

@@ -62,6 +62,8 @@ struct flow {
     /* events */
     uint32_t ev_idx;          /* events emitted for this flow: part of deterministic ids */
     char cid[32];             /* Community ID v1 */
+    char ip_txt[2][46];       /* addresses as text, made once per flow for the events */
+    char mac_txt[2][18];
     int8_t zone[2];           /* index into the zone table, -1 when none */
 };
 

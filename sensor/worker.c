@@ -281,6 +281,11 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
         if ((size_t)len > n - off)
             break;
         ctx_for(w, f, side);
+        /* requests of this flow older than the timeout become no_response before this PDU
+         * is paired, whatever the sweeps saw: the outcome depends on the flow's own packets
+         * only, so it is the same with any number of workers */
+        if (d->expire)
+            d->expire(&((struct wpriv *)w->priv)->ctx, 0);
         atomic_fetch_add_explicit(&w->st.pdus[d->proto], 1, memory_order_relaxed);
         if (d->parse(&((struct wpriv *)w->priv)->ctx, p + off, (size_t)len) < 0)
             atomic_fetch_add_explicit(&w->st.decode_errors[d->proto], 1, memory_order_relaxed);
@@ -456,6 +461,15 @@ static void end_flow(struct worker *w, struct flow *f, int reason)
     atomic_store_explicit(&w->st.flows_active, P->ft.active, memory_order_relaxed);
 }
 
+static uint64_t flow_timeout_us(const struct worker *w, const struct flow *f)
+{
+    const struct sensor_config *c = &w->s->cfg;
+    int64_t sec = f->list == FLOW_L_CLOSED ? c->timeout_closed_s
+                  : f->l4proto == 6        ? c->timeout_tcp_s
+                                           : c->timeout_udp_s;
+    return (uint64_t)sec * 1000000u;
+}
+
 static void sweep(struct worker *w, uint64_t now)
 {
     struct wpriv *P = w->priv;
@@ -509,6 +523,12 @@ static struct flow *flow_get(struct worker *w, const struct pkt *k, int *side)
         end_flow(w, f, f->rst_seen ? FLOW_END_RESET : FLOW_END_CLOSED);
         f = NULL;
     }
+    if (f && k->ts_us > f->last_us && k->ts_us - f->last_us >= flow_timeout_us(w, f)) {
+        /* idle past its timeout and no sweep ended it yet: the same split a sweep makes */
+        end_flow(w, f, f->list == FLOW_L_CLOSED ? (f->rst_seen ? FLOW_END_RESET : FLOW_END_CLOSED)
+                                                : FLOW_END_TIMEOUT);
+        f = NULL;
+    }
     if (f)
         return f;
     int cd = client_is_dst(k);
@@ -525,6 +545,7 @@ static struct flow *flow_get(struct worker *w, const struct pkt *k, int *side)
     }
     *side = cd;
     community_id_v1(f->ipver, f->l4proto, f->ip[0], f->ip[1], f->port[0], f->port[1], f->cid);
+    events_flow_text(f);
     f->zone[0] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[0]);
     f->zone[1] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[1]);
     atomic_fetch_add_explicit(&w->st.flows_total, 1, memory_order_relaxed);
@@ -671,8 +692,10 @@ static void identify_datagram(struct worker *w, struct flow *f, int side, const 
 static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
 {
     struct wpriv *P = w->priv;
-    if (k->ts_us > P->now_us)
-        P->now_us = k->ts_us;
+    /* the packet's own time drives everything (it may step back between files) */
+    P->now_us = k->ts_us;
+    if (P->now_us < P->last_sweep_us)
+        P->last_sweep_us = P->now_us;
     atomic_fetch_add_explicit(&w->st.pkts, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->st.bytes, k->wirelen, memory_order_relaxed);
 
@@ -687,6 +710,7 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
         memcpy(f->mac[side], k->src_mac, 6);
         memcpy(f->mac[!side], k->dst_mac, 6);
         f->has_mac = 1;
+        events_flow_text(f);
     }
     if (k->l4proto == 6) {
         if (k->tcp_flags & TCP_SYN) {
