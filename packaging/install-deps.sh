@@ -12,6 +12,7 @@ PKGS=(
   libcriterion-dev
   tshark kcat tcpdump
   libmodbus-dev python3-jsonschema python3-zmq
+  python3-pymodbus python3-serial-asyncio mbpoll time
 )
 
 missing=()
