@@ -278,13 +278,32 @@ static enum pd_probe probe_dir(const uint8_t *p, size_t n, uint8_t dir)
     return frames > 0 ? PD_PROBE_YES : PD_PROBE_NEED_MORE;
 }
 
-/* The direction is a guess when the SYN was not seen, so the other one is tried too. */
+/* Framing alone: p is one or more whole MBAP frames (protocol id 0, sane lengths) ending
+ * exactly where p ends, whatever their function codes and PDU shapes. */
+static int frames_exact(const uint8_t *p, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        long len = modbus_pdu_len(p + off, n - off);
+        if (len <= 0 || (size_t)len > n - off)
+            return 0;
+        off += (size_t)len;
+    }
+    return n > 0;
+}
+
+/* The direction is a guess when the SYN was not seen, so the other one is tried too. A
+ * scanner's function code 0 or a malformed PDU in exact MBAP framing is a weak yes: the
+ * sensor takes it on a Modbus port only (pd.h). */
 static enum pd_probe modbus_probe(const uint8_t *p, size_t n, uint8_t dir)
 {
     enum pd_probe r = probe_dir(p, n, dir);
     if (r != PD_PROBE_NO)
         return r;
-    return probe_dir(p, n, dir == PD_DIR_TO_SERVER ? PD_DIR_TO_CLIENT : PD_DIR_TO_SERVER);
+    r = probe_dir(p, n, dir == PD_DIR_TO_SERVER ? PD_DIR_TO_CLIENT : PD_DIR_TO_SERVER);
+    if (r != PD_PROBE_NO)
+        return r;
+    return frames_exact(p, n) ? PD_PROBE_WEAK : PD_PROBE_NO;
 }
 
 /* ---- records ---------------------------------------------------------------------- */

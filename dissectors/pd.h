@@ -63,6 +63,11 @@ enum pd_probe {
     PD_PROBE_NO = 0,
     PD_PROBE_YES = 1,
     PD_PROBE_NEED_MORE = 2,
+    /* The framing fits exactly but the content is unusual (an unknown function code, a
+     * malformed PDU): taken only when the server port is one of the protocol's default
+     * ports and no probe said yes, so scanners and broken clients on a protocol's own port
+     * are still decoded while random bytes elsewhere are not. */
+    PD_PROBE_WEAK = 3,
 };
 
 enum pd_transport {

@@ -30,7 +30,7 @@ int ident_is_hint_port(uint16_t port, uint8_t l4proto)
 enum ident_answer ident_probe(uint8_t l4proto, uint16_t server_port, uint8_t dir,
                               const uint8_t *p, size_t n, const struct pd_dissector **out)
 {
-    const struct pd_dissector *best = NULL;
+    const struct pd_dissector *best = NULL, *weak = NULL;
     int best_port = 0, more = 0;
     for (size_t i = 0; i < pd_registry_count; i++) {
         const struct pd_dissector *d = pd_registry[i];
@@ -39,6 +39,9 @@ enum ident_answer ident_probe(uint8_t l4proto, uint16_t server_port, uint8_t dir
         enum pd_probe r = d->probe(p, n, dir);
         if (r == PD_PROBE_NEED_MORE) {
             more = 1;
+        } else if (r == PD_PROBE_WEAK) {
+            if (!weak && has_port(d, server_port))
+                weak = d;
         } else if (r == PD_PROBE_YES) {
             int on_port = has_port(d, server_port);
             if (!best || (on_port && !best_port)) {
@@ -47,6 +50,8 @@ enum ident_answer ident_probe(uint8_t l4proto, uint16_t server_port, uint8_t dir
             }
         }
     }
+    if (!best && !more)
+        best = weak; /* the default port breaks the tie between "unusual" and "no" */
     *out = best;
     if (best)
         return IDENT_YES;

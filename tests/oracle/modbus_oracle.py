@@ -74,6 +74,17 @@ EXPLAINED = [
      "3150 is its retransmission, which Wireshark marks 'spurious' (the client had ACKed "
      "it, frame 3149) and does not dissect. The sensor reassembles it from that copy, so "
      "the sensor is right that the response exists."),
+] + [
+    (cap,
+     lambda d: d.what == "missing" and d.key[0][1] == 4446 and d.key[1][1] == 502,
+     "Suricata's reversed-roles test vector: 10.0.0.8:502 opens the connection (its SYN, "
+     "frame 88) to 10.0.0.57:4446 and then sends only malformed exception replies (an extra "
+     "byte after the exception code) and one FC 42. Wireshark decodes anything on port 502. "
+     "The sensor takes a flow as Modbus on such weak evidence (exact MBAP framing, unusual "
+     "content) only when the server port, the SYN's destination, is a Modbus port, so random "
+     "traffic from a port that happens to be 502 is not called Modbus.")
+    for cap in ("OISF__suricata-verify/tests/modbus/modbus.pcap",
+                "ITI__ICS-Security-Tools/pcaps/ModbusTCP/modbus_test_data_part1.pcap")
 ]
 
 
