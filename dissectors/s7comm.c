@@ -238,9 +238,11 @@ static void s7_emit(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_rec *
     ctx->emit(ctx, &t);
 }
 
+/* A record of one message: a response-only record names the other side as requester. */
 void s7_emit_now(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_rec *r, uint8_t status)
 {
-    s7_emit(ctx, st, r, status, ctx->now_us, ctx->dir, 0);
+    uint8_t req_dir = status == PD_ST_RESPONSE_ONLY ? (uint8_t)(ctx->dir ^ 1) : ctx->dir;
+    s7_emit(ctx, st, r, status, ctx->now_us, req_dir, 0);
 }
 
 unsigned s7_pending_cap(const struct pd_ctx *ctx)

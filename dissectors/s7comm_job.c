@@ -396,7 +396,7 @@ static int s7_userdata(struct pd_ctx *ctx, struct s7_state *st, const struct s7_
     int is_resp = hdr_ok && type == S7COMM_UD_TYPE_RES;
     int rc = hdr_ok ? s7_parse_userdata(ctx, st, r, param, data, is_resp) : -1;
     if (rc < 0) {
-        s7_anomaly(ctx, hdr_ok ? err_kind(param, data) : "s7comm.invalid",
+        s7_anomaly(ctx, hdr_ok ? err_kind(param, data) : err_kind(&peek, data),
                    "S7 userdata parameters or data malformed");
         if (p)
             s7_pend_finish(ctx, st, p, PD_ST_MALFORMED);

@@ -294,7 +294,7 @@ static int message(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_plus_r
     if (out != r)
         s7p_finish(ctx, st, p, status);
     else
-        s7p_emit(ctx, st, r, PD_ST_RESPONSE_ONLY, ctx->now_us, ctx->dir, 0);
+        s7p_emit(ctx, st, r, PD_ST_RESPONSE_ONLY, ctx->now_us, (uint8_t)(ctx->dir ^ 1), 0);
     return 0;
 }
 

@@ -317,7 +317,7 @@ Test(s7comm, pairing_out_of_order_and_response_only)
     FEED(1, T0 + 30, v_setup_ack);
     cr_assert_eq(T->n_events, 3);
     cr_assert_eq(T->txn[2].status, PD_ST_RESPONSE_ONLY);
-    cr_assert_eq(T->txn[2].req_dir, 1);
+    cr_assert_eq(T->txn[2].req_dir, 0, "the requester is the other side");
     JSON_HAS(2, "\"pdu_size\":240");
 }
 
