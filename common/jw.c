@@ -43,6 +43,15 @@ static void esc(struct jw *w, const char *s, size_t n)
     size_t i = 0;
     putc1(w, '"');
     while (i < n && !w->err) {
+        size_t run = 0;
+        while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '"' &&
+               p[i + run] != '\\')
+            run++;
+        if (run) {
+            put(w, s + i, run);
+            i += run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
@@ -85,8 +94,17 @@ static void key(struct jw *w, const char *k)
         putc1(w, ',');
     w->first[w->depth] = 0;
     if (k) {
-        esc(w, k, strlen(k));
-        putc1(w, ':');
+        /* keys are the project's own ASCII names: quote them without escaping */
+        size_t n = strlen(k);
+        if (w->err || w->cap - w->len <= n + 3) {
+            w->err = 1;
+            return;
+        }
+        w->buf[w->len++] = '"';
+        memcpy(w->buf + w->len, k, n);
+        w->len += n;
+        w->buf[w->len++] = '"';
+        w->buf[w->len++] = ':';
     }
 }
 
@@ -133,20 +151,34 @@ void jw_str(struct jw *w, const char *k, const char *val)
     jw_strn(w, k, val, strlen(val));
 }
 
+/* Decimal digits of v, right-aligned in tmp[24]; returns where they start. */
+static char *fmt_u64(char tmp[24], uint64_t v)
+{
+    char *p = tmp + 24;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 void jw_int(struct jw *w, const char *k, int64_t val)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)val);
+    uint64_t mag = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
+    char *p = fmt_u64(tmp, mag);
     key(w, k);
-    put(w, tmp, (size_t)n);
+    if (val < 0)
+        putc1(w, '-');
+    put(w, p, (size_t)(tmp + 24 - p));
 }
 
 void jw_uint(struct jw *w, const char *k, uint64_t val)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)val);
+    char *p = fmt_u64(tmp, val);
     key(w, k);
-    put(w, tmp, (size_t)n);
+    put(w, p, (size_t)(tmp + 24 - p));
 }
 
 void jw_double(struct jw *w, const char *k, double val)

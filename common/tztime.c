@@ -22,14 +22,49 @@ uint64_t tz_mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+}
+
 void tz_time_fmt(uint64_t us, char out[TZ_TIME_LEN])
 {
-    time_t sec = (time_t)(us / 1000000u);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (unsigned)(us % 1000000u));
+    /* the date and time of the last second formatted, per thread: events come in bursts
+     * within the same second */
+    static __thread uint64_t cached_sec = UINT64_MAX;
+    static __thread char cached[20];
+    uint64_t sec = us / 1000000u;
+    if (sec != cached_sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        unsigned year = (unsigned)(tm.tm_year + 1900);
+        if (year > 9999)
+            year = 9999;
+        put2(cached, year / 100);
+        put2(cached + 2, year % 100);
+        cached[4] = '-';
+        put2(cached + 5, (unsigned)tm.tm_mon + 1);
+        cached[7] = '-';
+        put2(cached + 8, (unsigned)tm.tm_mday);
+        cached[10] = 'T';
+        put2(cached + 11, (unsigned)tm.tm_hour);
+        cached[13] = ':';
+        put2(cached + 14, (unsigned)tm.tm_min);
+        cached[16] = ':';
+        put2(cached + 17, (unsigned)tm.tm_sec);
+        cached[19] = '.';
+        cached_sec = sec;
+    }
+    memcpy(out, cached, 20);
+    unsigned frac = (unsigned)(us % 1000000u);
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = '\0';
 }
 
 int tz_time_parse(const char *s, uint64_t *us)
