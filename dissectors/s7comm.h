@@ -209,6 +209,9 @@ struct s7comm_plus_rec {
     uint32_t object_id;   /* request: target object (SetVariable, DeleteObject, CreateObject) */
     uint8_t has_class;
     uint32_t class_id;    /* CreateObject: class of the created object */
+    uint8_t has_created;
+    uint32_t created_id;  /* CreateObject response: first id created (the session's, for
+                           * the server session container) */
     uint8_t has_attribute;
     uint32_t attribute;   /* SetVariable: attribute id */
     uint8_t has_state_req;

@@ -298,7 +298,11 @@ enum pd_op s7comm_plus_rec_op(const struct s7comm_plus_rec *r)
         return r->has_session && r->has_object && r->object_id == r->session ? PD_OP_SESSION
                                                                               : PD_OP_OTHER;
     case S7COMM_PLUS_FC_SET_VARIABLE:
-        return r->has_state_req ? PD_OP_CONTROL : PD_OP_WRITE;
+        if (r->has_state_req)
+            return PD_OP_CONTROL;
+        if (r->has_attribute && r->attribute >= 1000 && r->attribute < 1100)
+            return PD_OP_READ; /* subscription attributes (credit limit, cycle): upkeep */
+        return PD_OP_WRITE;
     case 0x0542: /* SetMultiVariables */
     case 0x057c: /* SetVarSubStreamed */
         return PD_OP_WRITE;
@@ -392,7 +396,8 @@ const struct pd_field s7comm_fields[] = {
                                         "SetMultiVariables, GetMultiVariables, Explore, GetLink, "
                                         "BeginSequence, EndSequence, Invoke..."},
     {"s7comm_plus.seq", "int", "sequence number pairing request and response"},
-    {"s7comm_plus.session", "int", "session id"},
+    {"s7comm_plus.session", "int", "session id of the request header (notifications: the "
+                                   "flow's session)"},
     {"s7comm_plus.data_len", "int", "header data length"},
     {"s7comm_plus.integrity", "bool", "an integrity part (32-byte digest) was present"},
     {"s7comm_plus.trailer", "bool", "the message ended with its trailer"},
@@ -404,10 +409,15 @@ const struct pd_field s7comm_fields[] = {
     {"s7comm_plus.error_code", "int", "negative error code of the return value"},
     {"s7comm_plus.object_id", "int", "target/created-in object, subscription of a notification"},
     {"s7comm_plus.class_id", "int", "CreateObject: class (287 session, 1001 subscription)"},
+    {"s7comm_plus.created_object", "int", "CreateObject response: the first object id "
+                                          "created (the new session for the session "
+                                          "container 285)"},
     {"s7comm_plus.attribute", "int", "SetVariable: attribute id"},
-    {"s7comm_plus.plc_state_req", "string", "operatingStateReq written: stop (1), run (3)"},
+    {"s7comm_plus.plc_state_req", "string", "operatingStateReq written: stop (1), run (3); "
+                                            "the number when it is neither"},
     {"s7comm_plus.cotp", "object", "as s7comm.cotp"},
-    {"s7comm_plus.op", "string", "Get*/Explore/GetLink/notification: read; Set*: write; "
+    {"s7comm_plus.op", "string", "Get*/Explore/GetLink/notification and SetVariable of a "
+                                 "subscription attribute (1000-1099): read; Set*: write; "
                                  "SetVariable operatingStateReq: control; CreateObject in "
                                  "the PLC program, Begin/EndSequence: program; session "
                                  "CreateObject/DeleteObject, InitSsl: session"},

@@ -199,11 +199,11 @@ static void response_body(struct s7_state *st, struct s7comm_plus_rec *r, struct
     uint32_t id = vlq32(b);
     if (b->err)
         return;
+    r->created_id = id;
+    r->has_created = 1;
     if (r->has_object && r->object_id == S7P_ID_SESSION_CONTAINER && (int16_t)r->ret >= 0) {
-        st->session = id;
+        st->session = id; /* later notifications carry no session of their own */
         st->has_session = 1;
-        r->session = id;
-        r->has_session = 1;
     }
 }
 

@@ -248,6 +248,8 @@ void json_s7comm_plus(struct jw *w, const void *rec)
         jw_uint(w, "object_id", r->object_id);
     if (r->has_class)
         jw_uint(w, "class_id", r->class_id);
+    if (r->has_created)
+        jw_uint(w, "created_object", r->created_id);
     if (r->has_attribute)
         jw_uint(w, "attribute", r->attribute);
     if (r->has_state_req) {

@@ -48,10 +48,10 @@ Test(s7comm_plus, v1_create_object_session)
     cr_assert_eq(T->txn[0].latency_us, 40);
     JSON_HAS(0, "\"s7comm_plus\":{\"version\":1,\"opcode\":49,\"opcode_name\":\"request\","
                 "\"resp_opcode\":50,\"func\":1226,\"func_name\":\"CreateObject\",\"seq\":1,"
-                "\"session\":904");
+                "\"session\":288");
     JSON_HAS(0, "\"integrity\":false,\"trailer\":true");
     JSON_HAS(0, "\"ret\":17");
-    JSON_HAS(0, "\"object_id\":285,\"class_id\":287");
+    JSON_HAS(0, "\"object_id\":285,\"class_id\":287,\"created_object\":904");
 }
 
 Test(s7comm_plus, v2_plc_stop_is_control)
