@@ -92,7 +92,8 @@ static int head_read(struct pd_cur *c, struct tpkt_head *h)
     return 1;
 }
 
-/* The first bytes of a COTP DT payload: 1 S7comm / S7comm-plus, 0 need more, -1 neither. */
+/* The first bytes of a COTP DT payload: 1 S7comm, S7comm-plus or a TLS record (S7comm-plus
+ * with TLS), 0 need more, -1 none of them. */
 static int payload_start_ok(struct pd_cur *c)
 {
     uint8_t id = pd_u8(c);
@@ -103,6 +104,8 @@ static int payload_start_ok(struct pd_cur *c)
         return (b1 >= 1 && b1 <= 3) || b1 == 7 ? 1 : -1;
     if (id == 0x72)
         return (b1 >= 1 && b1 <= 3) || b1 == 0xfe || b1 == 0xff ? 1 : -1;
+    if (id >= 0x14 && id <= 0x17 && b1 == 0x03)
+        return 1;
     return -1;
 }
 

@@ -166,6 +166,7 @@ Test(s7comm_plus, probe)
     cr_assert_eq(d->probe(v_cotp_cr_rdp, sizeof v_cotp_cr_rdp, 0), PD_PROBE_NO);
     cr_assert_eq(d->probe(v_read_job, sizeof v_read_job, 0), PD_PROBE_YES);
     cr_assert_eq(d->probe(v_p3_notification, sizeof v_p3_notification, 1), PD_PROBE_YES);
+    cr_assert_eq(d->probe(v_tls_record, sizeof v_tls_record, 1), PD_PROBE_YES);
     cr_assert_eq(d->probe(v_read_job, 3, 0), PD_PROBE_NEED_MORE);
     cr_assert_eq(d->probe(v_read_job, 8, 0), PD_PROBE_NEED_MORE);
     cr_assert_eq(d->probe(v_cotp_cr, 12, 0), PD_PROBE_NEED_MORE);
