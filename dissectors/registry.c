@@ -10,15 +10,15 @@
 extern const struct pd_dissector pd_modbus;
 /* @@extern-dnp3@@ */
 extern const struct pd_dissector pd_s7comm;
-/* @@extern-opcua@@ */
-/* @@extern-iec104@@ */
+extern const struct pd_dissector pd_opcua;
+extern const struct pd_dissector pd_iec104;
 
 const struct pd_dissector *const pd_registry[] = {
     &pd_modbus,
     /* @@entry-dnp3@@ */
     &pd_s7comm,
-    /* @@entry-opcua@@ */
-    /* @@entry-iec104@@ */
+    &pd_opcua,
+    &pd_iec104,
 };
 const size_t pd_registry_count = sizeof pd_registry / sizeof pd_registry[0];
 

@@ -11,7 +11,7 @@ PKGS=(
   librdkafka-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libyaml-dev
   libcriterion-dev
   tshark kcat tcpdump
-  libmodbus-dev python3-jsonschema
+  libmodbus-dev python3-jsonschema python3-zmq
 )
 
 missing=()

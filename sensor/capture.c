@@ -128,6 +128,14 @@ int capture_open(struct sensor *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Async-signal-safe: libpcap 1.10 wakes a blocked read through an eventfd. */
+void capture_break(struct sensor *s)
+{
+    struct capture *c = s->capture_priv;
+    if (c && c->cur)
+        pcap_breakloop(c->cur);
+}
+
 void capture_close(struct sensor *s)
 {
     struct capture *c = s->capture_priv;

@@ -9,8 +9,8 @@ static const json_proto_fn encoders[PD_PROTO_COUNT] = {
     /* @@table-dnp3@@ */
     [PD_PROTO_S7COMM] = json_s7comm,
     [PD_PROTO_S7COMM_PLUS] = json_s7comm_plus,
-    /* @@table-opcua@@ */
-    /* @@table-iec104@@ */
+    [PD_PROTO_OPCUA] = json_opcua,
+    [PD_PROTO_IEC104] = json_iec104,
 };
 
 json_proto_fn json_proto_encoder(unsigned proto)

@@ -16,8 +16,8 @@ void json_modbus(struct jw *w, const void *rec);
 /* @@decl-dnp3@@ */
 void json_s7comm(struct jw *w, const void *rec);
 void json_s7comm_plus(struct jw *w, const void *rec);
-/* @@decl-opcua@@ */
-/* @@decl-iec104@@ */
+void json_opcua(struct jw *w, const void *rec);
+void json_iec104(struct jw *w, const void *rec);
 
 /* The encoder for a protocol, or NULL. */
 json_proto_fn json_proto_encoder(unsigned proto);

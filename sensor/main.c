@@ -26,6 +26,7 @@ static void on_signal(int sig)
     (void)sig;
     /* a first signal stops capture and drains; a second one stops waiting */
     atomic_fetch_add_explicit(&sensor.stop, 1, memory_order_relaxed);
+    capture_break(&sensor);
 }
 
 static void usage(FILE *out)

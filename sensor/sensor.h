@@ -143,6 +143,8 @@ int sensor_config_finish(struct sensor_config *c, char *err, size_t errlen);
 int capture_open(struct sensor *s, char *err, size_t errlen);
 void *capture_thread(void *arg);
 void capture_close(struct sensor *s);
+/* From a signal handler: makes a blocked live read return. */
+void capture_break(struct sensor *s);
 
 /* worker.c */
 int worker_init(struct worker *w, struct sensor *s, int id, char *err, size_t errlen);

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * batch.h - one received batch parsed into events (common/wire.h for the framing,
+ * EVENTS.md for the envelope). The receiver parses, the store writes, the forwarder sends:
+ * all three work on struct ev, the parsed view of one event line.
+ */
+#ifndef TZ_BATCH_H
+#define TZ_BATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+enum ev_type { EV_ICS, EV_FLOW, EV_ALERT, EV_ANOMALY, EV_HEALTH, EV_ASSET, EV_TYPE_COUNT };
+
+struct ev {
+    const char *line;     /* the event as received, in the batch body; not NUL-terminated */
+    size_t line_len;
+    enum ev_type type;
+    int64_t seq;
+    int64_t ts_us;
+    /* these point into root and live as long as it; NULL when the field is absent */
+    const char *id;
+    const char *sensor;
+    const char *proto;
+    const char *src_ip, *dst_ip;
+    const char *community_id;
+    int64_t src_port, dst_port; /* -1 when absent */
+    int stored;                 /* set by store_put: 1 inserted, 0 already there */
+    json_t *root;               /* owned by the batch */
+};
+
+struct batch {
+    struct wire_batch_hdr hdr;
+    struct ev *ev; /* n parsed events; owned */
+    size_t n;
+    size_t cap;
+};
+
+const char *ev_type_name(enum ev_type t);
+
+/* Parses `body` (hdr.count lines, each one JSON object ending in '\n') into b, which keeps
+ * pointers into body: body must outlive the use of b. Every line must be a JSON object
+ * with the envelope of EVENTS.md, `sensor` equal to the header's and `seq` running from
+ * first_seq. Returns 0, or -1 with err naming the line and the fault (b is then empty).
+ * max_events caps hdr.count before anything is allocated. */
+int batch_parse(struct batch *b, const struct wire_batch_hdr *hdr, const char *body,
+                size_t len, size_t max_events, char *err, size_t errlen);
+/* Drops the parsed events (keeps the allocation for the next batch). */
+void batch_clear(struct batch *b);
+void batch_free(struct batch *b);
+
+#endif

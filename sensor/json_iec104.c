@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json_iec104.c - writes the `iec104` object of an ics event (EVENTS.md) from the record
+ * the IEC 60870-5-104 dissector emitted (dissectors/iec104.h): APCI, sequence numbers,
+ * U function, and the ASDU with its information objects. The field table in iec104.c
+ * documents every name written here.
+ */
+#include <stdio.h>
+
+#include "iec104.h"
+#include "json_proto.h"
+
+static int days_in_month(unsigned year, unsigned month)
+{
+    static const uint8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month == 2 && year % 4 == 0) /* 2000..2099: every fourth year is a leap year */
+        return 29;
+    return days[month - 1];
+}
+
+static int cp56_valid(const struct iec104_time *t)
+{
+    return t->ms <= 59999 && t->min <= 59 && t->hour <= 23 && t->month >= 1 &&
+           t->month <= 12 && t->day >= 1 && t->day <= days_in_month(2000u + t->year, t->month);
+}
+
+static void write_time(struct jw *w, const struct iec104_obj *o)
+{
+    const struct iec104_time *t = &o->t;
+    if (o->tkind == IEC104_T_CP24) {
+        jw_obj_begin(w, "time_cp24");
+        jw_uint(w, "min", t->min);
+        jw_uint(w, "ms", t->ms);
+        jw_obj_end(w);
+    } else if (cp56_valid(t)) {
+        char buf[40];
+        int n = snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+                         2000u + t->year, (unsigned)t->month, (unsigned)t->day,
+                         (unsigned)t->hour, (unsigned)t->min, t->ms / 1000u, t->ms % 1000u);
+        jw_strn(w, "time", buf, n > 0 ? (size_t)n : 0);
+    } else {
+        jw_obj_begin(w, "time_raw");
+        jw_uint(w, "year", t->year);
+        jw_uint(w, "month", t->month);
+        jw_uint(w, "day", t->day);
+        jw_uint(w, "hour", t->hour);
+        jw_uint(w, "min", t->min);
+        jw_uint(w, "ms", t->ms);
+        jw_obj_end(w);
+    }
+    if (t->iv)
+        jw_bool(w, "time_iv", 1);
+    if (o->tkind == IEC104_T_CP56 && t->su)
+        jw_bool(w, "time_su", 1);
+}
+
+/* The quality flags each kind of qualifier carries, in the order they are written. */
+static void write_qual_names(struct jw *w, uint8_t kind, uint8_t q)
+{
+    static const struct {
+        uint8_t kinds; /* bit per enum iec104_qkind */
+        uint8_t bit;
+        const char *name;
+    } flags[] = {
+        {1 << IEC104_Q_QDS | 1 << IEC104_Q_QDP | 1 << IEC104_Q_BCR, 0x80, "IV"},
+        {1 << IEC104_Q_QDS | 1 << IEC104_Q_QDP, 0x40, "NT"},
+        {1 << IEC104_Q_QDS | 1 << IEC104_Q_QDP, 0x20, "SB"},
+        {1 << IEC104_Q_QDS | 1 << IEC104_Q_QDP, 0x10, "BL"},
+        {1 << IEC104_Q_QDP, 0x08, "EI"},
+        {1 << IEC104_Q_QDS, 0x01, "OV"},
+        {1 << IEC104_Q_BCR, 0x40, "CA"},
+        {1 << IEC104_Q_BCR, 0x20, "CY"},
+    };
+    if (kind == IEC104_Q_CODE || q == 0)
+        return;
+    jw_arr_begin(w, "qual_names");
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if ((flags[i].kinds & (1u << kind)) && (q & flags[i].bit))
+            jw_str(w, NULL, flags[i].name);
+    jw_arr_end(w);
+}
+
+static void write_object(struct jw *w, const struct iec104_obj *o)
+{
+    jw_obj_begin(w, NULL);
+    jw_uint(w, "ioa", o->ioa);
+    if (o->vkind == IEC104_V_INT)
+        jw_int(w, "value", o->ival);
+    else if (o->vkind == IEC104_V_FLOAT)
+        jw_double(w, "value", o->fval);
+    if (o->qkind != IEC104_Q_NONE) {
+        jw_uint(w, "qual", o->qual);
+        write_qual_names(w, o->qkind, o->qual);
+    }
+    if (o->has_transient)
+        jw_bool(w, "transient", o->transient);
+    if (o->has_seq)
+        jw_uint(w, "seq", o->seq);
+    if (o->has_elapsed)
+        jw_uint(w, "elapsed_ms", o->elapsed_ms);
+    if (o->has_section)
+        jw_uint(w, "section", o->section);
+    if (o->has_length)
+        jw_uint(w, "length", o->length);
+    if (o->tkind != IEC104_T_NONE)
+        write_time(w, o);
+    jw_obj_end(w);
+}
+
+static void write_asdu(struct jw *w, const struct iec104_asdu *a)
+{
+    jw_obj_begin(w, "asdu");
+    jw_uint(w, "type", a->type);
+    const struct iec104_type_info *ti = iec104_type(a->type);
+    if (ti)
+        jw_str(w, "type_name", ti->name);
+    jw_bool(w, "sq", a->sq);
+    jw_uint(w, "num", a->num);
+    jw_uint(w, "cot", a->cot);
+    const char *cot = iec104_cot_name(a->cot);
+    if (cot)
+        jw_str(w, "cot_name", cot);
+    jw_bool(w, "neg", a->neg);
+    jw_bool(w, "test", a->test);
+    jw_uint(w, "oa", a->oa);
+    jw_uint(w, "ca", a->ca);
+    if (a->has_se)
+        jw_str(w, "se", a->se ? "select" : "execute");
+    jw_arr_begin(w, "objects");
+    for (unsigned i = 0; i < a->n_objects && i < IEC104_MAX_OBJECTS; i++)
+        write_object(w, &a->objects[i]);
+    jw_arr_end(w);
+    if (a->truncated)
+        jw_bool(w, "truncated", 1);
+    jw_obj_end(w);
+}
+
+void json_iec104(struct jw *w, const void *rec)
+{
+    const struct iec104_rec *r = rec;
+    char apci[2] = {r->apci, '\0'};
+    jw_obj_begin(w, "iec104");
+    jw_str(w, "apci", apci);
+    if (r->apci == 'I') {
+        jw_uint(w, "tx", r->tx);
+        jw_uint(w, "rx", r->rx);
+    }
+    const char *u = iec104_u_name(r->u_func);
+    if (r->apci == 'U' && u)
+        jw_str(w, "u_func", u);
+    if (r->has_asdu)
+        write_asdu(w, &r->asdu);
+    jw_obj_end(w);
+}

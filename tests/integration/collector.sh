@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# collector.sh - the collector end to end with a stand-in sensor (tz_send.py, a ZeroMQ
+# DEALER): batches are stored (rows counted with sqlite3) and forwarded (messages counted
+# per topic with kcat, one flow's events in order on one partition); a resent batch is not
+# stored or forwarded twice; malformed batches get REJECTED acks and the collector goes
+# on; SIGTERM flushes and exits 0.
+set -euo pipefail
+source "$(dirname "$0")/tz_lib.bash"
+
+tz_need "$TZ_BUILD/collector/tanzhen-collector" "$TZ_BUILD/collector/tanzhen-kafka-mock" \
+    kcat sqlite3 timeout
+tz_need_pyzmq
+
+tz_start_mock --partitions 3
+port=$(tz_free_port)
+ep="tcp://127.0.0.1:$port"
+store="$TZ_TMP/store"
+tz_start_collector collector --listen "$ep" --store "$store" --kafka-brokers "$BOOTSTRAP" \
+    --set log.stats_interval_s=1
+
+# 1. 20 batches x 50 events: 1000 events in the mix of tz_send.py (per 10: 4 ics, 2 flow,
+# 1 anomaly, 1 alert, 1 asset, 1 health)
+out=$(timeout 60 "${TZ_SEND[@]}" "$ep" --batches 20 --events 50 --window 4) ||
+    tz_fail "sending batches: $out"
+echo "sent: $out"
+[ "$(tz_json "$out" acks.STORED)" -eq 20 ] || tz_fail "expected 20 STORED acks"
+
+rows() { sqlite3 "$store/events.db" "SELECT count(*) FROM events $1"; }
+[ "$(rows '')" -eq 1000 ] || tz_fail "stored $(rows '') rows, expected 1000"
+for t in ics:400 flow:200 anomaly:100 alert:100 asset:100 health:100; do
+    n=$(rows "WHERE type = '${t%%:*}'")
+    [ "$n" -eq "${t##*:}" ] || tz_fail "type ${t%%:*}: $n rows, expected ${t##*:}"
+done
+[ "$(rows "WHERE proto = 'modbus' AND src_ip LIKE '10.0.0.%' AND dst_port = 502")" -eq 800 ] ||
+    tz_fail "columns proto/src_ip/dst_port not filled"
+
+# 2. resend the first five batches (RESEND flag): acked STORED, nothing new stored
+out=$(timeout 60 "${TZ_SEND[@]}" "$ep" --batches 5 --events 50 --resend) ||
+    tz_fail "resending: $out"
+[ "$(tz_json "$out" acks.STORED)" -eq 5 ] || tz_fail "resent batches not acked STORED: $out"
+[ "$(rows '')" -eq 1000 ] || tz_fail "a resent batch was stored twice ($(rows '') rows)"
+
+# 3. malformed messages: each acked REJECTED (tz_send.py checks status and batch_seq)
+out=$(timeout 60 "${TZ_SEND[@]}" "$ep" --malformed) || tz_fail "malformed cases: $out"
+echo "malformed: $out"
+kill -0 "$COLLECTOR_PID" 2>/dev/null || tz_fail "the collector died on malformed input"
+[ "$(rows '')" -eq 1000 ] || tz_fail "malformed input changed the store"
+
+# ... and it still takes good batches afterwards (seq 1001..1100)
+out=$(timeout 60 "${TZ_SEND[@]}" "$ep" --first-seq 1001 --batches 2 --events 50) ||
+    tz_fail "after malformed input: $out"
+[ "$(rows '')" -eq 1100 ] || tz_fail "stored $(rows '') rows, expected 1100"
+
+# 4. Kafka: per topic, what was stored once (1100 events: 770 / 110 / 110 / 110)
+declare -A want=([tanzhen.events]=770 [tanzhen.alerts]=110 [tanzhen.assets]=110
+    [tanzhen.health]=110)
+for topic in "${!want[@]}"; do
+    n=$(tz_wait_kafka "$topic" "${want[$topic]}" 30)
+    [ "$n" -eq "${want[$topic]}" ] || tz_fail "$topic holds $n messages, expected ${want[$topic]}"
+done
+# the value is the event as received; the key is the community_id (else the sensor id)
+timeout 20 kcat -b "$BOOTSTRAP" -C -t tanzhen.events -o beginning -e -q -f '%k\t%p\t%o\t%s\n' \
+    >"$TZ_TMP/events.tsv"
+/usr/bin/python3 - "$TZ_TMP/events.tsv" "$store/events.db" <<'PY' || tz_fail "Kafka content check"
+import json, sqlite3, sys
+rows = [l.rstrip("\n").split("\t", 3) for l in open(sys.argv[1])]
+db = sqlite3.connect(sys.argv[2])
+stored = dict(db.execute("SELECT seq, json FROM events"))
+parts, last = {}, {}
+for key, part, off, value in rows:
+    ev = json.loads(value)
+    assert value == stored[ev["seq"]], "value differs from the stored event %d" % ev["seq"]
+    assert key == ev.get("community_id", ev["sensor"]), "key %s for %s" % (key, value)
+    parts.setdefault(key, set()).add(part)
+    k = (part, key)
+    assert ev["seq"] > last.get(k, (-1, -1))[0], "key %s out of order" % key
+    assert int(off) > last.get(k, (-1, -1))[1]
+    last[k] = (ev["seq"], int(off))
+assert all(len(p) == 1 for p in parts.values()), "a key spans partitions: %r" % parts
+print("kafka: %d events checked, %d keys each on one partition, in order" % (len(rows), len(parts)))
+PY
+key=$(timeout 20 kcat -b "$BOOTSTRAP" -C -t tanzhen.health -o beginning -c 1 -e -q -f '%k')
+[ "$key" = "test-sensor" ] || tz_fail "health key '$key', expected the sensor id"
+
+# 5. SIGTERM: flush, stats, exit 0
+tz_stop "$COLLECTOR_PID" 20
+[ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC after SIGTERM"
+grep -q "rejected 9" "$TZ_TMP/collector.log" || tz_fail "the rejected batches were not counted"
+grep -q "delivered 1100" "$TZ_TMP/collector.log" || tz_fail "the stats do not show 1100 delivered"
+echo "collector: ok (1100 events stored once, 1100 forwarded, 9 malformed batches rejected)"

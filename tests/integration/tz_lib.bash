@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: Apache-2.0
+# tz_lib.bash - shared helpers for the collector integration scripts (sourced, not run:
+# the .bash name keeps it out of the *.sh test glob). Every process a script starts goes
+# through tz_spawn so the EXIT trap can stop it; every wait has a timeout.
+
+: "${TZ_SRC:?TZ_SRC must name the source tree}"
+: "${TZ_BUILD:?TZ_BUILD must name the build tree}"
+
+TZ_PIDS=()
+TZ_TMP=$(mktemp -d /tmp/tz_it.XXXXXX)
+TZ_SEND=(/usr/bin/python3 "$TZ_SRC/tests/integration/tz_send.py")
+
+tz_cleanup() {
+    local pid
+    for pid in "${TZ_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${TZ_PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TZ_TMP"
+}
+trap tz_cleanup EXIT
+trap 'exit 130' INT TERM
+
+tz_skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+tz_fail() {
+    echo "FAIL: $*" >&2
+    local f
+    for f in "$TZ_TMP"/*.log; do
+        [ -e "$f" ] || continue
+        echo "--- $(basename "$f") (last 30 lines)" >&2
+        tail -n 30 "$f" >&2
+    done
+    exit 1
+}
+
+tz_need() {
+    local b
+    for b in "$@"; do
+        [ -x "$b" ] || command -v "$b" >/dev/null 2>&1 || tz_skip "$b is not available"
+    done
+}
+
+tz_need_pyzmq() {
+    /usr/bin/python3 -c 'import zmq' 2>/dev/null ||
+        tz_skip "python3-zmq is not installed (packaging/install-deps.sh installs it)"
+}
+
+# A TCP port that was free a moment ago on 127.0.0.1.
+tz_free_port() {
+    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# tz_spawn NAME CMD...: runs CMD in the background, stdout to $TZ_TMP/NAME.out, stderr to
+# $TZ_TMP/NAME.log; sets TZ_LAST_PID.
+tz_spawn() {
+    local name=$1
+    shift
+    "$@" >"$TZ_TMP/$name.out" 2>"$TZ_TMP/$name.log" &
+    TZ_LAST_PID=$!
+    TZ_PIDS+=("$TZ_LAST_PID")
+}
+
+# tz_wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 on timeout.
+tz_wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+_tz_has_line() { [ -s "$1" ] && [ "$(wc -l <"$1")" -ge 1 ]; }
+
+# Starts tanzhen-kafka-mock with the given options; sets MOCK_PID and BOOTSTRAP.
+tz_start_mock() {
+    tz_spawn mock "$TZ_BUILD/collector/tanzhen-kafka-mock" "$@"
+    MOCK_PID=$TZ_LAST_PID
+    tz_wait_for 15 _tz_has_line "$TZ_TMP/mock.out" || tz_fail "kafka mock printed no bootstrap line"
+    BOOTSTRAP=$(head -n 1 "$TZ_TMP/mock.out")
+    [[ "$BOOTSTRAP" =~ ^127\.0\.0\.1:[0-9]+(,127\.0\.0\.1:[0-9]+)*$ ]] ||
+        tz_fail "unexpected bootstrap line '$BOOTSTRAP'"
+}
+
+_tz_log_has() { grep -q -- "$2" "$TZ_TMP/$1.log" 2>/dev/null; }
+
+# tz_start_collector NAME ARGS...: starts the collector and waits until it listens; sets
+# COLLECTOR_PID.
+tz_start_collector() {
+    local name=$1
+    shift
+    tz_spawn "$name" "$TZ_BUILD/collector/tanzhen-collector" "$@"
+    COLLECTOR_PID=$TZ_LAST_PID
+    tz_wait_for 15 _tz_log_has "$name" "listening on" || tz_fail "$name did not start"
+}
+
+# tz_stop PID SECONDS: SIGTERM, then sets TZ_RC to the exit status within SECONDS (124 on
+# timeout). Not in $(...): wait only works in the shell that started the process.
+tz_stop() {
+    local pid=$1 secs=$2
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + secs))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            TZ_RC=124
+            return
+        fi
+        sleep 0.1
+    done
+    TZ_RC=0
+    wait "$pid" || TZ_RC=$?
+}
+
+# Messages in a topic (all partitions), read with kcat.
+tz_kafka_count() {
+    timeout 20 kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -f '.\n' 2>/dev/null | wc -l
+}
+
+_tz_kafka_at_least() { [ "$(tz_kafka_count "$1")" -ge "$2" ]; }
+
+# tz_wait_kafka TOPIC N SECONDS: waits until TOPIC holds at least N messages; echoes the count.
+tz_wait_kafka() {
+    tz_wait_for "$3" _tz_kafka_at_least "$1" "$2" || true
+    tz_kafka_count "$1"
+}
+
+# A JSON field of the one-line summary tz_send.py prints.
+tz_json() {
+    /usr/bin/python3 -c 'import json, sys; d = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d.get(k, 0) if isinstance(d, dict) else 0
+print(d)' "$1" "$2"
+}
