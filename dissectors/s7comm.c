@@ -142,11 +142,14 @@ static int cotp_conn_params(struct pd_cur *c, uint8_t li, struct s7comm_cotp *ou
     return 0;
 }
 
-/* An S7 called TSAP: two bytes with a connection type (PG 1, OP 2, S7 basic 3, 0x10...)
- * or one of the S7-1200/1500 strings ("SIMATIC-ROOT-ES"). The MMS of IEC 61850, which also
- * runs on TPKT/COTP, calls TSAP 0x0001. */
+/* S7 TSAPs: the called one is two bytes with a connection type (PG 1, OP 2, S7 basic 3,
+ * 0x10...) and rack/slot, or an S7-1200/1500 string ("SIMATIC-ROOT-ES"); a two-byte calling
+ * TSAP has a non-zero first byte too (0x0100, 0x0600, 0x1000). IEC 61850 MMS, also on
+ * TPKT/COTP port 102, uses 0x0001 and 0x0002, and its servers confirm with called 0x0200. */
 static int tsap_is_s7(const struct s7comm_cotp *t)
 {
+    if (t->src_len == 0 || (t->src_len == 2 && t->src_tsap[0] == 0))
+        return 0;
     if (t->dst_len == 2)
         return t->dst_tsap[0] != 0;
     return t->dst_len >= 7 && memcmp(t->dst_tsap, "SIMATIC", 7) == 0;

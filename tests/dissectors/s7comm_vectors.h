@@ -62,6 +62,17 @@ static const uint8_t v_cotp_cr_mms[] = {
     0xc2, 0x02, 0x00, 0x01, /* called TSAP 0x0001 */
 };
 
+/* IEC 61850 MMS server's CC: calling TSAP 0x0002, called 0x0200 */
+static const uint8_t v_cotp_cc_mms[] = {
+    0x03, 0x00, 0x00, 0x16, /* TPKT length 22 */
+    0x11, 0xd0,             /* LI 17, CC */
+    0x18, 0x01, 0x00, 0x04, /* references */
+    0x00,                   /* class 0 */
+    0xc1, 0x02, 0x00, 0x02, /* calling TSAP 0x0002 */
+    0xc2, 0x02, 0x02, 0x00, /* called TSAP 0x0200 */
+    0xc0, 0x01, 0x0a,       /* TPDU size 1024 */
+};
+
 /* RDP CR: a cookie instead of TSAPs */
 static const uint8_t v_cotp_cr_rdp[] = {
     0x03, 0x00, 0x00, 0x13, /* TPKT length 19 */
@@ -721,7 +732,7 @@ struct s7v {
 
 static const struct s7v s7_vectors[] = {
     S7V(v_cotp_cr, 0),          S7V(v_cotp_cc, 1),           S7V(v_cotp_cr_simatic, 0),
-    S7V(v_cotp_cr_mms, 0),      S7V(v_cotp_cr_rdp, 0),       S7V(v_setup_job, 0),
+    S7V(v_cotp_cr_mms, 0),      S7V(v_cotp_cc_mms, 1),       S7V(v_cotp_cr_rdp, 0),       S7V(v_setup_job, 0),
     S7V(v_setup_ack, 1),        S7V(v_read_job, 0),          S7V(v_read_ack, 1),
     S7V(v_write_job, 0),        S7V(v_write_ack, 1),         S7V(v_start_upload_job, 0),
     S7V(v_start_upload_ack, 1), S7V(v_upload_job, 0),        S7V(v_upload_ack, 1),

@@ -163,6 +163,7 @@ Test(s7comm_plus, probe)
     cr_assert_eq(d->probe(v_cotp_cc, sizeof v_cotp_cc, 1), PD_PROBE_YES);
     cr_assert_eq(d->probe(v_cotp_cr_simatic, sizeof v_cotp_cr_simatic, 0), PD_PROBE_YES);
     cr_assert_eq(d->probe(v_cotp_cr_mms, sizeof v_cotp_cr_mms, 0), PD_PROBE_NO);
+    cr_assert_eq(d->probe(v_cotp_cc_mms, sizeof v_cotp_cc_mms, 1), PD_PROBE_NO);
     cr_assert_eq(d->probe(v_cotp_cr_rdp, sizeof v_cotp_cr_rdp, 0), PD_PROBE_NO);
     cr_assert_eq(d->probe(v_read_job, sizeof v_read_job, 0), PD_PROBE_YES);
     cr_assert_eq(d->probe(v_p3_notification, sizeof v_p3_notification, 1), PD_PROBE_YES);
