@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         if (len < 0) {
             long off = d->resync(p, n);
-            size_t skip = off > 0 ? (size_t)off : 1; /* the sensor drops at least a byte */
+            if (off < 0)
+                break; /* nothing plausible left: the sensor drops the bytes */
+            size_t skip = off > 0 ? (size_t)off : 1; /* and at least one byte */
             if (skip > n)
                 break;
             p += skip;
