@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json_s7comm.c - the "s7comm" and "s7comm_plus" objects of ics events (EVENTS.md) from
+ * the records of dissectors/s7comm.c: header, function, items with addresses, return
+ * codes and capped values, userdata, blocks, PI service, COTP TSAPs with rack and slot,
+ * and the asset identity of SZL 0x0011/0x001C. Field table: s7comm_fields.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "json_proto.h"
+#include "s7comm.h"
+
+static int tsap_printable(const uint8_t *t, size_t n)
+{
+    if (n <= 2)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i] < 0x20 || t[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static void json_cotp(struct jw *w, const struct s7comm_cotp *c)
+{
+    static const char *const conn[4] = {NULL, "pg", "op", "s7_basic"};
+    jw_obj_begin(w, "cotp");
+    jw_hex(w, "src_tsap", c->src_tsap, c->src_len);
+    jw_hex(w, "dst_tsap", c->dst_tsap, c->dst_len);
+    if (tsap_printable(c->src_tsap, c->src_len))
+        jw_strn(w, "src_tsap_text", (const char *)c->src_tsap, c->src_len);
+    if (tsap_printable(c->dst_tsap, c->dst_len))
+        jw_strn(w, "dst_tsap_text", (const char *)c->dst_tsap, c->dst_len);
+    if (c->dst_len == 2) {
+        /* the called (PLC) TSAP: connection type, then rack (3 bits) and slot (5 bits) */
+        jw_uint(w, "rack", c->dst_tsap[1] >> 5);
+        jw_uint(w, "slot", c->dst_tsap[1] & 0x1f);
+        if (c->dst_tsap[0] >= 1 && c->dst_tsap[0] <= 3)
+            jw_str(w, "conn_type", conn[c->dst_tsap[0]]);
+    }
+    if (c->tpdu_size >= 7 && c->tpdu_size <= 13)
+        jw_uint(w, "tpdu_size", 1u << c->tpdu_size);
+    jw_obj_end(w);
+}
+
+static void json_item(struct jw *w, const struct s7comm_item *it)
+{
+    jw_obj_begin(w, NULL);
+    if (it->syntax)
+        jw_str(w, "syntax", s7comm_syntax_name(it->syntax));
+    if (it->has_addr || it->area) {
+        jw_uint(w, "area", it->area);
+        jw_str(w, "area_name", s7comm_area_name(it->area));
+        jw_uint(w, "db", it->db);
+    }
+    if (it->has_addr) {
+        jw_uint(w, "byte", it->byte);
+        jw_uint(w, "bit", it->bit);
+        jw_uint(w, "type", it->type);
+        jw_str(w, "type_name", s7comm_type_name(it->type));
+        jw_uint(w, "count", it->count);
+    }
+    if (it->has_ret) {
+        jw_uint(w, "ret", it->ret);
+        jw_str(w, "ret_name", s7comm_ret_name(it->ret));
+    }
+    if (it->has_value) {
+        jw_hex(w, "value", it->value, it->value_kept);
+        jw_uint(w, "value_len", it->value_len);
+        if (it->value_kept < it->value_len)
+            jw_bool(w, "value_truncated", 1);
+    }
+    jw_obj_end(w);
+}
+
+static void json_block(struct jw *w, const char *key, const struct s7comm_block *b)
+{
+    const char *name = s7comm_block_type_name(b->type);
+    jw_obj_begin(w, key);
+    if (name)
+        jw_str(w, "type", name);
+    else
+        jw_strn(w, "type", b->type, strnlen(b->type, 2));
+    if (b->has_number)
+        jw_uint(w, "number", b->number);
+    if (b->filesys >= 'A' && b->filesys <= 'Z')
+        jw_strn(w, "filesys", (const char *)&b->filesys, 1);
+    jw_obj_end(w);
+}
+
+static void json_userdata(struct jw *w, const struct s7comm_userdata *u)
+{
+    jw_obj_begin(w, "userdata");
+    jw_str(w, "type", s7comm_ud_type_name(u->type));
+    jw_uint(w, "group", u->group);
+    jw_str(w, "group_name", s7comm_group_name(u->group));
+    jw_uint(w, "sub", u->sub);
+    jw_str(w, "sub_name", s7comm_sub_name(u->group, u->sub));
+    jw_uint(w, "seq", u->seq);
+    if (u->has_szl) {
+        jw_uint(w, "szl_id", u->szl_id);
+        jw_uint(w, "szl_index", u->szl_index);
+    }
+    if (u->has_count)
+        jw_uint(w, "szl_count", u->szl_count);
+    if (u->more)
+        jw_bool(w, "more", 1);
+    if (u->clock[0])
+        jw_str(w, "clock", u->clock);
+    jw_obj_end(w);
+}
+
+static void opt_str(struct jw *w, const char *key, const char *v)
+{
+    if (v[0])
+        jw_str(w, key, v);
+}
+
+static void json_identity(struct jw *w, const struct s7comm_identity *id)
+{
+    jw_obj_begin(w, "identity");
+    opt_str(w, "order_number", id->order_number);
+    opt_str(w, "hw_order_number", id->hw_order_number);
+    opt_str(w, "firmware", id->firmware);
+    opt_str(w, "system_name", id->system_name);
+    opt_str(w, "module_name", id->module_name);
+    opt_str(w, "plant_name", id->plant_name);
+    opt_str(w, "copyright", id->copyright);
+    opt_str(w, "serial", id->serial);
+    opt_str(w, "module_type", id->module_type);
+    opt_str(w, "memory_card_serial", id->mc_serial);
+    opt_str(w, "location", id->location);
+    jw_obj_end(w);
+}
+
+static void json_error(struct jw *w, const struct s7comm_rec *r)
+{
+    unsigned err = 0;
+    if (r->has_error) {
+        jw_uint(w, "error_class", r->error_class);
+        jw_uint(w, "error_code", r->error_code);
+        err = (unsigned)r->error_class << 8 | r->error_code;
+    }
+    if (!err && r->has_param_error)
+        err = r->param_error;
+    if (!err)
+        return;
+    jw_uint(w, "error", err);
+    const char *name = s7comm_error_name(err);
+    if (name)
+        jw_str(w, "error_name", name);
+}
+
+void json_s7comm(struct jw *w, const void *rec)
+{
+    static const char *const cotp_results[] = {"cc", "dr", "er"};
+    const struct s7comm_rec *r = rec;
+    jw_obj_begin(w, "s7comm");
+    if (r->kind == S7COMM_KIND_SESSION) {
+        if (r->cotp_event)
+            jw_str(w, "cotp_result", cotp_results[r->cotp_event == 0xd0 ? 0 :
+                                                  r->cotp_event == 0x80 ? 1 : 2]);
+    } else {
+        jw_uint(w, "rosctr", r->rosctr);
+        jw_str(w, "rosctr_name", s7comm_rosctr_name(r->rosctr));
+        if (r->resp_rosctr)
+            jw_uint(w, "resp_rosctr", r->resp_rosctr);
+        jw_uint(w, "pdu_ref", r->pdu_ref);
+        if (r->has_func) {
+            jw_uint(w, "func", r->func);
+            jw_str(w, "func_name", s7comm_func_name(r->func));
+        }
+        json_error(w, r);
+    }
+    if (r->has_setup) {
+        jw_uint(w, "pdu_size", r->pdu_size);
+        jw_uint(w, "amq_calling", r->amq_calling);
+        jw_uint(w, "amq_called", r->amq_called);
+    }
+    if (r->n_items) {
+        jw_arr_begin(w, "items");
+        for (unsigned i = 0; i < r->n_items && i < S7COMM_MAX_ITEMS; i++)
+            json_item(w, &r->items[i]);
+        jw_arr_end(w);
+        if (r->items_total > r->n_items)
+            jw_uint(w, "items_total", r->items_total);
+    }
+    if (r->ud.present)
+        json_userdata(w, &r->ud);
+    if (r->n_blocks) {
+        json_block(w, "block", &r->blocks[0]);
+        if (r->blocks_total > 1) {
+            jw_arr_begin(w, "blocks");
+            for (unsigned i = 0; i < r->n_blocks && i < S7COMM_MAX_BLOCKS; i++)
+                json_block(w, NULL, &r->blocks[i]);
+            jw_arr_end(w);
+        }
+    }
+    opt_str(w, "filename", r->filename);
+    if (r->has_upload_id)
+        jw_uint(w, "upload_id", r->upload_id);
+    opt_str(w, "pi_service", r->pi_service);
+    opt_str(w, "pi_arg", r->pi_arg);
+    if (r->cotp)
+        json_cotp(w, r->cotp);
+    if (r->identity && r->identity->present)
+        json_identity(w, r->identity);
+    jw_obj_end(w);
+}
+
+void json_s7comm_plus(struct jw *w, const void *rec)
+{
+    const struct s7comm_plus_rec *r = rec;
+    jw_obj_begin(w, "s7comm_plus");
+    jw_uint(w, "version", r->version);
+    if (r->encrypted) {
+        jw_bool(w, "encrypted", 1);
+        jw_uint(w, "tls_content_type", r->tls_type);
+    } else {
+        jw_uint(w, "opcode", r->opcode);
+        jw_str(w, "opcode_name", s7comm_plus_opcode_name(r->opcode));
+    }
+    if (r->resp_opcode)
+        jw_uint(w, "resp_opcode", r->resp_opcode);
+    if (r->has_func) {
+        jw_uint(w, "func", r->func);
+        jw_str(w, "func_name", s7comm_plus_func_name(r->func));
+    }
+    if (r->has_seq)
+        jw_uint(w, "seq", r->seq);
+    if (r->has_session)
+        jw_uint(w, "session", r->session);
+    jw_uint(w, "data_len", r->data_len);
+    if (!r->encrypted) {
+        jw_bool(w, "integrity", r->integrity);
+        jw_bool(w, "trailer", r->trailer);
+    }
+    if (r->fragments > 1)
+        jw_uint(w, "fragments", r->fragments);
+    if (r->has_func)
+        jw_uint(w, "transport_flags", r->transport_flags);
+    if (r->has_ret) {
+        jw_uint(w, "ret", r->ret);
+        if ((int16_t)r->ret < 0)
+            jw_int(w, "error_code", (int16_t)r->ret);
+    }
+    if (r->has_object)
+        jw_uint(w, "object_id", r->object_id);
+    if (r->has_class)
+        jw_uint(w, "class_id", r->class_id);
+    if (r->has_created)
+        jw_uint(w, "created_object", r->created_id);
+    if (r->has_attribute)
+        jw_uint(w, "attribute", r->attribute);
+    if (r->has_state_req) {
+        if (r->state_req == 1)
+            jw_str(w, "plc_state_req", "stop");
+        else if (r->state_req == 3)
+            jw_str(w, "plc_state_req", "run");
+        else
+            jw_int(w, "plc_state_req", r->state_req);
+    }
+    if (r->cotp)
+        json_cotp(w, r->cotp);
+    jw_obj_end(w);
+}
