@@ -6,7 +6,7 @@
 
 static const json_proto_fn encoders[PD_PROTO_COUNT] = {
     [PD_PROTO_MODBUS] = json_modbus,
-    /* @@table-dnp3@@ */
+    [PD_PROTO_DNP3] = json_dnp3,
     /* @@table-s7comm@@ */
     /* @@table-opcua@@ */
     /* @@table-iec104@@ */
