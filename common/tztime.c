@@ -27,9 +27,11 @@ void tz_time_fmt(uint64_t us, char out[TZ_TIME_LEN])
     time_t sec = (time_t)(us / 1000000u);
     struct tm tm;
     gmtime_r(&sec, &tm);
-    snprintf(out, TZ_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
              (unsigned)(us % 1000000u));
+    snprintf(out, TZ_TIME_LEN, "%.*s", TZ_TIME_LEN - 1, tmp);
 }
 
 int tz_time_parse(const char *s, uint64_t *us)

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flow.c - the per-worker flow table (see flow.h). The pool is one anonymous mapping
+ * made at start, so memory is committed as flows are first used and nothing is allocated
+ * per packet.
+ */
+#include "flow.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+static void *map_zero(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int flow_table_init(struct flow_table *t, uint32_t cap)
+{
+    memset(t, 0, sizeof *t);
+    t->cap = cap;
+    t->nbuckets = 1;
+    while (t->nbuckets < cap * 2u)
+        t->nbuckets <<= 1;
+    t->pool = map_zero((size_t)cap * sizeof *t->pool);
+    t->buckets = map_zero((size_t)t->nbuckets * sizeof *t->buckets);
+    if (!t->pool || !t->buckets) {
+        flow_table_free(t);
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->nbuckets; i++)
+        t->buckets[i] = -1;
+    for (uint32_t i = 0; i < cap; i++) {
+        t->pool[i].list = FLOW_L_FREE;
+        t->pool[i].lnext = i + 1 < cap ? (int32_t)(i + 1) : -1;
+    }
+    t->free_head = 0;
+    for (int l = 0; l < FLOW_L_COUNT; l++)
+        t->head[l] = t->tail[l] = -1;
+    return 0;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (t->pool)
+        munmap(t->pool, (size_t)t->cap * sizeof *t->pool);
+    if (t->buckets)
+        munmap(t->buckets, (size_t)t->nbuckets * sizeof *t->buckets);
+    t->pool = NULL;
+    t->buckets = NULL;
+}
+
+static int32_t idx_of(const struct flow_table *t, const struct flow *f)
+{
+    return (int32_t)(f - t->pool);
+}
+
+static int same_vlan(const struct flow *f, const struct pkt *k)
+{
+    uint16_t a = f->n_vlan ? f->vlan[0] : 0, b = k->n_vlan ? k->vlan[0] : 0;
+    return a == b;
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct pkt *k, uint32_t hash, int *dir)
+{
+    for (int32_t i = t->buckets[hash & (t->nbuckets - 1)]; i >= 0; i = t->pool[i].hnext) {
+        struct flow *f = &t->pool[i];
+        if (f->hash != hash || f->l4proto != k->l4proto || !same_vlan(f, k))
+            continue;
+        if (f->port[0] == k->sport && f->port[1] == k->dport &&
+            memcmp(f->ip[0], k->src_ip, 16) == 0 && memcmp(f->ip[1], k->dst_ip, 16) == 0) {
+            *dir = 0;
+            return f;
+        }
+        if (f->port[0] == k->dport && f->port[1] == k->sport &&
+            memcmp(f->ip[0], k->dst_ip, 16) == 0 && memcmp(f->ip[1], k->src_ip, 16) == 0) {
+            *dir = 1;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static void list_unlink(struct flow_table *t, struct flow *f)
+{
+    if (f->list >= FLOW_L_COUNT)
+        return;
+    if (f->lprev >= 0)
+        t->pool[f->lprev].lnext = f->lnext;
+    else
+        t->head[f->list] = f->lnext;
+    if (f->lnext >= 0)
+        t->pool[f->lnext].lprev = f->lprev;
+    else
+        t->tail[f->list] = f->lprev;
+}
+
+static void list_append(struct flow_table *t, struct flow *f, uint8_t list)
+{
+    int32_t i = idx_of(t, f);
+    f->list = list;
+    f->lnext = -1;
+    f->lprev = t->tail[list];
+    if (t->tail[list] >= 0)
+        t->pool[t->tail[list]].lnext = i;
+    else
+        t->head[list] = i;
+    t->tail[list] = i;
+}
+
+struct flow *flow_create(struct flow_table *t, const struct pkt *k, uint32_t hash,
+                         int client_is_dst)
+{
+    if (t->free_head < 0)
+        return NULL;
+    int32_t i = t->free_head;
+    struct flow *f = &t->pool[i];
+    t->free_head = f->lnext;
+    memset(f, 0, sizeof *f);
+    int c = client_is_dst ? 1 : 0;
+    memcpy(f->ip[c], k->src_ip, 16);
+    memcpy(f->ip[!c], k->dst_ip, 16);
+    f->port[c] = k->sport;
+    f->port[!c] = k->dport;
+    if (k->has_mac) {
+        memcpy(f->mac[c], k->src_mac, 6);
+        memcpy(f->mac[!c], k->dst_mac, 6);
+        f->has_mac = 1;
+    }
+    f->l4proto = k->l4proto;
+    f->ipver = k->ipver;
+    f->n_vlan = k->n_vlan;
+    memcpy(f->vlan, k->vlan, sizeof f->vlan);
+    f->hash = hash;
+    f->first_us = f->last_us = k->ts_us;
+    f->zone[0] = f->zone[1] = -1;
+    uint32_t b = hash & (t->nbuckets - 1);
+    f->hnext = t->buckets[b];
+    t->buckets[b] = i;
+    list_append(t, f, k->l4proto == 6 ? FLOW_L_TCP : FLOW_L_UDP);
+    t->active++;
+    return f;
+}
+
+void flow_touch(struct flow_table *t, struct flow *f, uint8_t list)
+{
+    if (f->list == list && t->tail[list] == idx_of(t, f))
+        return;
+    list_unlink(t, f);
+    list_append(t, f, list);
+}
+
+void flow_remove(struct flow_table *t, struct flow *f)
+{
+    int32_t i = idx_of(t, f);
+    int32_t *pp = &t->buckets[f->hash & (t->nbuckets - 1)];
+    while (*pp >= 0 && *pp != i)
+        pp = &t->pool[*pp].hnext;
+    if (*pp == i)
+        *pp = f->hnext;
+    list_unlink(t, f);
+    f->list = FLOW_L_FREE;
+    f->lnext = t->free_head;
+    t->free_head = i;
+    t->active--;
+}
+
+struct flow *flow_oldest(struct flow_table *t, uint8_t list)
+{
+    return t->head[list] >= 0 ? &t->pool[t->head[list]] : NULL;
+}
+
+struct flow *flow_lru(struct flow_table *t)
+{
+    struct flow *best = NULL;
+    for (int l = 0; l < FLOW_L_COUNT; l++) {
+        struct flow *f = flow_oldest(t, (uint8_t)l);
+        if (f && (!best || f->last_us < best->last_us))
+            best = f;
+    }
+    return best;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * reasm.c - one direction of TCP reassembly (see reasm.h). Sequence arithmetic is modulo
+ * 2^32 (RFC 9293 section 3.4): "a before b" is (int32_t)(a - b) < 0.
+ */
+#include "reasm.h"
+
+#include <string.h>
+
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+void reasm_start(struct reasm *r, uint32_t next)
+{
+    memset(r, 0, sizeof *r);
+    r->next_seq = next;
+    r->init = 1;
+}
+
+/* Delivers p at seq when it starts at or before next_seq; returns 0 when it is still early. */
+static int deliver_inorder(struct reasm *r, const struct reasm_io *io, uint32_t seq,
+                           const uint8_t *p, uint32_t len)
+{
+    int32_t rel = seq_diff(seq, r->next_seq);
+    if (rel > 0)
+        return 0;
+    if (rel < 0) {
+        uint32_t dup = (uint32_t)(-(int64_t)rel);
+        if (dup >= len) {
+            r->retrans++;
+            return 1;
+        }
+        r->overlaps++;
+        p += dup;
+        len -= dup;
+    }
+    /* advance before delivering: the callback may look at the state */
+    r->next_seq += len;
+    io->deliver(io->arg, p, len, 0);
+    return 1;
+}
+
+static void drain(struct reasm *r, const struct reasm_io *io)
+{
+    for (;;) {
+        int best = -1;
+        int32_t best_rel = 0;
+        for (int i = 0; i < r->n_seg; i++) {
+            int32_t rel = seq_diff(r->seg[i].seq, r->next_seq);
+            if (best < 0 || rel < best_rel) {
+                best = i;
+                best_rel = rel;
+            }
+        }
+        if (best < 0 || best_rel > 0)
+            break;
+        struct reasm_seg s = r->seg[best];
+        r->seg[best] = r->seg[--r->n_seg];
+        deliver_inorder(r, io, s.seq, io->ooo_buf + s.off, s.len);
+    }
+    if (r->n_seg == 0)
+        r->ooo_used = 0;
+}
+
+/* Gives up on the hole before the earliest buffered segment. */
+static void skip_gap(struct reasm *r, const struct reasm_io *io)
+{
+    int best = -1;
+    int32_t best_rel = 0;
+    for (int i = 0; i < r->n_seg; i++) {
+        int32_t rel = seq_diff(r->seg[i].seq, r->next_seq);
+        if (best < 0 || rel < best_rel) {
+            best = i;
+            best_rel = rel;
+        }
+    }
+    if (best < 0)
+        return;
+    if (best_rel > 0) {
+        r->gaps++;
+        r->gap_bytes += (uint32_t)best_rel;
+        r->next_seq = r->seg[best].seq;
+        io->deliver(io->arg, NULL, 0, 1);
+    }
+    drain(r, io);
+}
+
+void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const uint8_t *p,
+                uint32_t len)
+{
+    if (len == 0)
+        return;
+    if (!r->init)
+        reasm_start(r, seq);
+    if (deliver_inorder(r, io, seq, p, len)) {
+        if (r->n_seg)
+            drain(r, io);
+        return;
+    }
+    /* early: buffer it if there is room, else give up on the oldest hole and retry */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (r->n_seg < REASM_MAX_SEG && io->ooo_cap - r->ooo_used >= len) {
+            struct reasm_seg *s = &r->seg[r->n_seg++];
+            s->seq = seq;
+            s->len = len;
+            s->off = r->ooo_used;
+            memcpy(io->ooo_buf + s->off, p, len);
+            r->ooo_used += len;
+            r->ooo++;
+            return;
+        }
+        if (r->n_seg == 0)
+            break;
+        skip_gap(r, io);
+        if (deliver_inorder(r, io, seq, p, len)) {
+            if (r->n_seg)
+                drain(r, io);
+            return;
+        }
+    }
+    /* still no room (a segment larger than the buffer): skip straight to it */
+    r->gaps++;
+    r->gap_bytes += (uint32_t)seq_diff(seq, r->next_seq);
+    r->next_seq = seq;
+    io->deliver(io->arg, NULL, 0, 1);
+    deliver_inorder(r, io, seq, p, len);
+    if (r->n_seg)
+        drain(r, io);
+}
+
+void reasm_peer_ack(struct reasm *r, const struct reasm_io *io, uint32_t ack)
+{
+    /* Only a hole with later bytes buffered behind it is declared lost: the receiver
+     * acknowledged past it, so it will not be retransmitted. Without buffered bytes an ACK
+     * ahead of us may just be capture reordering; the next segment decides. */
+    while (r->init && r->n_seg && seq_diff(ack, r->next_seq) > 0) {
+        uint32_t before = r->next_seq;
+        skip_gap(r, io);
+        if (r->next_seq == before)
+            break;
+    }
+}
+
+void reasm_flush(struct reasm *r, const struct reasm_io *io)
+{
+    while (r->n_seg) {
+        uint8_t before = r->n_seg;
+        skip_gap(r, io);
+        if (r->n_seg == before)
+            break;
+    }
+}

@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * worker.c - a worker thread: takes decoded frames from its packet ring, keeps flows and
+ * TCP reassembly (each flow lives on exactly one worker, so no locks), identifies the
+ * protocol, runs the framing loop of the dissector contract (dissectors/pd.h), and writes
+ * ics / flow / anomaly events straight into its event ring. Memory for flows, protocol
+ * state and stream buffers is mapped once at start; the packet path does not allocate
+ * (nDPI aside, which manages its own memory).
+ */
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <ndpi/ndpi_api.h>
+
+#include "community_id.h"
+#include "events.h"
+#include "flow.h"
+#include "ident.h"
+#include "json_proto.h"
+#include "reasm.h"
+#include "sensor.h"
+#include "tztime.h"
+
+#define WORKER_BURST 64
+#define EVENT_MAX 65536          /* largest event a worker writes */
+#define IDENT_MAX_PKTS 8         /* payload packets probed before a flow is called non-ICS */
+#define ANOMALY_MAX_PER_FLOW 64  /* anomaly events per flow; the rest are only counted */
+#define SWEEP_US 1000000u
+
+/* Decoding state of one ICS flow: dissector state, stream and out-of-order buffers. */
+struct ics_slot {
+    struct reasm rs[2];
+    uint32_t blen[2];
+    uint8_t resync[2];
+    uint8_t *stream[2];
+    uint8_t *ooo[2];
+    void *state;
+    struct flow *flow;
+    int32_t next_free;
+    int32_t aprev, anext; /* active list, swept for request timeouts */
+    uint32_t anomalies;
+    uint32_t suppressed;
+};
+
+struct wpriv {
+    struct flow_table ft;
+    struct ics_slot *slots;
+    uint32_t n_slots;
+    int32_t slot_free;
+    int32_t active_head;
+    uint8_t *slot_mem;
+    size_t slot_stride, slot_state;
+    struct ndpi_detection_module_struct *ndpi;
+    struct ndpi_flow_struct *ndpi_flows; /* indexed like the flow pool */
+    uint64_t now_us, last_sweep_us;
+    struct pd_ctx ctx;
+    struct flow *cur;     /* flow being decoded (callbacks) */
+    uint8_t cur_dir;      /* endpoint index that sent the bytes being decoded */
+    int pending_commit;
+};
+
+static void *map_zero(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static uint64_t pow2_at_least(uint64_t n)
+{
+    uint64_t v = 64;
+    while (v < n)
+        v <<= 1;
+    return v;
+}
+
+/* ---- events ---------------------------------------------------------------------- */
+
+/* Space for one event in the ring; waits when replaying (lossless), drops when live. */
+static char *ev_reserve(struct worker *w)
+{
+    struct wpriv *P = w->priv;
+    for (;;) {
+        char *p = ring_reserve(&w->ev_ring, EVENT_MAX);
+        if (p)
+            return p;
+        if (w->s->live || atomic_load_explicit(&w->s->stop, memory_order_relaxed) > 1) {
+            atomic_fetch_add_explicit(&w->st.drop_events, 1, memory_order_relaxed);
+            return NULL;
+        }
+        ring_commit(&w->ev_ring);
+        P->pending_commit = 0;
+        sched_yield();
+    }
+}
+
+static void ev_done(struct worker *w, char *rec, struct jw *j)
+{
+    long n = jw_finish(j);
+    if (n < 0) {
+        atomic_fetch_add_explicit(&w->st.events_too_big, 1, memory_order_relaxed);
+        ring_shrink_last(&w->ev_ring, rec, EVENT_MAX, 0);
+        /* a zero-length record is skipped by the publisher */
+        return;
+    }
+    ring_shrink_last(&w->ev_ring, rec, EVENT_MAX, (uint32_t)n);
+    ((struct wpriv *)w->priv)->pending_commit = 1;
+}
+
+static const char *flow_proto_name(struct wpriv *P, const struct flow *f, char *buf, size_t n)
+{
+    if (f->ident == FLOW_ID_FOUND)
+        return pd_proto_name(f->proto);
+    if (!P->ndpi || (f->ndpi_master == 0 && f->ndpi_app == 0))
+        return "unknown";
+    ndpi_protocol pr = {f->ndpi_master, f->ndpi_app, (ndpi_protocol_category_t)f->ndpi_category};
+    ndpi_protocol2name(P->ndpi, pr, buf, (u_int)n);
+    for (char *c = buf; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    return buf;
+}
+
+static void emit_anomaly(struct worker *w, struct flow *f, int from, const char *proto,
+                         const char *kind, const char *detail)
+{
+    struct wpriv *P = w->priv;
+    if (f && f->ics) {
+        if (f->ics->anomalies >= ANOMALY_MAX_PER_FLOW) {
+            f->ics->suppressed++;
+            return;
+        }
+        f->ics->anomalies++;
+    }
+    char *rec = ev_reserve(w);
+    if (!rec)
+        return;
+    struct jw j;
+    jw_init(&j, rec, EVENT_MAX);
+    events_begin(&j, w->s, "anomaly", f, from, P->now_us, proto, f ? f->ev_idx++ : 0);
+    jw_obj_begin(&j, "anomaly");
+    jw_str(&j, "kind", kind);
+    jw_str(&j, "detail", detail);
+    jw_obj_end(&j);
+    jw_obj_end(&j);
+    ev_done(w, rec, &j);
+}
+
+static void on_emit(struct pd_ctx *ctx, const struct pd_txn *t)
+{
+    struct worker *w = ctx->opaque;
+    struct wpriv *P = w->priv;
+    struct flow *f = P->cur;
+    char *rec = ev_reserve(w);
+    if (!rec)
+        return;
+    struct jw j;
+    jw_init(&j, rec, EVENT_MAX);
+    events_begin(&j, w->s, "ics", f, t->req_dir == PD_DIR_TO_SERVER ? 0 : 1, t->ts_us,
+                 pd_proto_name(t->proto), f->ev_idx++);
+    jw_str(&j, "op", pd_op_name(t->op));
+    jw_str(&j, "status", pd_status_name(t->status));
+    if (t->has_latency)
+        jw_uint(&j, "latency_us", t->latency_us);
+    json_proto_fn enc = json_proto_encoder(t->proto);
+    if (enc && t->rec)
+        enc(&j, t->rec);
+    jw_obj_end(&j);
+    ev_done(w, rec, &j);
+}
+
+static void on_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
+{
+    struct worker *w = ctx->opaque;
+    struct wpriv *P = w->priv;
+    struct flow *f = P->cur;
+    emit_anomaly(w, f, P->cur_dir, f && f->d ? f->d->name : NULL, kind, detail);
+}
+
+/* ---- ICS slots ------------------------------------------------------------------- */
+
+static struct ics_slot *slot_alloc(struct wpriv *P, struct flow *f)
+{
+    if (P->slot_free < 0)
+        return NULL;
+    int32_t i = P->slot_free;
+    struct ics_slot *s = &P->slots[i];
+    P->slot_free = s->next_free;
+    uint8_t *mem = P->slot_mem + (size_t)i * P->slot_stride;
+    memset(s, 0, sizeof *s);
+    s->state = mem;
+    s->flow = f;
+    s->aprev = -1;
+    s->anext = P->active_head;
+    if (P->active_head >= 0)
+        P->slots[P->active_head].aprev = i;
+    P->active_head = i;
+    return s;
+}
+
+static void slot_release(struct wpriv *P, struct ics_slot *s)
+{
+    int32_t i = (int32_t)(s - P->slots);
+    if (s->aprev >= 0)
+        P->slots[s->aprev].anext = s->anext;
+    else
+        P->active_head = s->anext;
+    if (s->anext >= 0)
+        P->slots[s->anext].aprev = s->aprev;
+    s->flow = NULL;
+    s->next_free = P->slot_free;
+    P->slot_free = i;
+}
+
+static void slot_buffers(struct worker *w, struct ics_slot *s)
+{
+    struct wpriv *P = w->priv;
+    uint8_t *mem = (uint8_t *)s->state;
+    size_t pdu = (size_t)w->s->cfg.max_pdu, ooo = (size_t)w->s->cfg.ooo_bytes;
+    s->stream[0] = mem + P->slot_state;
+    s->stream[1] = s->stream[0] + pdu;
+    s->ooo[0] = s->stream[1] + pdu;
+    s->ooo[1] = s->ooo[0] + ooo;
+}
+
+/* ---- framing --------------------------------------------------------------------- */
+
+static void ctx_for(struct worker *w, struct flow *f, int side)
+{
+    struct wpriv *P = w->priv;
+    P->cur = f;
+    P->cur_dir = (uint8_t)side;
+    P->ctx.state = f->ics->state;
+    P->ctx.dir = side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT;
+    P->ctx.transport = f->l4proto == 6 ? PD_TRANSPORT_TCP : PD_TRANSPORT_UDP;
+    P->ctx.now_us = P->now_us;
+}
+
+/* Runs the dissector over p[0..n) of side `side`; returns the bytes consumed. */
+static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_t *p, size_t n)
+{
+    const struct pd_dissector *d = f->d;
+    struct ics_slot *s = f->ics;
+    size_t off = 0, max_pdu = (size_t)w->s->cfg.max_pdu;
+    char detail[96];
+    while (off < n) {
+        if (s->resync[side]) {
+            long r = d->resync(p + off, n - off);
+            if (r < 0) {
+                size_t keep = d->min_header > 1 ? d->min_header - 1 : 0;
+                if (keep > n - off)
+                    keep = n - off;
+                return n - keep;
+            }
+            off += (size_t)r;
+            s->resync[side] = 0;
+            if (off >= n)
+                break;
+        }
+        long len = d->pdu_len(p + off, n - off);
+        if (len == 0)
+            break;
+        if (len < 0 || (size_t)len > max_pdu) {
+            atomic_fetch_add_explicit(&w->st.framing_errors, 1, memory_order_relaxed);
+            if (len > 0) {
+                atomic_fetch_add_explicit(&w->st.pdu_too_big, 1, memory_order_relaxed);
+                snprintf(detail, sizeof detail, "PDU of %ld bytes exceeds tcp.max_pdu", len);
+            } else {
+                snprintf(detail, sizeof detail, "bytes at stream offset do not start a PDU");
+            }
+            emit_anomaly(w, f, side, d->name, "framing", detail);
+            s->resync[side] = 1;
+            off += 1;
+            continue;
+        }
+        if ((size_t)len > n - off)
+            break;
+        ctx_for(w, f, side);
+        atomic_fetch_add_explicit(&w->st.pdus[d->proto], 1, memory_order_relaxed);
+        if (d->parse(&((struct wpriv *)w->priv)->ctx, p + off, (size_t)len) < 0)
+            atomic_fetch_add_explicit(&w->st.decode_errors[d->proto], 1, memory_order_relaxed);
+        off += (size_t)len;
+    }
+    return off;
+}
+
+/* reasm delivery: in-order bytes (or a gap mark) of the current flow and side. */
+static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
+{
+    struct worker *w = arg;
+    struct wpriv *P = w->priv;
+    struct flow *f = P->cur;
+    int side = P->cur_dir;
+    struct ics_slot *s = f->ics;
+    if (gap) {
+        atomic_fetch_add_explicit(&w->st.tcp_gaps, 1, memory_order_relaxed);
+        s->blen[side] = 0;
+        s->resync[side] = 1;
+        emit_anomaly(w, f, side, f->d->name, "tcp_gap",
+                     "bytes missing from the capture; resynchronising on the protocol framing");
+        return;
+    }
+    size_t cap = (size_t)w->s->cfg.max_pdu;
+    if (s->blen[side] == 0) {
+        size_t used = frame_run(w, f, side, data, len);
+        if (!f->ics) /* the flow ended inside the callback */
+            return;
+        size_t left = len - used;
+        if (left > cap) {
+            data += len - cap;
+            left = cap;
+        }
+        memcpy(s->stream[side], data + used, left);
+        s->blen[side] = (uint32_t)left;
+        return;
+    }
+    while (len > 0) {
+        size_t room = cap - s->blen[side];
+        size_t n = len < room ? len : room;
+        memcpy(s->stream[side] + s->blen[side], data, n);
+        s->blen[side] += (uint32_t)n;
+        data += n;
+        len -= (uint32_t)n;
+        size_t used = frame_run(w, f, side, s->stream[side], s->blen[side]);
+        if (used == 0 && s->blen[side] == cap) {
+            /* full and nothing to take: cannot happen with a sane pdu_len; recover anyway */
+            used = cap;
+            s->resync[side] = 1;
+        }
+        memmove(s->stream[side], s->stream[side] + used, s->blen[side] - used);
+        s->blen[side] -= (uint32_t)used;
+    }
+}
+
+static struct reasm_io reasm_io_for(struct worker *w, struct ics_slot *s, int side)
+{
+    struct reasm_io io = {s->ooo[side], (uint32_t)w->s->cfg.ooo_bytes, on_stream, w};
+    return io;
+}
+
+/* ---- flows ----------------------------------------------------------------------- */
+
+static void ndpi_finish(struct wpriv *P, struct flow *f)
+{
+    struct ndpi_flow_struct *nf = &P->ndpi_flows[f - P->ft.pool];
+    if (!f->ndpi_done) {
+        u_int8_t guessed = 0;
+        ndpi_protocol pr = ndpi_detection_giveup(P->ndpi, nf, 1, &guessed);
+        f->ndpi_master = pr.master_protocol;
+        f->ndpi_app = pr.app_protocol;
+        f->ndpi_category = (uint16_t)pr.category;
+        f->ndpi_done = 1;
+    }
+    ndpi_free_flow_data(nf);
+}
+
+static const char *end_name(int reason)
+{
+    static const char *const names[] = {"timeout", "closed", "reset", "evicted", "shutdown"};
+    return reason >= 0 && reason <= FLOW_END_SHUTDOWN ? names[reason] : "timeout";
+}
+
+static void emit_flow(struct worker *w, struct flow *f, int reason)
+{
+    struct wpriv *P = w->priv;
+    char namebuf[64], appbuf[64], ts[TZ_TIME_LEN];
+    char *rec = ev_reserve(w);
+    if (!rec)
+        return;
+    struct jw j;
+    jw_init(&j, rec, EVENT_MAX);
+    events_begin(&j, w->s, "flow", f, 0, f->first_us, flow_proto_name(P, f, namebuf, sizeof namebuf),
+                 f->ev_idx++);
+    jw_obj_begin(&j, "flow");
+    if (P->ndpi) {
+        ndpi_protocol pr = {f->ndpi_master, f->ndpi_app, (ndpi_protocol_category_t)f->ndpi_category};
+        ndpi_protocol2name(P->ndpi, pr, appbuf, sizeof appbuf);
+        jw_str(&j, "app", appbuf);
+        jw_str(&j, "category", ndpi_category_get_name(P->ndpi, pr.category));
+    } else {
+        jw_str(&j, "app", "Unknown");
+        jw_str(&j, "category", "Unspecified");
+    }
+    jw_uint(&j, "pkts_toserver", f->pkts[0]);
+    jw_uint(&j, "pkts_toclient", f->pkts[1]);
+    jw_uint(&j, "bytes_toserver", f->bytes[0]);
+    jw_uint(&j, "bytes_toclient", f->bytes[1]);
+    tz_time_fmt(f->first_us, ts);
+    jw_str(&j, "start", ts);
+    tz_time_fmt(f->last_us, ts);
+    jw_str(&j, "end", ts);
+    jw_str(&j, "state", end_name(reason));
+    const struct sensor *s = w->s;
+    jw_str(&j, "zone_src", f->zone[0] >= 0 ? s->zones[f->zone[0]].name : "unassigned");
+    jw_str(&j, "zone_dst", f->zone[1] >= 0 ? s->zones[f->zone[1]].name : "unassigned");
+    if (f->ics) {
+        const struct ics_slot *x = f->ics;
+        jw_uint(&j, "tcp_gaps", (uint64_t)x->rs[0].gaps + x->rs[1].gaps);
+        jw_uint(&j, "tcp_gap_bytes", x->rs[0].gap_bytes + x->rs[1].gap_bytes);
+        jw_uint(&j, "tcp_retrans", (uint64_t)x->rs[0].retrans + x->rs[1].retrans);
+        jw_uint(&j, "tcp_ooo", (uint64_t)x->rs[0].ooo + x->rs[1].ooo);
+        if (x->suppressed)
+            jw_uint(&j, "anomalies_suppressed", x->suppressed);
+    }
+    jw_obj_end(&j);
+    jw_obj_end(&j);
+    ev_done(w, rec, &j);
+}
+
+static void end_flow(struct worker *w, struct flow *f, int reason)
+{
+    struct wpriv *P = w->priv;
+    struct ics_slot *s = f->ics;
+    if (s) {
+        if (f->l4proto == 6) {
+            for (int side = 0; side < 2; side++) {
+                struct reasm_io io = reasm_io_for(w, s, side);
+                P->cur = f;
+                P->cur_dir = (uint8_t)side;
+                reasm_flush(&s->rs[side], &io);
+                atomic_fetch_add_explicit(&w->st.tcp_gap_bytes, s->rs[side].gap_bytes,
+                                          memory_order_relaxed);
+                atomic_fetch_add_explicit(&w->st.tcp_retrans, s->rs[side].retrans,
+                                          memory_order_relaxed);
+                atomic_fetch_add_explicit(&w->st.tcp_ooo, s->rs[side].ooo, memory_order_relaxed);
+            }
+        }
+        if (f->d->expire) {
+            ctx_for(w, f, 0);
+            f->d->expire(&P->ctx, 1);
+        }
+    }
+    if (P->ndpi && f->ndpi_pkts && !f->ndpi_done)
+        ndpi_finish(P, f);
+    emit_flow(w, f, reason);
+    if (s) {
+        slot_release(P, s);
+        f->ics = NULL;
+    }
+    flow_remove(&P->ft, f);
+    atomic_store_explicit(&w->st.flows_active, P->ft.active, memory_order_relaxed);
+}
+
+static void sweep(struct worker *w, uint64_t now)
+{
+    struct wpriv *P = w->priv;
+    const struct sensor_config *c = &w->s->cfg;
+    const uint64_t tmo[FLOW_L_COUNT] = {(uint64_t)c->timeout_tcp_s * 1000000u,
+                                        (uint64_t)c->timeout_udp_s * 1000000u,
+                                        (uint64_t)c->timeout_closed_s * 1000000u};
+    for (int l = 0; l < FLOW_L_COUNT; l++) {
+        struct flow *f;
+        while ((f = flow_oldest(&P->ft, (uint8_t)l)) != NULL && f->last_us + tmo[l] <= now) {
+            int reason = l != FLOW_L_CLOSED ? FLOW_END_TIMEOUT
+                         : f->rst_seen      ? FLOW_END_RESET
+                                            : FLOW_END_CLOSED;
+            end_flow(w, f, reason);
+        }
+    }
+    uint64_t saved = P->now_us;
+    P->now_us = now;
+    for (int32_t i = P->active_head; i >= 0; i = P->slots[i].anext) {
+        struct flow *f = P->slots[i].flow;
+        if (f && f->d && f->d->expire) {
+            ctx_for(w, f, 0);
+            f->d->expire(&P->ctx, 0);
+        }
+    }
+    P->now_us = saved > now ? saved : now;
+    P->last_sweep_us = now;
+}
+
+/* Which endpoint of a new flow is the client: the SYN sender, else the side not on a
+ * protocol's default port, else the side with the higher port. */
+static int client_is_dst(const struct pkt *k)
+{
+    if (k->l4proto == 6 && (k->tcp_flags & TCP_SYN))
+        return (k->tcp_flags & TCP_ACK) ? 1 : 0;
+    int s_hint = ident_is_hint_port(k->sport, k->l4proto);
+    int d_hint = ident_is_hint_port(k->dport, k->l4proto);
+    if (d_hint != s_hint)
+        return s_hint;
+    return k->sport < k->dport;
+}
+
+static struct flow *flow_get(struct worker *w, const struct pkt *k, int *side)
+{
+    struct wpriv *P = w->priv;
+    uint32_t hash = decode_flow_hash(k);
+    struct flow *f = flow_lookup(&P->ft, k, hash, side);
+    if (f && f->list == FLOW_L_CLOSED && k->l4proto == 6 && (k->tcp_flags & TCP_SYN) &&
+        !(k->tcp_flags & TCP_ACK)) {
+        /* a new connection reusing the 5-tuple of a closed one */
+        end_flow(w, f, f->rst_seen ? FLOW_END_RESET : FLOW_END_CLOSED);
+        f = NULL;
+    }
+    if (f)
+        return f;
+    int cd = client_is_dst(k);
+    f = flow_create(&P->ft, k, hash, cd);
+    if (!f) {
+        struct flow *victim = flow_lru(&P->ft);
+        if (victim) {
+            atomic_fetch_add_explicit(&w->st.flows_evicted, 1, memory_order_relaxed);
+            end_flow(w, victim, FLOW_END_EVICTED);
+        }
+        f = flow_create(&P->ft, k, hash, cd);
+        if (!f)
+            return NULL;
+    }
+    *side = cd;
+    community_id_v1(f->ipver, f->l4proto, f->ip[0], f->ip[1], f->port[0], f->port[1], f->cid);
+    f->zone[0] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[0]);
+    f->zone[1] = (int8_t)zones_match(w->s->zones, w->s->n_zones, f->ipver, f->ip[1]);
+    atomic_fetch_add_explicit(&w->st.flows_total, 1, memory_order_relaxed);
+    atomic_store_explicit(&w->st.flows_active, P->ft.active, memory_order_relaxed);
+    return f;
+}
+
+static void ndpi_step(struct worker *w, struct flow *f, const struct pkt *k, const uint8_t *frame)
+{
+    struct wpriv *P = w->priv;
+    struct ndpi_flow_struct *nf = &P->ndpi_flows[f - P->ft.pool];
+    if (f->ndpi_pkts == 0) {
+        memset(nf, 0, sizeof *nf);
+        atomic_fetch_add_explicit(&w->st.ndpi_flows, 1, memory_order_relaxed);
+    }
+    uint32_t len = k->caplen - k->l3_off;
+    if (len > 65535)
+        len = 65535;
+    ndpi_protocol pr =
+        ndpi_detection_process_packet(P->ndpi, nf, frame + k->l3_off, (unsigned short)len,
+                                      k->ts_us / 1000u);
+    f->ndpi_pkts++;
+    if (pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+        f->ndpi_master = pr.master_protocol;
+        f->ndpi_app = pr.app_protocol;
+        f->ndpi_category = (uint16_t)pr.category;
+        if (!ndpi_extra_dissection_possible(P->ndpi, nf)) {
+            f->ndpi_done = 1;
+            ndpi_free_flow_data(nf);
+        }
+    }
+    if (!f->ndpi_done && f->ndpi_pkts >= w->s->cfg.ndpi_max_packets)
+        ndpi_finish(P, f);
+}
+
+/* Tries to name the protocol of f from a payload sent by `side`. */
+static void identify(struct worker *w, struct flow *f, int side, const struct pkt *k,
+                     const uint8_t *payload)
+{
+    struct wpriv *P = w->priv;
+    const struct pd_dissector *d = NULL;
+    enum ident_answer a = ident_probe(f->l4proto, f->port[1],
+                                      side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT, payload,
+                                      k->payload_len, &d);
+    f->probe_pkts++;
+    if (a != IDENT_YES) {
+        if (f->probe_pkts >= IDENT_MAX_PKTS)
+            f->ident = FLOW_ID_NONE;
+        return;
+    }
+    struct ics_slot *s = slot_alloc(P, f);
+    if (!s) {
+        atomic_fetch_add_explicit(&w->st.ics_slots_exhausted, 1, memory_order_relaxed);
+        f->ident = FLOW_ID_NONE;
+        return;
+    }
+    slot_buffers(w, s);
+    memset(s->state, 0, d->state_size);
+    f->ics = s;
+    f->d = d;
+    f->proto = d->proto;
+    f->ident = FLOW_ID_FOUND;
+    if (f->l4proto == 6) {
+        /* this segment starts a PDU (the probe said so); the other side starts after its
+         * SYN when we saw it and it has sent nothing yet, else it resynchronises */
+        reasm_start(&s->rs[side], k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u));
+        int o = !side;
+        if (f->syn_seen[o] && !f->data_seen[o])
+            reasm_start(&s->rs[o], f->isn[o] + 1);
+        else
+            s->resync[o] = 1;
+    }
+}
+
+static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
+{
+    struct wpriv *P = w->priv;
+    if (k->ts_us > P->now_us)
+        P->now_us = k->ts_us;
+    atomic_fetch_add_explicit(&w->st.pkts, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->st.bytes, k->wirelen, memory_order_relaxed);
+
+    int side = 0;
+    struct flow *f = flow_get(w, k, &side);
+    if (!f)
+        return;
+    f->last_us = k->ts_us > f->last_us ? k->ts_us : f->last_us;
+    f->pkts[side]++;
+    f->bytes[side] += k->wirelen;
+    if (k->has_mac && !f->has_mac) {
+        memcpy(f->mac[side], k->src_mac, 6);
+        memcpy(f->mac[!side], k->dst_mac, 6);
+        f->has_mac = 1;
+    }
+    if (k->l4proto == 6) {
+        if (k->tcp_flags & TCP_SYN) {
+            f->syn_seen[side] = 1;
+            f->isn[side] = k->seq;
+        }
+        if (k->tcp_flags & TCP_FIN)
+            f->fin_seen[side] = 1;
+        if (k->tcp_flags & TCP_RST)
+            f->rst_seen = 1;
+    }
+    if (P->ndpi && !f->ndpi_done)
+        ndpi_step(w, f, k, frame);
+
+    const uint8_t *payload = frame + k->payload_off;
+    if (k->payload_len > 0) {
+        if (f->ident == FLOW_ID_PENDING)
+            identify(w, f, side, k, payload);
+        f->data_seen[side] = 1;
+        if (f->ics) {
+            if (f->l4proto == 6) {
+                struct reasm_io io = reasm_io_for(w, f->ics, side);
+                P->cur = f;
+                P->cur_dir = (uint8_t)side;
+                uint32_t seq = k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u);
+                if (!f->ics->rs[side].init) {
+                    reasm_start(&f->ics->rs[side], seq);
+                    f->ics->resync[side] = 1;
+                }
+                reasm_data(&f->ics->rs[side], &io, seq, payload, k->payload_len);
+            } else {
+                size_t used = frame_run(w, f, side, payload, k->payload_len);
+                if (used < k->payload_len && f->ics)
+                    emit_anomaly(w, f, side, f->d->name, "truncated_pdu",
+                                 "datagram ends inside a PDU");
+            }
+        }
+    }
+    if (f->ics && f->l4proto == 6 && (k->tcp_flags & TCP_ACK) && f->ics->rs[!side].init) {
+        struct reasm_io io = reasm_io_for(w, f->ics, !side);
+        P->cur = f;
+        P->cur_dir = (uint8_t)!side;
+        reasm_peer_ack(&f->ics->rs[!side], &io, k->ack);
+    }
+    uint8_t list = f->l4proto != 6                                 ? FLOW_L_UDP
+                   : (f->rst_seen || (f->fin_seen[0] && f->fin_seen[1])) ? FLOW_L_CLOSED
+                                                                   : FLOW_L_TCP;
+    flow_touch(&P->ft, f, list);
+    if (P->now_us - P->last_sweep_us >= SWEEP_US)
+        sweep(w, P->now_us);
+}
+
+/* ---- thread ---------------------------------------------------------------------- */
+
+int worker_init(struct worker *w, struct sensor *s, int id, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->id = id;
+    struct wpriv *P = calloc(1, sizeof *P);
+    if (!P) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    w->priv = P;
+    const struct sensor_config *c = &s->cfg;
+    uint64_t pr = pow2_at_least((uint64_t)c->packet_ring_kb * 1024u);
+    uint64_t er = pow2_at_least((uint64_t)c->event_ring_kb * 1024u);
+    if (er < (uint64_t)EVENT_MAX * 8)
+        er = pow2_at_least((uint64_t)EVENT_MAX * 8);
+    uint8_t *pbuf = map_zero(pr), *ebuf = map_zero(er);
+    if (!pbuf || !ebuf || ring_init(&w->pkt_ring, pbuf, pr) || ring_init(&w->ev_ring, ebuf, er)) {
+        snprintf(err, errlen, "cannot map the rings of worker %d", id);
+        return -1;
+    }
+    if (flow_table_init(&P->ft, (uint32_t)c->flows_max) != 0) {
+        snprintf(err, errlen, "cannot map a flow table of %lld flows", (long long)c->flows_max);
+        return -1;
+    }
+    size_t max_state = 64;
+    for (size_t i = 0; i < pd_registry_count; i++)
+        if (pd_registry[i]->state_size > max_state)
+            max_state = pd_registry[i]->state_size;
+    P->slot_state = (max_state + 63) & ~(size_t)63;
+    P->slot_stride = P->slot_state + 2 * (size_t)c->max_pdu + 2 * (size_t)c->ooo_bytes;
+    P->slot_stride = (P->slot_stride + 63) & ~(size_t)63;
+    P->n_slots = (uint32_t)c->ics_flows_max;
+    P->slots = calloc(P->n_slots, sizeof *P->slots);
+    P->slot_mem = map_zero((size_t)P->n_slots * P->slot_stride);
+    if (!P->slots || !P->slot_mem) {
+        snprintf(err, errlen, "cannot map %u ICS flow slots of %zu bytes", P->n_slots,
+                 P->slot_stride);
+        return -1;
+    }
+    for (uint32_t i = 0; i < P->n_slots; i++)
+        P->slots[i].next_free = i + 1 < P->n_slots ? (int32_t)(i + 1) : -1;
+    P->slot_free = 0;
+    P->active_head = -1;
+    if (c->ndpi_enabled) {
+        P->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+        if (!P->ndpi) {
+            snprintf(err, errlen, "nDPI initialisation failed");
+            return -1;
+        }
+        NDPI_PROTOCOL_BITMASK all;
+        NDPI_BITMASK_SET_ALL(all);
+        ndpi_set_protocol_detection_bitmask2(P->ndpi, &all);
+        ndpi_finalize_initialization(P->ndpi);
+        P->ndpi_flows = map_zero((size_t)c->flows_max * sizeof(struct ndpi_flow_struct));
+        if (!P->ndpi_flows) {
+            snprintf(err, errlen, "cannot map nDPI flow state");
+            return -1;
+        }
+    }
+    P->ctx.lim = &s->lim;
+    P->ctx.emit = on_emit;
+    P->ctx.anomaly = on_anomaly;
+    P->ctx.opaque = w;
+    return 0;
+}
+
+static void idle_wait(unsigned *spins)
+{
+    if (++*spins < 64) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+}
+
+void *worker_thread(void *arg)
+{
+    struct worker *w = arg;
+    struct wpriv *P = w->priv;
+    unsigned spins = 0;
+    for (;;) {
+        int n = 0;
+        uint32_t len;
+        void *rec;
+        while (n < WORKER_BURST && (rec = ring_peek(&w->pkt_ring, &len)) != NULL) {
+            struct pkt_rec *r = rec;
+            struct pkt k = r->k;
+            process(w, &k, (const uint8_t *)rec + sizeof *r);
+            ring_next(&w->pkt_ring);
+            n++;
+        }
+        if (n) {
+            ring_release(&w->pkt_ring);
+            if (P->pending_commit) {
+                ring_commit(&w->ev_ring);
+                P->pending_commit = 0;
+            }
+            spins = 0;
+            continue;
+        }
+        /* acquire: pairs with the capture thread's release of capture_done, after its last
+         * ring_commit, so an empty ring now means nothing more will come */
+        if (atomic_load_explicit(&w->s->capture_done, memory_order_acquire) &&
+            ring_peek(&w->pkt_ring, &len) == NULL)
+            break;
+        if (w->s->live && spins == 63) {
+            uint64_t now = tz_now_us();
+            if (now > P->now_us + SWEEP_US) {
+                sweep(w, now);
+                if (P->pending_commit) {
+                    ring_commit(&w->ev_ring);
+                    P->pending_commit = 0;
+                }
+            }
+        }
+        idle_wait(&spins);
+    }
+    /* end of input: close every flow in pool order (deterministic) */
+    for (uint32_t i = 0; i < P->ft.cap; i++) {
+        struct flow *f = flow_at(&P->ft, i);
+        if (!f)
+            continue;
+        int reason = f->list == FLOW_L_CLOSED ? (f->rst_seen ? FLOW_END_RESET : FLOW_END_CLOSED)
+                                              : FLOW_END_SHUTDOWN;
+        end_flow(w, f, reason);
+    }
+    ring_commit(&w->ev_ring);
+    /* release: pairs with the publisher's acquire; every event is committed before */
+    atomic_store_explicit(&w->done, 1, memory_order_release);
+    return NULL;
+}
+
+void worker_free(struct worker *w)
+{
+    struct wpriv *P = w->priv;
+    if (!P)
+        return;
+    if (P->ndpi)
+        ndpi_exit_detection_module(P->ndpi);
+    flow_table_free(&P->ft);
+    free(P->slots);
+    free(P);
+    w->priv = NULL;
+}
