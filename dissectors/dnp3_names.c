@@ -299,21 +299,21 @@ static const struct layout_row layouts[] = {
 struct dnp3_layout dnp3_layout(unsigned group, unsigned var)
 {
     struct dnp3_layout ly = {DNP3_DEC_UNKNOWN, 0, 0, 0};
+    if (var == 0) { /* "any variation" in requests; no group defines a variation 0 object */
+        ly.dec = DNP3_DEC_NONE;
+        return ly;
+    }
     switch (group) {
     case 0: case 70: case 82: case 83: case 85: case 86: case 87: case 88: case 90: case 91:
     case 120:
         ly.dec = DNP3_DEC_FREE;
         return ly;
     case 110: case 111: case 112: case 113:
-        ly.dec = var == 0 ? DNP3_DEC_NONE : DNP3_DEC_OCTET;
+        ly.dec = DNP3_DEC_OCTET;
         ly.size = (uint8_t)var;
         return ly;
     default:
         break;
-    }
-    if (var == 0) { /* "any variation" in requests */
-        ly.dec = DNP3_DEC_NONE;
-        return ly;
     }
     for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
         if (layouts[i].group == group && layouts[i].var == var)
