@@ -259,6 +259,8 @@ static int dnp3_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
     return transport_segment(ctx, st, &seg, src, dst, ctrl);
 }
 
+_Static_assert(sizeof(struct dnp3_state) <= PD_MAX_STATE, "DNP3 per-flow state too large");
+
 const struct pd_dissector pd_dnp3 = {
     .name = "dnp3",
     .proto = PD_PROTO_DNP3,

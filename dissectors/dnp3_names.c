@@ -385,5 +385,7 @@ const struct pd_field dnp3_fields[] = {
     {"dnp3.points_dropped", "int", "points over the caps (not kept)"},
     {"dnp3.link_only_frames", "int", "link-only frames (link status, reset, ack) on the flow "
                                      "since the previous record"},
+    {"dnp3.json_omitted", "int", "objects and points kept but left out of the event so it "
+                                 "fits the sensor's event buffer"},
     {NULL, NULL, NULL},
 };

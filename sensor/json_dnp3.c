@@ -8,6 +8,16 @@
 #include "dnp3.h"
 #include "json_proto.h"
 
+/* Points and objects stop being written when less than this is left in the event buffer,
+ * so a record at the caps (256 CROBs each way) still fits; what is left out is counted in
+ * `json_omitted`. */
+#define JSON_RESERVE 3072
+
+static int room_left(const struct jw *w)
+{
+    return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
+}
+
 static void write_link(struct jw *w, const struct dnp3_frag *f)
 {
     jw_obj_begin(w, "link");
@@ -103,11 +113,16 @@ static void write_ext(struct jw *w, const struct dnp3_object *o)
     }
 }
 
-static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f)
+static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f,
+                          unsigned *omitted)
 {
     jw_arr_begin(w, key);
     for (unsigned i = 0; i < f->n_objects; i++) {
         const struct dnp3_object *o = &f->obj[i];
+        if (!room_left(w)) {
+            *omitted += 1 + o->n_points;
+            continue;
+        }
         jw_obj_begin(w, NULL);
         jw_uint(w, "group", o->group);
         jw_uint(w, "var", o->var);
@@ -122,8 +137,12 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
         write_ext(w, o);
         if (o->n_points) {
             jw_arr_begin(w, "points");
-            for (unsigned k = 0; k < o->n_points && o->first_point + k < f->n_points; k++)
-                write_point(w, &f->pt[o->first_point + k]);
+            for (unsigned k = 0; k < o->n_points && o->first_point + k < f->n_points; k++) {
+                if (room_left(w))
+                    write_point(w, &f->pt[o->first_point + k]);
+                else
+                    (*omitted)++;
+            }
             jw_arr_end(w);
         }
         if (o->has & DNP3_OH_CAPPED)
@@ -143,6 +162,7 @@ void json_dnp3(struct jw *w, const void *p)
     const struct dnp3_frag *answer = r ? r : (f->has_iin ? f : NULL);
     uint32_t obj_drop = f->objects_dropped + (r ? r->objects_dropped : 0);
     uint32_t pt_drop = f->points_dropped + (r ? r->points_dropped : 0);
+    unsigned omitted = 0;
 
     jw_obj_begin(w, "dnp3");
     write_link(w, f);
@@ -156,7 +176,7 @@ void json_dnp3(struct jw *w, const void *p)
     if (answer)
         write_iin(w, answer->iin);
     if (!f->has_iin)
-        write_objects(w, "objects", f);
+        write_objects(w, "objects", f, &omitted);
     if (answer) {
         jw_uint(w, "resp_func", answer->func);
         jw_str(w, "resp_func_name", dnp3_func_name(answer->func));
@@ -164,7 +184,7 @@ void json_dnp3(struct jw *w, const void *p)
             jw_uint(w, "resp_seq", r->ac & DNP3_AC_SEQ);
             jw_uint(w, "resp_fragments", r->n_frags);
         }
-        write_objects(w, "resp_objects", answer);
+        write_objects(w, "resp_objects", answer, &omitted);
     }
     if (rec->con_expected && !r)
         jw_bool(w, "confirmed", rec->confirmed);
@@ -178,5 +198,7 @@ void json_dnp3(struct jw *w, const void *p)
         jw_uint(w, "points_dropped", pt_drop);
     if (rec->link_only)
         jw_uint(w, "link_only_frames", rec->link_only);
+    if (omitted)
+        jw_uint(w, "json_omitted", omitted);
     jw_obj_end(w);
 }

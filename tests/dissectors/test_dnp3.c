@@ -946,6 +946,55 @@ Test(dnp3, caps_objects_and_points)
     pdt_free(T);
 }
 
+/* Sends app[0..n) as one fragment cut into segments of seg bytes. */
+static int send_fragment(struct pdt *T, int from_master, uint64_t now, const uint8_t *app,
+                         size_t n, size_t seg)
+{
+    int rc = 0, k = 0;
+    for (size_t off = 0; off < n; off += seg, k++) {
+        size_t len = n - off < seg ? n - off : seg;
+        uint8_t th = (uint8_t)((k & 0x3f) | (off == 0 ? 0x40 : 0) | (off + len >= n ? 0x80 : 0));
+        uint8_t fr[DNP3_MAX_FRAME];
+        size_t fn = t_wrap(fr, from_master, th, app + off, len);
+        rc |= pdt_parse(T, from_master ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT, now, fr, fn);
+    }
+    return rc;
+}
+
+Test(dnp3, json_stays_within_the_event_buffer)
+{
+    /* 150 CROBs each way: more JSON than the test harness's 16 KiB event buffer */
+    struct pdt *T = t_new();
+    uint8_t app[2048];
+    size_t n = 0;
+    T->lim.max_points = 256;
+    app[n++] = 0xc1;
+    app[n++] = 0x03; /* SELECT */
+    app[n++] = 0x0c;
+    app[n++] = 0x01;
+    app[n++] = 0x28; /* g12v1, 2-byte index, 2-byte count */
+    app[n++] = 150;
+    app[n++] = 0;
+    for (int i = 0; i < 150; i++) {
+        const uint8_t crob[13] = {(uint8_t)i, 0, 0x41, 1, 0xe8, 3, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(app + n, crob, sizeof crob);
+        n += sizeof crob;
+    }
+    cr_assert_eq(send_fragment(T, 1, T0, app, n, 200), 0);
+    uint8_t resp[2048];
+    memcpy(resp, app, n);
+    resp[1] = 0x81;
+    memmove(resp + 4, app + 2, n - 2); /* response header has IIN */
+    resp[2] = 0;
+    resp[3] = 0;
+    cr_assert_eq(send_fragment(T, 0, T0 + 9, resp, n + 2, 200), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_str_neq(T->json[0], "JSON-OVERFLOW");
+    HAS(T, 0, "\"json_omitted\":");
+    HAS(T, 0, "\"truncated\":false");
+    pdt_free(T);
+}
+
 /* ---- CRC errors ---------------------------------------------------------------------- */
 
 Test(dnp3, crc_error_table)
