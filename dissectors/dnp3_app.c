@@ -76,6 +76,12 @@ static struct dnp3_point *point_new(struct dnp3_frag *f, struct dnp3_object *o, 
     return pt;
 }
 
+/* Marks c truncated: the header announces more than the fragment holds. */
+static void cur_short(struct pd_cur *c)
+{
+    pd_skip(c, pd_left(c) + 1);
+}
+
 static void dropped_add(struct dnp3_frag *f, uint64_t n)
 {
     uint64_t sum = f->points_dropped + n;
@@ -317,13 +323,12 @@ static void parse_objects(struct dnp3_frag *f, struct dnp3_object *o, struct pd_
             return;
         /* a request naming points by index, without data */
         if (count * pw > pd_left(c)) {
-            pd_skip(c, pd_left(c) + 1);
+            cur_short(c);
             return;
         }
         for (uint64_t i = 0; i < count; i++) {
             uint32_t idx = read_uint(c, pw);
-            struct dnp3_point *pt = point_new(f, o, keep, lim, idx);
-            (void)pt;
+            (void)point_new(f, o, keep, lim, idx); /* an index-only point */
         }
         return;
     }
@@ -334,9 +339,11 @@ static void parse_objects(struct dnp3_frag *f, struct dnp3_object *o, struct pd_
             return;
         }
         uint64_t bytes = (count * ly.width + 7) / 8;
-        struct pd_cur s = pd_sub(c, bytes > pd_left(c) ? pd_left(c) + 1 : (size_t)bytes);
-        if (s.err)
+        if (bytes > pd_left(c)) {
+            cur_short(c);
             return;
+        }
+        struct pd_cur s = pd_sub(c, (size_t)bytes);
         uint64_t i;
         for (i = 0; i < count; i++) {
             uint64_t bit = i * ly.width;
@@ -371,7 +378,7 @@ static void parse_objects(struct dnp3_frag *f, struct dnp3_object *o, struct pd_
     if (min_item == 0)
         min_item = 1;
     if (count > pd_left(c) / min_item) {
-        pd_skip(c, pd_left(c) + 1);
+        cur_short(c);
         return;
     }
     for (uint64_t i = 0; i < count && !c->err; i++) {
