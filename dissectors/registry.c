@@ -8,14 +8,14 @@
 #include "pd.h"
 
 extern const struct pd_dissector pd_modbus;
-/* @@extern-dnp3@@ */
+extern const struct pd_dissector pd_dnp3;
 extern const struct pd_dissector pd_s7comm;
 extern const struct pd_dissector pd_opcua;
 extern const struct pd_dissector pd_iec104;
 
 const struct pd_dissector *const pd_registry[] = {
     &pd_modbus,
-    /* @@entry-dnp3@@ */
+    &pd_dnp3,
     &pd_s7comm,
     &pd_opcua,
     &pd_iec104,

@@ -6,7 +6,7 @@
 
 static const json_proto_fn encoders[PD_PROTO_COUNT] = {
     [PD_PROTO_MODBUS] = json_modbus,
-    /* @@table-dnp3@@ */
+    [PD_PROTO_DNP3] = json_dnp3,
     [PD_PROTO_S7COMM] = json_s7comm,
     [PD_PROTO_S7COMM_PLUS] = json_s7comm_plus,
     [PD_PROTO_OPCUA] = json_opcua,

@@ -13,7 +13,7 @@
 typedef void (*json_proto_fn)(struct jw *w, const void *rec);
 
 void json_modbus(struct jw *w, const void *rec);
-/* @@decl-dnp3@@ */
+void json_dnp3(struct jw *w, const void *rec);
 void json_s7comm(struct jw *w, const void *rec);
 void json_s7comm_plus(struct jw *w, const void *rec);
 void json_opcua(struct jw *w, const void *rec);

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json_dnp3.c - writes a DNP3 record (struct dnp3_rec, dissectors/dnp3.h) as the event's
+ * `dnp3` object, field names as in EVENTS.md and the field table in dnp3_names.c. The
+ * request's objects go under `objects`, the outstation's under `resp_objects`; a record
+ * that starts with a response (unsolicited or unpaired) has only `resp_objects`.
+ */
+#include "dnp3.h"
+#include "json_proto.h"
+
+/* Points and objects stop being written when less than this is left in the event buffer,
+ * so a record at the caps (256 CROBs each way) still fits; what is left out is counted in
+ * `json_omitted`. */
+#define JSON_RESERVE 3072
+
+static int room_left(const struct jw *w)
+{
+    return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
+}
+
+static void write_link(struct jw *w, const struct dnp3_frag *f)
+{
+    jw_obj_begin(w, "link");
+    jw_uint(w, "src", f->src);
+    jw_uint(w, "dst", f->dst);
+    jw_uint(w, "func", f->link_ctrl & DNP3_LC_FUNC);
+    jw_str(w, "func_name", dnp3_link_func_name(f->link_ctrl));
+    jw_bool(w, "dir", (f->link_ctrl & DNP3_LC_DIR) != 0);
+    jw_bool(w, "prm", (f->link_ctrl & DNP3_LC_PRM) != 0);
+    jw_obj_end(w);
+}
+
+static void write_iin(struct jw *w, uint16_t iin)
+{
+    jw_arr_begin(w, "iin");
+    for (int bit = 15; bit >= 0; bit--)
+        if (iin & (1u << bit))
+            jw_str(w, NULL, dnp3_iin_name((unsigned)bit));
+    jw_arr_end(w);
+    jw_uint(w, "iin_raw", iin);
+}
+
+static void write_point(struct jw *w, const struct dnp3_point *pt)
+{
+    jw_obj_begin(w, NULL);
+    jw_uint(w, "index", pt->index);
+    if (pt->has & DNP3_PH_VALUE) {
+        if (pt->type == DNP3_PT_INT || (pt->type == DNP3_PT_ATTR && pt->status == 3))
+            jw_int(w, "value", pt->v.i);
+        else if (pt->type == DNP3_PT_FLOAT)
+            jw_double(w, "value", pt->v.f);
+        else
+            jw_uint(w, "value", pt->v.u);
+    }
+    if (pt->has & DNP3_PH_FLAGS)
+        jw_uint(w, "flags", pt->flags);
+    if (pt->has & DNP3_PH_TIME)
+        jw_uint(w, "time", pt->time.ms);
+    if (pt->has & DNP3_PH_RELTIME)
+        jw_uint(w, "rel_time_ms", pt->time.ms);
+    if (pt->type == DNP3_PT_CROB) {
+        jw_str(w, "op_type", dnp3_crob_op_name((unsigned)pt->v.u));
+        jw_str(w, "tcc", dnp3_crob_tcc_name((unsigned)pt->v.u));
+        jw_bool(w, "queue", (pt->v.u & 0x10) != 0);
+        jw_bool(w, "clear", (pt->v.u & 0x20) != 0);
+        jw_uint(w, "count", pt->count);
+        jw_uint(w, "on_ms", pt->time.pulse.on_ms);
+        jw_uint(w, "off_ms", pt->time.pulse.off_ms);
+    }
+    if (pt->type == DNP3_PT_ATTR)
+        jw_uint(w, "data_type", pt->status);
+    else if (pt->has & DNP3_PH_STATUS) {
+        jw_uint(w, "status", pt->status);
+        jw_str(w, "status_name", dnp3_status_name(pt->status));
+    }
+    jw_obj_end(w);
+}
+
+static void write_ext(struct jw *w, const struct dnp3_object *o)
+{
+    if (o->group == 0 && o->var >= 0xf0)
+        jw_str(w, "attr_name", dnp3_attr_name(o->var));
+    if ((o->has & DNP3_OH_TEXT) && !(o->has & DNP3_OH_FILE))
+        jw_strn(w, "text", o->text, o->text_len);
+    if (o->has & DNP3_OH_FILE) {
+        jw_obj_begin(w, "file");
+        if (o->has & DNP3_OH_TEXT)
+            jw_strn(w, "name", o->text, o->text_len);
+        if (o->ext.file.has_handle)
+            jw_uint(w, "handle", o->ext.file.handle);
+        if (o->ext.file.has_size || o->var == 5)
+            jw_uint(w, "size", o->ext.file.size);
+        if (o->var == 3)
+            jw_uint(w, "mode", o->ext.file.mode);
+        if (o->var == 5 || o->var == 6) {
+            jw_uint(w, "block", o->ext.file.block);
+            jw_bool(w, "last", o->ext.file.last);
+        }
+        if (o->var == 4 || o->var == 6)
+            jw_uint(w, "status", o->ext.file.status);
+        jw_obj_end(w);
+    }
+    if (o->has & DNP3_OH_AUTH) {
+        jw_obj_begin(w, "auth");
+        jw_str(w, "name", dnp3_auth_name(o->var));
+        if (o->ext.auth.has_seq)
+            jw_uint(w, "seq", o->ext.auth.seq);
+        if (o->ext.auth.has_seq || o->var == 4)
+            jw_uint(w, "user", o->ext.auth.user);
+        if (o->ext.auth.has_code)
+            jw_uint(w, "code", o->ext.auth.code);
+        jw_obj_end(w);
+    }
+}
+
+static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f,
+                          unsigned *omitted)
+{
+    jw_arr_begin(w, key);
+    for (unsigned i = 0; i < f->n_objects; i++) {
+        const struct dnp3_object *o = &f->obj[i];
+        if (!room_left(w)) {
+            *omitted += 1 + o->n_points;
+            continue;
+        }
+        jw_obj_begin(w, NULL);
+        jw_uint(w, "group", o->group);
+        jw_uint(w, "var", o->var);
+        jw_uint(w, "qual", o->qual);
+        jw_str(w, "group_name", dnp3_group_name(o->group));
+        if (o->has & DNP3_OH_RANGE) {
+            jw_uint(w, "start", o->start);
+            jw_uint(w, "stop", o->stop);
+        }
+        if (o->has & DNP3_OH_COUNT)
+            jw_uint(w, "count", o->count);
+        write_ext(w, o);
+        if (o->n_points) {
+            jw_arr_begin(w, "points");
+            for (unsigned k = 0; k < o->n_points && o->first_point + k < f->n_points; k++) {
+                if (room_left(w))
+                    write_point(w, &f->pt[o->first_point + k]);
+                else
+                    (*omitted)++;
+            }
+            jw_arr_end(w);
+        }
+        if (o->has & DNP3_OH_CAPPED)
+            jw_bool(w, "truncated", 1);
+        if (o->has & DNP3_OH_UNKNOWN)
+            jw_bool(w, "unknown", 1);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+void json_dnp3(struct jw *w, const void *p)
+{
+    const struct dnp3_rec *rec = p;
+    const struct dnp3_frag *f = rec->first;
+    const struct dnp3_frag *r = rec->resp;
+    const struct dnp3_frag *answer = r ? r : (f->has_iin ? f : NULL);
+    uint32_t obj_drop = f->objects_dropped + (r ? r->objects_dropped : 0);
+    uint32_t pt_drop = f->points_dropped + (r ? r->points_dropped : 0);
+    unsigned omitted = 0;
+
+    jw_obj_begin(w, "dnp3");
+    write_link(w, f);
+    jw_uint(w, "func", f->func);
+    jw_str(w, "func_name", dnp3_func_name(f->func));
+    jw_uint(w, "seq", f->ac & DNP3_AC_SEQ);
+    jw_bool(w, "fir", (f->ac & DNP3_AC_FIR) != 0);
+    jw_bool(w, "fin", (f->ac & DNP3_AC_FIN) != 0);
+    jw_bool(w, "con", (f->ac & DNP3_AC_CON) != 0);
+    jw_bool(w, "uns", (f->ac & DNP3_AC_UNS) != 0);
+    if (answer)
+        write_iin(w, answer->iin);
+    if (!f->has_iin)
+        write_objects(w, "objects", f, &omitted);
+    if (answer) {
+        jw_uint(w, "resp_func", answer->func);
+        jw_str(w, "resp_func_name", dnp3_func_name(answer->func));
+        if (r) {
+            jw_uint(w, "resp_seq", r->ac & DNP3_AC_SEQ);
+            jw_uint(w, "resp_fragments", r->n_frags);
+        }
+        write_objects(w, "resp_objects", answer, &omitted);
+    }
+    if (rec->con_expected && !r)
+        jw_bool(w, "confirmed", rec->confirmed);
+    if (rec->incomplete)
+        jw_bool(w, "incomplete", 1);
+    jw_uint(w, "crc_errors", f->crc_errors + (r ? r->crc_errors : 0));
+    jw_bool(w, "truncated", obj_drop || pt_drop);
+    if (obj_drop)
+        jw_uint(w, "objects_dropped", obj_drop);
+    if (pt_drop)
+        jw_uint(w, "points_dropped", pt_drop);
+    if (rec->link_only)
+        jw_uint(w, "link_only_frames", rec->link_only);
+    if (omitted)
+        jw_uint(w, "json_omitted", omitted);
+    jw_obj_end(w);
+}
