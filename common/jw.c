@@ -112,24 +112,7 @@ static void esc(struct jw *w, const char *s, size_t n)
 
 static void key(struct jw *w, const char *k)
 {
-    size_t n = k ? strlen(k) : 0;
-    if (w->err || w->depth >= JW_MAX_DEPTH || w->cap - w->len <= n + 4) {
-        w->err = 1;
-        return;
-    }
-    char *o = w->buf + w->len;
-    if (!w->first[w->depth])
-        *o++ = ',';
-    w->first[w->depth] = 0;
-    if (k) {
-        /* keys are the project's own ASCII names: quoted without escaping */
-        *o++ = '"';
-        memcpy(o, k, n);
-        o += n;
-        *o++ = '"';
-        *o++ = ':';
-    }
-    w->len = (size_t)(o - w->buf);
+    (void)jw_key_(w, k, 0);
 }
 
 static void open(struct jw *w, const char *k, char c)
@@ -175,36 +158,6 @@ void jw_str(struct jw *w, const char *k, const char *val)
     jw_strn(w, k, val, strlen(val));
 }
 
-/* Decimal digits of v, right-aligned in tmp[24]; returns where they start. */
-static char *fmt_u64(char tmp[24], uint64_t v)
-{
-    char *p = tmp + 24;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return p;
-}
-
-void jw_int(struct jw *w, const char *k, int64_t val)
-{
-    char tmp[24];
-    uint64_t mag = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
-    char *p = fmt_u64(tmp, mag);
-    key(w, k);
-    if (val < 0)
-        putc1(w, '-');
-    put(w, p, (size_t)(tmp + 24 - p));
-}
-
-void jw_uint(struct jw *w, const char *k, uint64_t val)
-{
-    char tmp[24];
-    char *p = fmt_u64(tmp, val);
-    key(w, k);
-    put(w, p, (size_t)(tmp + 24 - p));
-}
-
 void jw_double(struct jw *w, const char *k, double val)
 {
     if (!isfinite(val)) {
@@ -215,15 +168,6 @@ void jw_double(struct jw *w, const char *k, double val)
     int n = snprintf(tmp, sizeof tmp, "%.9g", val);
     key(w, k);
     put(w, tmp, (size_t)n);
-}
-
-void jw_bool(struct jw *w, const char *k, int val)
-{
-    key(w, k);
-    if (val)
-        put(w, "true", 4);
-    else
-        put(w, "false", 5);
 }
 
 void jw_null(struct jw *w, const char *k)

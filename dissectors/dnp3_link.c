@@ -46,12 +46,14 @@ static const uint16_t crc_table[256] = {
     0x91af, 0xa7f1, 0xfd13, 0xcb4d, 0x48d7, 0x7e89, 0x246b, 0x1235,
 };
 
-/* CRC over everything left in c. */
+/* CRC over everything left in c: one bounds check for the block, then a table loop. */
 static uint16_t crc_cur(struct pd_cur c)
 {
+    size_t n = pd_left(&c);
+    const uint8_t *b = pd_bytes(&c, n);
     uint16_t crc = 0;
-    while (pd_has(&c, 1))
-        crc = (uint16_t)((crc >> 8) ^ crc_table[(crc ^ pd_u8(&c)) & 0xff]);
+    for (size_t i = 0; b && i < n; i++)
+        crc = (uint16_t)((crc >> 8) ^ crc_table[(crc ^ b[i]) & 0xff]);
     return (uint16_t)~crc;
 }
 
