@@ -5,6 +5,7 @@
  * malformed inputs and the every-prefix truncation loop. Application vectors are wrapped
  * into link frames by t_frame(), which computes CRCs with its own bitwise CRC-16/DNP, so
  * the dissector's table-driven CRC is checked against an independent implementation.
+ * Covers dissectors/dnp3_link.c, dnp3_app.c and dnp3_txn.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
 

@@ -6,6 +6,7 @@
  * and duplicate anomalies, U act/con latency, every type id of the name table, a table of
  * malformed inputs and the every-prefix truncation loop. Vectors follow IEC 60870-5-104
  * clauses 5 and 9 and IEC 60870-5-101 clause 7; every octet is commented.
+ * Covers dissectors/iec104.c and iec104_asdu.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
 #include <string.h>

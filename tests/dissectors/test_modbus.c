@@ -4,6 +4,7 @@
  * function code (most from the examples in Modbus Application Protocol v1.1b3 section 6),
  * pairing (out of order, response_only, no_response, table overflow, reused tid), the
  * values cap, a table of malformed PDUs, probe/pdu_len/resync, and the every-prefix loop.
+ * Covers dissectors/modbus.c and modbus_pdu.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
 

@@ -4,6 +4,7 @@
  * (opcua_vectors.h, OPC 10000-6 encodings, every field commented), request/response
  * pairing, multi-chunk reassembly, aborts, encrypted and signed channels, mid-stream
  * pickup, a table of malformed inputs and the every-prefix truncation loop.
+ * Covers dissectors/opcua.c, opcua_chan.c, opcua_svc.c and opcua_types.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
 

@@ -3,6 +3,7 @@
  * test_s7comm.c - the S7comm side of pd_s7comm: COTP connection records, every job and
  * ack-data function, userdata (SZL identity, blocks, time, password), pairing by PDU
  * reference, COTP segment reassembly. Vectors in s7comm_vectors.h.
+ * Covers dissectors/s7comm.c, s7comm_job.c and s7comm_ud.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
 
