@@ -12,30 +12,9 @@
 #include "json_proto.h"
 #include "jw.h"
 #include "pd.h"
+#include "fuzz_common.h"
 
 extern const struct pd_dissector pd_dnp3;
-
-static char json_buf[65536];
-
-static void fz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    struct jw w;
-    (void)ctx;
-    jw_init(&w, json_buf, sizeof json_buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    (void)jw_finish(&w);
-}
-
-static void fz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    (void)kind;
-    (void)detail;
-}
 
 /* The sensor's framing loop over one direction's bytes. */
 static void run_stream(struct pd_ctx *ctx, const uint8_t *p, size_t n, uint8_t dir)
@@ -81,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.txn_timeout_us = 3000;
     ctx.lim = &lim;
     ctx.state = state;
-    ctx.emit = fz_emit;
-    ctx.anomaly = fz_anomaly;
+    ctx.emit = fuzz_emit;
+    ctx.anomaly = fuzz_anomaly;
     ctx.transport = (data[0] & 0x80) ? PD_TRANSPORT_UDP : PD_TRANSPORT_TCP;
     ctx.now_us = 1700000000000000ull;
 

@@ -14,28 +14,7 @@
 #include "dnp3.h"
 #include "json_proto.h"
 #include "jw.h"
-
-static char json_buf[65536];
-
-static void fz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    struct jw w;
-    (void)ctx;
-    jw_init(&w, json_buf, sizeof json_buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    (void)jw_finish(&w);
-}
-
-static void fz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    (void)kind;
-    (void)detail;
-}
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pd_ctx ctx = {0};
     ctx.state = &st;
     ctx.lim = &lim;
-    ctx.emit = fz_emit;
-    ctx.anomaly = fz_anomaly;
+    ctx.emit = fuzz_emit;
+    ctx.anomaly = fuzz_anomaly;
     ctx.transport = PD_TRANSPORT_TCP;
     ctx.now_us = 1700000000000000ull;
     size_t off = 0;

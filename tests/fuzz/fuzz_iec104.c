@@ -12,29 +12,7 @@
 #include "iec104.h"
 #include "json_proto.h"
 #include "jw.h"
-
-static char json_buf[65536];
-
-static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    (void)ctx;
-    struct jw w;
-    jw_init(&w, json_buf, sizeof json_buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    if (jw_finish(&w) < 0)
-        __builtin_trap(); /* an iec104 record always fits in 64 KiB */
-}
-
-static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    if (kind == NULL || detail == NULL || strlen(kind) == 0)
-        __builtin_trap();
-}
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

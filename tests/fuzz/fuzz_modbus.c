@@ -13,32 +13,9 @@
 #include "json_proto.h"
 #include "jw.h"
 #include "pd.h"
+#include "fuzz_common.h"
 
 extern const struct pd_dissector pd_modbus;
-
-static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    static char buf[65536];
-    struct jw w;
-    (void)ctx;
-    jw_init(&w, buf, sizeof buf);
-    jw_obj_begin(&w, NULL);
-    jw_str(&w, "op", pd_op_name(t->op));
-    jw_str(&w, "status", pd_status_name(t->status));
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    if (jw_finish(&w) < 0)
-        abort(); /* every record must fit a 64 KiB event */
-}
-
-static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    if (!kind || !detail)
-        abort();
-}
 
 static void parse_copy(struct pd_ctx *ctx, const uint8_t *p, size_t n)
 {

@@ -12,6 +12,7 @@
 #include "json_proto.h"
 #include "jw.h"
 #include "opcua.h"
+#include "fuzz_common.h"
 
 static const struct pd_limits limits = {
     .max_values = 64,
@@ -20,28 +21,6 @@ static const struct pd_limits limits = {
     .max_pending = PD_MAX_PENDING,
     .txn_timeout_us = 5000000,
 };
-
-static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    static char buf[65536];
-    struct jw w;
-    (void)ctx;
-    jw_init(&w, buf, sizeof buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    if (jw_finish(&w) < 0)
-        abort(); /* a record never outgrows an event buffer */
-}
-
-static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    (void)kind;
-    (void)detail;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,6 +15,7 @@
 #include "json_proto.h"
 #include "pd.h"
 #include "reasm.h"
+#include "fuzz_common.h"
 
 static const int links[] = {TZ_DLT_EN10MB, TZ_DLT_LINUX_SLL, TZ_DLT_LINUX_SLL2, TZ_DLT_RAW,
                             TZ_DLT_NULL,   TZ_DLT_LOOP,      TZ_DLT_IPV4,       TZ_DLT_IPV6};
@@ -27,27 +28,6 @@ struct fz {
     size_t blen;
     int resync;
 };
-
-static void fz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    static char buf[65536];
-    struct jw w;
-    jw_init(&w, buf, sizeof buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc && t->rec)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    (void)jw_finish(&w);
-    (void)ctx;
-}
-
-static void fz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    (void)kind;
-    (void)detail;
-}
 
 static void frame_all(struct fz *z)
 {
@@ -118,8 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         z.d = pd_registry[di];
         z.ctx.state = z.state;
         z.ctx.lim = &lim;
-        z.ctx.emit = fz_emit;
-        z.ctx.anomaly = fz_anomaly;
+        z.ctx.emit = fuzz_emit;
+        z.ctx.anomaly = fuzz_anomaly;
         z.ctx.transport = PD_TRANSPORT_TCP;
         z.resync = data[0] & 1;
         struct reasm r;

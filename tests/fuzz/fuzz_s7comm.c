@@ -12,29 +12,9 @@
 #include "json_proto.h"
 #include "jw.h"
 #include "pd.h"
+#include "fuzz_common.h"
 
 extern const struct pd_dissector pd_s7comm;
-
-static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
-{
-    static char buf[65536];
-    struct jw w;
-    (void)ctx;
-    jw_init(&w, buf, sizeof buf);
-    jw_obj_begin(&w, NULL);
-    json_proto_fn enc = json_proto_encoder(t->proto);
-    if (enc)
-        enc(&w, t->rec);
-    jw_obj_end(&w);
-    (void)jw_finish(&w);
-}
-
-static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
-{
-    (void)ctx;
-    (void)kind;
-    (void)detail;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
