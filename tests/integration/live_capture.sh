@@ -49,7 +49,7 @@ for tid in range(1, 6):
 cl.close()
 t.join()
 PY
-sleep 0.5
+sleep 1  # the capture reads in blocks (poll timeout 100 ms); let the last one arrive
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
