@@ -194,6 +194,16 @@ void jw_raw(struct jw *w, const char *k, const char *json, size_t n)
     put(w, json, n);
 }
 
+void jw_members(struct jw *w, const char *members, size_t n)
+{
+    if (n == 0)
+        return;
+    if (jw_key_(w, NULL, n) == 0) {
+        memcpy(w->buf + w->len, members, n);
+        w->len += n;
+    }
+}
+
 long jw_finish(struct jw *w)
 {
     if (w->err || w->depth != 0 || w->len >= w->cap)

@@ -37,6 +37,8 @@ void jw_null(struct jw *w, const char *key);
 void jw_hex(struct jw *w, const char *key, const uint8_t *p, size_t n);
 /* a pre-formatted JSON value (the caller vouches for it) */
 void jw_raw(struct jw *w, const char *key, const char *json, size_t n);
+/* Appends members rendered earlier ("k":v,"k2":v2 — no braces) to the open object. */
+void jw_members(struct jw *w, const char *members, size_t n);
 /* NUL-terminates; returns the length or -1 on overflow/imbalance */
 long jw_finish(struct jw *w);
 

@@ -45,8 +45,9 @@ static void endpoint(struct jw *w, const char *key, const struct flow *f, int i)
     jw_obj_end(w);
 }
 
-void events_begin(struct jw *w, const struct sensor *s, const char *type, const struct flow *f,
-                  int from, uint64_t ts_us, const char *proto, uint32_t ev_idx)
+/* Opens the event and writes type, id and ts (the members that change per event). */
+static void begin_head(struct jw *w, const struct sensor *s, const char *type,
+                       const struct flow *f, uint64_t ts_us, uint32_t ev_idx)
 {
     char ts[TZ_TIME_LEN];
     char id[EVENT_ID_LEN];
@@ -71,6 +72,12 @@ void events_begin(struct jw *w, const struct sensor *s, const char *type, const 
     jw_str(w, "type", type);
     jw_str(w, "id", id);
     jw_str(w, "ts", ts);
+}
+
+/* The members every event of a flow shares for one direction and protocol. */
+static void flow_members(struct jw *w, const struct sensor *s, const struct flow *f, int from,
+                         const char *proto)
+{
     jw_str(w, "sensor", s->cfg.sensor_id);
     if (f) {
         endpoint(w, "src", f, from);
@@ -86,6 +93,38 @@ void events_begin(struct jw *w, const struct sensor *s, const char *type, const 
     }
     if (proto)
         jw_str(w, "proto", proto);
+}
+
+void events_begin(struct jw *w, const struct sensor *s, const char *type, const struct flow *f,
+                  int from, uint64_t ts_us, const char *proto, uint32_t ev_idx)
+{
+    begin_head(w, s, type, f, ts_us, ev_idx);
+    flow_members(w, s, f, from, proto);
+}
+
+void events_begin_cached(struct jw *w, const struct sensor *s, const char *type,
+                         const struct flow *f, int from, uint64_t ts_us, uint8_t proto,
+                         uint32_t ev_idx, struct events_env *env)
+{
+    begin_head(w, s, type, f, ts_us, ev_idx);
+    int i = from ? 1 : 0;
+    if (env->proto[i] != proto) {
+        /* render once: the members without the braces of a scratch object */
+        char tmp[sizeof env->json[0] + 2];
+        struct jw t;
+        jw_init(&t, tmp, sizeof tmp);
+        jw_obj_begin(&t, NULL);
+        flow_members(&t, s, f, from, pd_proto_name(proto));
+        if (t.err) {
+            env->proto[i] = 0;
+            flow_members(w, s, f, from, pd_proto_name(proto));
+            return;
+        }
+        env->len[i] = (uint16_t)(t.len - 1);
+        memcpy(env->json[i], tmp + 1, env->len[i]);
+        env->proto[i] = proto;
+    }
+    jw_members(w, env->json[i], env->len[i]);
 }
 
 long events_finish_line(char *out, size_t cap, uint64_t seq, const char *body, size_t n)

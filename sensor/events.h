@@ -19,6 +19,24 @@ struct sensor;
  * 1 server) that is `src`; f may be NULL (health). ev_idx makes the id unique per flow. */
 void events_begin(struct jw *w, const struct sensor *s, const char *type, const struct flow *f,
                   int from, uint64_t ts_us, const char *proto, uint32_t ev_idx);
+/* The envelope members that stay the same across a flow's events (sensor, src, dst, vlan,
+ * transport, community_id, proto), rendered once per direction and protocol. Zeroed means
+ * empty; events_env_reset() after the flow's text changes. */
+struct events_env {
+    uint8_t proto[2];   /* enum pd_proto the entry was rendered for; 0: none */
+    uint16_t len[2];
+    char json[2][448];
+};
+
+static inline void events_env_reset(struct events_env *env)
+{
+    env->proto[0] = env->proto[1] = 0;
+}
+
+/* events_begin for a flow's ics events, reusing the rendered envelope members. */
+void events_begin_cached(struct jw *w, const struct sensor *s, const char *type,
+                         const struct flow *f, int from, uint64_t ts_us, uint8_t proto,
+                         uint32_t ev_idx, struct events_env *env);
 /* Formats f's addresses (and MACs) as text, once, before its first event. */
 void events_flow_text(struct flow *f);
 /* Writes an IP address (16-byte form) as text. */

@@ -40,6 +40,7 @@ struct ics_slot {
     uint8_t *ooo[2];
     void *state;
     struct flow *flow;
+    struct events_env env;  /* the flow's envelope members, rendered once */
     int32_t next_free;
     int32_t aprev, anext; /* active list, swept for request timeouts */
     uint32_t anomalies;
@@ -161,8 +162,8 @@ static void on_emit(struct pd_ctx *ctx, const struct pd_txn *t)
         return;
     struct jw j;
     jw_init(&j, rec, EVENT_MAX);
-    events_begin(&j, w->s, "ics", f, t->req_dir == PD_DIR_TO_SERVER ? 0 : 1, t->ts_us,
-                 pd_proto_name(t->proto), f->ev_idx++);
+    events_begin_cached(&j, w->s, "ics", f, t->req_dir == PD_DIR_TO_SERVER ? 0 : 1, t->ts_us,
+                        t->proto, f->ev_idx++, &f->ics->env);
     jw_str(&j, "op", pd_op_name(t->op));
     jw_str(&j, "status", pd_status_name(t->status));
     if (t->has_latency)
@@ -711,6 +712,8 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
         memcpy(f->mac[!side], k->dst_mac, 6);
         f->has_mac = 1;
         events_flow_text(f);
+        if (f->ics)
+            events_env_reset(&f->ics->env);
     }
     if (k->l4proto == 6) {
         if (k->tcp_flags & TCP_SYN) {
