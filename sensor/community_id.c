@@ -51,7 +51,12 @@ void community_id_v1(uint8_t ipver, uint8_t l4proto, const uint8_t *sip, const u
 
 void event_id(const void *material, size_t n, char out[EVENT_ID_LEN])
 {
+    static const char hex[] = "0123456789abcdef";
     uint8_t h[16];
     crypto_generichash(h, sizeof h, material, n, NULL, 0);
-    sodium_bin2hex(out, EVENT_ID_LEN, h, sizeof h);
+    for (size_t i = 0; i < sizeof h; i++) {
+        out[2 * i] = hex[h[i] >> 4];
+        out[2 * i + 1] = hex[h[i] & 15];
+    }
+    out[2 * sizeof h] = '\0';
 }

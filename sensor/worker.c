@@ -41,6 +41,7 @@ struct ics_slot {
     void *state;
     struct flow *flow;
     struct events_env env;  /* the flow's envelope members, rendered once */
+    uint64_t expired_at;    /* when this flow's requests were last checked for timeouts */
     int32_t next_free;
     int32_t aprev, anext; /* active list, swept for request timeouts */
     uint32_t anomalies;
@@ -58,6 +59,8 @@ struct wpriv {
     struct ndpi_detection_module_struct *ndpi;
     struct ndpi_flow_struct *ndpi_flows; /* indexed like the flow pool */
     uint64_t now_us, last_sweep_us;
+    struct pd_limits lim_sweep; /* lim with the timeout + expire_gap_us, for sweeps */
+    uint64_t expire_gap_us;     /* least time between two checks of one flow's requests */
     struct pd_ctx ctx;
     struct flow *cur;     /* flow being decoded (callbacks) */
     uint8_t cur_dir;      /* endpoint index that sent the bytes being decoded */
@@ -282,11 +285,16 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
         if ((size_t)len > n - off)
             break;
         ctx_for(w, f, side);
-        /* requests of this flow older than the timeout become no_response before this PDU
-         * is paired, whatever the sweeps saw: the outcome depends on the flow's own packets
-         * only, so it is the same with any number of workers */
-        if (d->expire)
-            d->expire(&((struct wpriv *)w->priv)->ctx, 0);
+        /* Requests of this flow older than the timeout become no_response before this PDU
+         * is paired, checked at most every expire_gap_us of the flow's own time. Sweeps only
+         * expire requests older than timeout + expire_gap_us, which this check would have
+         * expired already, so the outcome depends on the flow's own packets alone and is
+         * the same with any number of workers. */
+        struct wpriv *P = w->priv;
+        if (d->expire && (P->now_us < s->expired_at || P->now_us - s->expired_at >= P->expire_gap_us)) {
+            d->expire(&P->ctx, 0);
+            s->expired_at = P->now_us;
+        }
         atomic_fetch_add_explicit(&w->st.pdus[d->proto], 1, memory_order_relaxed);
         if (d->parse(&((struct wpriv *)w->priv)->ctx, p + off, (size_t)len) < 0)
             atomic_fetch_add_explicit(&w->st.decode_errors[d->proto], 1, memory_order_relaxed);
@@ -489,6 +497,7 @@ static void sweep(struct worker *w, uint64_t now)
     }
     uint64_t saved = P->now_us;
     P->now_us = now;
+    P->ctx.lim = &P->lim_sweep;
     for (int32_t i = P->active_head; i >= 0; i = P->slots[i].anext) {
         struct flow *f = P->slots[i].flow;
         if (f && f->d && f->d->expire) {
@@ -496,6 +505,7 @@ static void sweep(struct worker *w, uint64_t now)
             f->d->expire(&P->ctx, 0);
         }
     }
+    P->ctx.lim = &w->s->lim;
     P->now_us = saved > now ? saved : now;
     P->last_sweep_us = now;
 }
@@ -837,6 +847,9 @@ int worker_init(struct worker *w, struct sensor *s, int id, char *err, size_t er
         }
     }
     P->ctx.lim = &s->lim;
+    P->expire_gap_us = s->lim.txn_timeout_us / 8 > 1000 ? s->lim.txn_timeout_us / 8 : 1000;
+    P->lim_sweep = s->lim;
+    P->lim_sweep.txn_timeout_us += P->expire_gap_us;
     P->ctx.emit = on_emit;
     P->ctx.anomaly = on_anomaly;
     P->ctx.opaque = w;
