@@ -263,6 +263,7 @@ const char *dnp3_func_name(unsigned func);
 const char *dnp3_link_func_name(unsigned ctrl);
 const char *dnp3_iin_name(unsigned bit); /* bit 15..0 of iin_raw */
 const char *dnp3_group_name(unsigned group);
+int dnp3_layout_table_sorted(void); /* the layout table's order, which lookups rely on */
 const char *dnp3_auth_name(unsigned var);
 const char *dnp3_attr_name(unsigned var);
 const char *dnp3_crob_op_name(unsigned code);

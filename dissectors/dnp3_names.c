@@ -315,10 +315,31 @@ struct dnp3_layout dnp3_layout(unsigned group, unsigned var)
     default:
         break;
     }
-    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
-        if (layouts[i].group == group && layouts[i].var == var)
-            return layouts[i].ly;
+    /* the table is sorted by (group, variation): binary search (test_dnp3 checks the order) */
+    size_t lo = 0, hi = sizeof layouts / sizeof layouts[0];
+    unsigned key = group << 8 | var;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        unsigned k = (unsigned)layouts[mid].group << 8 | layouts[mid].var;
+        if (k == key)
+            return layouts[mid].ly;
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return ly;
+}
+
+int dnp3_layout_table_sorted(void)
+{
+    for (size_t i = 1; i < sizeof layouts / sizeof layouts[0]; i++) {
+        unsigned a = (unsigned)layouts[i - 1].group << 8 | layouts[i - 1].var;
+        unsigned b = (unsigned)layouts[i].group << 8 | layouts[i].var;
+        if (a >= b)
+            return 0;
+    }
+    return 1;
 }
 
 /* Every field json_dnp3.c writes, under the event's `dnp3` object. */

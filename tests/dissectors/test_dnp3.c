@@ -1173,3 +1173,13 @@ Test(dnp3, every_prefix)
         }
     }
 }
+
+Test(dnp3, layout_table_is_sorted_for_binary_search)
+{
+    cr_assert(dnp3_layout_table_sorted(), "dnp3_names.c layouts[] must stay sorted by group, var");
+    /* a few lookups across the table */
+    cr_expect_eq(dnp3_layout(1, 2).dec, DNP3_DEC_STATE);
+    cr_expect_eq(dnp3_layout(12, 1).dec, DNP3_DEC_CROB);
+    cr_expect_eq(dnp3_layout(20, 1).size, 5);
+    cr_expect_eq(dnp3_layout(99, 1).dec, DNP3_DEC_UNKNOWN);
+}
