@@ -115,34 +115,6 @@ static void key(struct jw *w, const char *k)
     (void)jw_key_(w, k, 0);
 }
 
-static void open(struct jw *w, const char *k, char c)
-{
-    if (w->depth > 0 || k)
-        key(w, k);
-    putc1(w, c);
-    if (w->depth + 1 >= JW_MAX_DEPTH) {
-        w->err = 1;
-        return;
-    }
-    w->depth++;
-    w->first[w->depth] = 1;
-}
-
-static void close_(struct jw *w, char c)
-{
-    if (w->depth <= 0) {
-        w->err = 1;
-        return;
-    }
-    w->depth--;
-    putc1(w, c);
-}
-
-void jw_obj_begin(struct jw *w, const char *k) { open(w, k, '{'); }
-void jw_obj_end(struct jw *w) { close_(w, '}'); }
-void jw_arr_begin(struct jw *w, const char *k) { open(w, k, '['); }
-void jw_arr_end(struct jw *w) { close_(w, ']'); }
-
 void jw_strn(struct jw *w, const char *k, const char *val, size_t n)
 {
     key(w, k);

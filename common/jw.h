@@ -24,10 +24,8 @@ struct jw {
 };
 
 void jw_init(struct jw *w, char *buf, size_t cap);
-void jw_obj_begin(struct jw *w, const char *key);   /* key NULL for the top level or in arrays */
-void jw_obj_end(struct jw *w);
-void jw_arr_begin(struct jw *w, const char *key);
-void jw_arr_end(struct jw *w);
+/* jw_obj_begin(w, key), jw_obj_end(w), jw_arr_begin(w, key), jw_arr_end(w): inline below;
+ * the key is NULL for the top level or inside arrays. */
 void jw_str(struct jw *w, const char *key, const char *val);
 /* n bytes of val, escaped; bytes that are not valid UTF-8 are written as \u00XX. */
 void jw_strn(struct jw *w, const char *key, const char *val, size_t n);
@@ -78,10 +76,44 @@ static inline void jw_digits_(struct jw *w, uint64_t v)
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    size_t n = (size_t)(tmp + sizeof tmp - p);
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
+    char *o = w->buf + w->len;
+    while (p < tmp + sizeof tmp) /* at most 20 bytes: no call to memcpy */
+        *o++ = *p++;
+    w->len = (size_t)(o - w->buf);
 }
+
+static inline void jw_open_(struct jw *w, const char *k, char c)
+{
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        w->err = 1;
+        return;
+    }
+    if (w->depth > 0 || k) {
+        if (jw_key_(w, k, 1) != 0)
+            return;
+    } else if (w->err || w->cap - w->len <= 1) {
+        w->err = 1;
+        return;
+    }
+    w->buf[w->len++] = c;
+    w->depth++;
+    w->first[w->depth] = 1;
+}
+
+static inline void jw_close_(struct jw *w, char c)
+{
+    if (w->err || w->depth <= 0 || w->cap - w->len <= 1) {
+        w->err = 1;
+        return;
+    }
+    w->depth--;
+    w->buf[w->len++] = c;
+}
+
+static inline void jw_obj_begin(struct jw *w, const char *k) { jw_open_(w, k, '{'); }
+static inline void jw_obj_end(struct jw *w) { jw_close_(w, '}'); }
+static inline void jw_arr_begin(struct jw *w, const char *k) { jw_open_(w, k, '['); }
+static inline void jw_arr_end(struct jw *w) { jw_close_(w, ']'); }
 
 static inline void jw_uint(struct jw *w, const char *k, uint64_t val)
 {
