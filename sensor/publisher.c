@@ -16,11 +16,15 @@
  * The thread owns the DEALER socket and its monitor socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "events.h"
@@ -164,6 +168,32 @@ static int open_socket(struct publisher *p, const struct sensor_config *c, char 
     return 0;
 }
 
+/* One sensor per state directory: an exclusive flock on DIR/lock, held until exit (the
+ * kernel drops it when the process dies, even by SIGKILL). */
+static int lock_state_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[SENSOR_PATH_MAX + 16];
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "output.state_dir %s: cannot create: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "output.state_dir %s: cannot open %s: %s", dir, path,
+                 strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "output.state_dir %s is in use by another tanzhen-sensor (%s "
+                              "is locked): give each sensor its own state directory",
+                 dir, path);
+        close(fd);
+        return -1;
+    }
+    return 0; /* fd stays open: the lock lives as long as the process */
+}
+
 int publisher_init(struct sensor *s, char *err, size_t errlen)
 {
     struct publisher *p = &pub;
@@ -180,6 +210,8 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
     p->resend_us = (uint64_t)c->resend_ms * 1000u;
     /* keys first: a bad key must fail before any state is touched */
     if (c->collector[0] && open_socket(p, c, err, errlen) != 0)
+        return -1;
+    if (c->state_dir[0] && lock_state_dir(c->state_dir, err, errlen) != 0)
         return -1;
     if (seqstore_open(&p->seq, c->state_dir, c->sensor_id, err, errlen) != 0)
         return -1;
@@ -418,15 +450,37 @@ static void on_monitor(struct publisher *p)
                 p->warn_auth_us = now + PUB_WARN_EVERY_US;
             }
             break;
-        default: /* HANDSHAKE_FAILED_PROTOCOL / _NO_DETAIL */
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
             if (now >= p->warn_auth_us) {
-                log_err("handshake with the collector %s failed (error %#x): a wrong "
-                        "output.server_key, or one side without CURVE (--insecure)?",
-                        addr, value);
+                log_err("handshake with the collector %s failed: %s (ZMTP error %#x)", addr,
+                        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                            ? "one side uses CURVE and the other does not (--insecure)"
+                        : value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+                            ? "CURVE keys do not match (output.server_key)"
+                            : "protocol error",
+                        value);
+                p->warn_auth_us = now + PUB_WARN_EVERY_US;
+            }
+            break;
+        default: /* ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: value is an errno */
+            if (now >= p->warn_auth_us) {
+                log_err("handshake with the collector %s failed: the collector closed the "
+                        "connection (%s); is output.server_key the collector's public "
+                        "certificate, and does the collector use CURVE?",
+                        addr, strerror((int)value));
                 p->warn_auth_us = now + PUB_WARN_EVERY_US;
             }
             break;
         }
+    }
+}
+
+/* fdatasync of the open segment and the ack mark, at most every SPOOL_SYNC_MS. */
+static void maybe_sync(struct publisher *p, uint64_t mono)
+{
+    if (p->spool_disk && mono - p->last_sync_us >= SPOOL_SYNC_MS * 1000u) {
+        spool_sync(p->sp);
+        p->last_sync_us = mono;
     }
 }
 
@@ -459,6 +513,7 @@ static void poll_io(struct publisher *p, long timeout_ms)
         }
     }
     pump(p);
+    maybe_sync(p, tz_mono_us());
     publish_stats(p);
 }
 
@@ -575,10 +630,12 @@ static void report_loss(struct publisher *p)
         const char *why = p->loss_why;
         memset(&p->loss, 0, sizeof p->loss);
         char detail[512];
+        /* contiguous unless batches in the range were acked before the drop */
+        int whole = l.last_seq - l.first_seq + 1 == l.events;
         snprintf(detail, sizeof detail,
-                 "%s: dropped the oldest unacked data, %" PRIu64 " events (seq %" PRIu64
+                 "%s: dropped the oldest unacked data, %" PRIu64 " events (seq %s%" PRIu64
                  "..%" PRIu64 ") in %" PRIu64 " batches, never acked by the collector",
-                 why, l.events, l.first_seq, l.last_seq, l.batches);
+                 why, l.events, whole ? "" : "between ", l.first_seq, l.last_seq, l.batches);
         log_err("%s", detail);
         emit_anomaly(p, "spool_overflow", detail);
     }
@@ -627,14 +684,6 @@ static int workers_done(struct sensor *s)
         if (!atomic_load_explicit(&s->workers[i].done, memory_order_acquire))
             return 0;
     return 1;
-}
-
-static void maybe_sync(struct publisher *p, uint64_t mono)
-{
-    if (p->spool_disk && mono - p->last_sync_us >= SPOOL_SYNC_MS * 1000u) {
-        spool_sync(p->sp);
-        p->last_sync_us = mono;
-    }
 }
 
 /* At the end: waits up to output.ack_wait_s for the collector to ack everything. */

@@ -3,7 +3,7 @@
  * spool.c - unacked batches in memory and in an append-only on-disk spool (spool.h).
  *
  * Files: DIR/<20-digit id>.seg, ids increasing; records are appended to the newest segment
- * only, which is rolled once it would pass max_bytes/8 (4 KiB .. 64 MiB). A record is a
+ * only, which is rolled once it would pass max_bytes/8 (4 KiB .. 16 MiB). A record is a
  * 48-byte header and the batch body (JSON lines), integers big-endian:
  *
  *   "TZS1" | body_len u32 | batch_seq u64 | first_seq u64 | count u32 | reserved u32 (0)
@@ -20,9 +20,13 @@
  * fdatasync'd when it is rolled, at close, and by spool_sync(), which the publisher calls
  * at most every SPOOL_SYNC_MS; a power cut can lose that last second of records (the torn
  * tail is then cut at the next open and the collector reports the gap). New segment files
- * are made durable with an fsync of the directory. Acks are not written down: after a
- * crash the acked records of a segment that was not yet deleted are sent again and the
- * collector answers them as duplicates.
+ * are made durable with an fsync of the directory.
+ *
+ * Acks: DIR/acked ("tanzhen-spool-acked N": every batch_seq <= N is acked or dropped) is
+ * rewritten (temp file + rename, no fsync) by spool_sync() and at close when N moved; open
+ * skips the records at or below it. It can only lag behind the truth, so after a crash
+ * the batches acked since its last write (and those acked out of order) are sent again
+ * and the collector answers them as duplicates.
  */
 #include "spool.h"
 
@@ -43,7 +47,7 @@
 #define SPOOL_MAGIC "TZS1"
 #define SPOOL_SUM_LEN 16
 #define SPOOL_SEG_MIN (4u << 10)
-#define SPOOL_SEG_MAX (64u << 20)
+#define SPOOL_SEG_MAX (16u << 20)
 #define SPOOL_BODY_MAX (64u << 20) /* a record claiming more is corrupt */
 
 struct seg {
@@ -66,6 +70,8 @@ struct spool {
     uint64_t used;          /* sum of segs[].bytes */
     uint64_t high_batch, high_seq;
     uint64_t next_seg_id;   /* above every segment file ever seen */
+    uint64_t acked_mark;    /* from DIR/acked at open: batches at or below are done */
+    uint64_t mark_written;  /* the value DIR/acked holds */
     struct spool_stats st;
 };
 
@@ -536,8 +542,53 @@ const char *spool_body(struct spool *sp, const struct spool_ent *e, char *buf, s
     return buf;
 }
 
+/* Every batch_seq at or below the mark is acked or dropped. */
+static uint64_t ack_mark(const struct spool *sp)
+{
+    if (sp->n > 0)
+        return ent_at(sp, 0)->batch_seq - 1; /* the head is never done (ent_pop_done) */
+    return sp->high_batch;
+}
+
+static void mark_write(struct spool *sp)
+{
+    uint64_t mark = ack_mark(sp);
+    if (!sp->disk || mark <= sp->mark_written)
+        return;
+    char path[1100], tmp[1100], text[64];
+    snprintf(path, sizeof path, "%s/acked", sp->dir);
+    snprintf(tmp, sizeof tmp, "%s/acked.tmp", sp->dir);
+    int n = snprintf(text, sizeof text, "tanzhen-spool-acked %" PRIu64 "\n", mark);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return;
+    int ok = write(fd, text, (size_t)n) == n;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        sp->mark_written = mark;
+}
+
+static uint64_t mark_read(const char *dir)
+{
+    char path[1100], text[64] = "";
+    snprintf(path, sizeof path, "%s/acked", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (!fgets(text, sizeof text, f))
+        text[0] = '\0';
+    fclose(f);
+    static const char head[] = "tanzhen-spool-acked ";
+    if (strncmp(text, head, sizeof head - 1) != 0)
+        return 0; /* unreadable: every record is sent again, which is safe */
+    char *end = NULL;
+    unsigned long long v = strtoull(text + sizeof head - 1, &end, 10);
+    return end && *end == '\n' ? v : 0;
+}
+
 int spool_sync(struct spool *sp)
 {
+    mark_write(sp);
     if (sp->fd < 0 || !sp->dirty)
         return 0;
     sp->dirty = 0;
@@ -619,6 +670,11 @@ static int seg_load(struct spool *sp, uint64_t id, uint8_t **scratch, size_t *sc
             why = "corrupt";
             break;
         }
+        off += SPOOL_REC_HDR + len;
+        sp->high_batch = bseq;
+        sp->high_seq = first + count - 1;
+        if (bseq <= sp->acked_mark)
+            continue; /* acked before the stop */
         struct spool_ent *e = ent_push(sp);
         if (!e) {
             close(fd);
@@ -629,15 +685,12 @@ static int seg_load(struct spool *sp, uint64_t id, uint8_t **scratch, size_t *sc
         e->count = count;
         e->len = len;
         e->seg = id;
-        e->off = off;
-        sp->high_batch = bseq;
-        sp->high_seq = first + count - 1;
+        e->off = off - SPOOL_REC_HDR - len;
         sp->st.batches++;
         sp->st.events += count;
         sp->st.loaded_batches++;
         sp->st.loaded_events += count;
         live++;
-        off += SPOOL_REC_HDR + len;
     }
     if (why) {
         if (why[0] == 't') {
@@ -753,6 +806,7 @@ int spool_open(struct spool **out, const struct spool_cfg *cfg, char *err, size_
             free(sp);
             return -1;
         }
+        sp->acked_mark = sp->mark_written = mark_read(sp->dir);
         uint8_t *scratch = NULL;
         size_t scap = 0;
         for (long i = 0; i < n; i++) {
@@ -785,6 +839,7 @@ void spool_close(struct spool *sp)
 {
     if (!sp)
         return;
+    mark_write(sp);
     if (sp->fd >= 0) {
         spool_sync(sp);
         close(sp->fd);

@@ -11,7 +11,8 @@ reads batches in the format of common/wire.h and answers acks, misbehaving on re
                             CURVE server; only client public certificates in DIR may connect
 
 Every event of every batch it acks STORED is appended to --out (one JSON line each, as
-received). On SIGTERM/SIGINT it prints one JSON summary line:
+received); --log FILE gets one line per batch received: "batch_seq first_seq count flags
+answer" (answer: stored, none, retry, rejected). On SIGTERM/SIGINT it prints one JSON summary line:
   {"batches": received, "acked": STORED acks, "resent_flag": batches flagged RESEND,
    "events": events in STORED batches, "unique": distinct seqs, "duplicates": ...,
    "header_errors": ...}
@@ -52,6 +53,7 @@ def main():
     ap.add_argument("--reject-batch", type=int, action="append", default=[])
     ap.add_argument("--curve-secret", default="")
     ap.add_argument("--allow-dir", default="")
+    ap.add_argument("--log", default="")
     ap.add_argument("--delay-ms", type=int, default=0, help="wait this long before each ack")
     a = ap.parse_args()
 
@@ -74,6 +76,13 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     out = open(a.out, "a") if a.out else None
+    blog = open(a.log, "a") if a.log else None
+
+    def note(batch_seq, first_seq, count, flags, answer):
+        if blog:
+            blog.write("%d %d %d %d %s\n" % (batch_seq, first_seq, count, flags, answer))
+            blog.flush()
+
     st = {"batches": 0, "acked": 0, "resent_flag": 0, "events": 0, "unique": 0,
           "duplicates": 0, "header_errors": 0, "dropped": 0, "retried": 0, "rejected": 0}
     seqs = set()
@@ -98,13 +107,16 @@ def main():
             st["resent_flag"] += 1
         if st["dropped"] < a.drop_first:
             st["dropped"] += 1
+            note(batch_seq, first_seq, count, flags, "none")
             continue
         if st["retried"] < a.retry_first:
             st["retried"] += 1
+            note(batch_seq, first_seq, count, flags, "retry")
             sock.send_multipart([ident, ack(batch_seq, RETRY)])
             continue
         if batch_seq in a.reject_batch:
             st["rejected"] += 1
+            note(batch_seq, first_seq, count, flags, "rejected")
             sock.send_multipart([ident, ack(batch_seq, REJECTED)])
             continue
         lines = body.split(b"\n")
@@ -128,6 +140,7 @@ def main():
         if a.delay_ms:
             time.sleep(a.delay_ms / 1000.0)
         sock.send_multipart([ident, ack(batch_seq, STORED)])
+        note(batch_seq, first_seq, count, flags, "stored")
         st["acked"] += 1
     st["unique"] = len(seqs)
     print(json.dumps(st), flush=True)
