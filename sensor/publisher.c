@@ -8,8 +8,9 @@
  * Delivery is at-least-once: a sealed batch goes into the spool (spool.c: memory, and with
  * a state directory also written ahead to disk) and stays there until the collector's
  * WIRE_ACK_STORED for its batch_seq. At most PUB_WINDOW batches are in flight; one not
- * acked after output.resend_ms is sent again, and every unacked batch is sent again when
- * the connection comes back (a socket monitor reports the handshake). WIRE_ACK_RETRY:
+ * acked after output.resend_ms while the collector acks nothing is sent again (see
+ * resend_due), and every unacked batch is sent again when the connection comes back (a
+ * socket monitor reports the handshake). WIRE_ACK_RETRY:
  * sent again after a pause; WIRE_ACK_REJECTED: dropped, logged, counted. When the spool is
  * full, live capture drops the oldest unacked data (counted, reported as a
  * `spool_overflow` anomaly) and never waits; a replay waits for acks instead.
@@ -61,6 +62,7 @@ struct publisher {
     int spool_disk;
     uint64_t resend_us;
     uint64_t last_sync_us;
+    uint64_t last_ack_us;         /* last ack of any kind, or the last handshake */
     uint64_t sealed, acked, rejected;
     int connected, ever_connected;
     struct spool_loss loss;       /* dropped since the last spool_overflow anomaly */
@@ -325,6 +327,18 @@ static void loss_note(struct publisher *p, const struct spool_loss *l, const cha
     add_stat(&p->s->pst.spool_lost_events, l->events);
 }
 
+/* A batch sent before is due again when the collector has been silent (no ack of any
+ * batch) for output.resend_ms and this batch has waited resend_ms, doubled for each
+ * earlier resend up to 16x: a slow collector that keeps acking is not flooded with
+ * copies, a silent one gets them less and less often. Reconnects resend at once. */
+static int resend_due(const struct publisher *p, const struct spool_ent *e, uint64_t now)
+{
+    if (!e->sent_us)
+        return 1;
+    uint32_t shift = e->sends > 5 ? 4 : e->sends - 1;
+    return now - p->last_ack_us >= p->resend_us && now - e->sent_us >= p->resend_us << shift;
+}
+
 /* Sends what is due, oldest first: never-sent batches, batches whose ack is overdue and
  * batches whose RETRY pause is over, keeping at most PUB_WINDOW in flight. */
 static void pump(struct publisher *p)
@@ -337,7 +351,7 @@ static void pump(struct publisher *p)
         uint32_t in_flight = 0;
         struct spool_ent *e, *bad = NULL;
         while ((e = spool_iter(p->sp, &pos)) != NULL) {
-            if (e->retry ? now < e->due_us : (e->sent_us && now - e->sent_us < p->resend_us)) {
+            if (e->retry ? now < e->due_us : !resend_due(p, e, now)) {
                 in_flight++;
                 continue;
             }
@@ -363,6 +377,7 @@ static void pump(struct publisher *p)
 
 static void on_ack(struct publisher *p, uint64_t bseq, uint8_t st)
 {
+    p->last_ack_us = tz_mono_us();
     if (st == WIRE_ACK_RETRY) {
         struct spool_ent *e = spool_find(p->sp, bseq);
         if (e) {
@@ -417,6 +432,7 @@ static void on_monitor(struct publisher *p)
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
             p->connected = 1;
+            p->last_ack_us = now;
             /* everything in flight on the old connection may be lost: send it all again */
             size_t pos = 0;
             struct spool_ent *e;

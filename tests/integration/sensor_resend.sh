@@ -4,6 +4,7 @@
 # Python ROUTER that can drop, RETRY or REJECT batches and speak CURVE):
 #  1. acks withheld for the first 5 batches and RETRY for the next 3: the sensor resends
 #     and every seq arrives; --insecure logs its warning;
+#     a slow collector that keeps acking gets no copies;
 #  2. a REJECTED batch is dropped and logged, everything else arrives;
 #  3. kill -9 mid-delivery with a state dir: the spool (read by tz_spool.py, checksums
 #     verified) plus what was acked is every seq with no hole; a restart on the rest of
@@ -85,6 +86,17 @@ for b in unanswered:
 print("resend: %d batches, 8 withheld/RETRY then resent with the RESEND flag" % len(first))
 PY
 echo "1. withheld acks: all $n1 seqs arrived; $(cat "$T/r1.out")"
+
+# --- 1b. a slow collector that keeps acking gets no copies ---------------------------
+# 32 batches in flight at 100 ms each wait 3.2 s, far past resend_ms=400, but acks keep
+# coming, so nothing is sent twice
+start_router r1b --delay-ms 100
+timeout 60 "$S" -r "$T/a.pcap" -w 1 --sensor-id slow --collector "tcp://127.0.0.1:$RPORT" \
+    --insecure --set output.resend_ms=400 2>"$T/r1b-sensor.log" || tz_fail "sensor exit $? (slow)"
+stop_router
+[ "$(tz_json "$(cat "$T/r1b.out")" resent_flag)" -eq 0 ] && [ "$(tz_json "$(cat "$T/r1b.out")" duplicates)" -eq 0 ] ||
+    tz_fail "slow collector got copies: $(cat "$T/r1b.out")"
+echo "1b. slow collector (100 ms a batch, resend_ms 400): no copies; $(cat "$T/r1b.out")"
 
 # --- 2. a REJECTED batch is dropped, logged and counted ---------------------------------
 start_router r2 --reject-batch 3
