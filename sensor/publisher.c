@@ -43,6 +43,7 @@
 #define PUB_WINDOW 32                /* batches sent and not yet acked */
 #define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
 #define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
+#define PUB_HEARTBEAT_MS 1000
 #define PUB_MONITOR_EP "inproc://tanzhen-publisher-monitor"
 
 struct publisher {
@@ -133,8 +134,15 @@ static int open_socket(struct publisher *p, const struct sensor_config *c, char 
         return -1;
     }
     int hwm = 1000, linger = 0, immediate = 1;
+    int hb_ivl = PUB_HEARTBEAT_MS, hb_timeout = 5 * PUB_HEARTBEAT_MS, reconnect_max = 5000;
     zmq_setsockopt(p->zsock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(p->zsock, ZMQ_LINGER, &linger, sizeof linger);
+    /* ZMTP heartbeats: a link that silently stops carrying packets is noticed within
+     * ~5 s, the connection is dropped and retried (backing off to 5 s between attempts),
+     * and everything unacked is sent again on the new one */
+    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl);
+    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    zmq_setsockopt(p->zsock, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
     /* queue only on a connection that finished its handshake: while the collector is away
      * sends fail at once and the spool, not the socket, holds the batches */
     zmq_setsockopt(p->zsock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
