@@ -45,7 +45,7 @@ static void t_rmdir(void)
     cr_assert_eq(system(cmd), 0);
 }
 
-static struct store *t_open(int busy_ms)
+__attribute__((unused)) static struct store *t_open(int busy_ms)
 {
     struct store *s = NULL;
     struct store_opts o = {.dir = t_dir, .sync_full = 0, .busy_timeout_ms = busy_ms,
