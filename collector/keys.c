@@ -262,7 +262,7 @@ static int allow_load(struct allow_list *a, int verbose)
             }
             struct allow_key *k = &a->k[a->n++];
             memcpy(k->key, key, KEY_LEN);
-            snprintf(k->name, sizeof k->name, "%s", de->d_name);
+            snprintf(k->name, sizeof k->name, "%.120s", de->d_name);
             size_t nl = strlen(k->name);
             if (nl > 4 && strcmp(k->name + nl - 4, ".key") == 0)
                 k->name[nl - 4] = '\0';

@@ -156,6 +156,11 @@ static int fill(struct outbox *ob, int t)
                 }
             }
             int64_t slot = window_push(&r->win, pos, received);
+            if (slot < 0) { /* cannot happen: limit <= room */
+                free(value);
+                full = 1;
+                break;
+            }
             uintptr_t tag = ((uintptr_t)t << 56) | (uintptr_t)slot;
             rd_kafka_resp_err_t e = rd_kafka_producev(
                 ob->rk, RD_KAFKA_V_RKT(ob->rkt[t]), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
