@@ -83,7 +83,8 @@ static void close_day(struct store *s)
     sqlite3_finalize(s->d_begin);
     sqlite3_finalize(s->d_commit);
     sqlite3_finalize(s->d_rollback);
-    s->d_insert = s->d_batch = s->d_begin = s->d_commit = s->d_rollback = NULL;
+    sqlite3_finalize(s->d_lookup);
+    s->d_insert = s->d_batch = s->d_begin = s->d_commit = s->d_rollback = s->d_lookup = NULL;
     sqlite3_close(s->day);
     s->day = NULL;
     s->day_name[0] = '\0';
@@ -106,7 +107,9 @@ static int open_day(struct store *s, const char *day, char *err, size_t errlen)
     if (store_prep(s->day, insert_sql, &s->d_insert) != 0 || store_prep(s->day, batch_sql, &s->d_batch) != 0 ||
         store_prep(s->day, "BEGIN IMMEDIATE", &s->d_begin) != 0 ||
         store_prep(s->day, "COMMIT", &s->d_commit) != 0 ||
-        store_prep(s->day, "ROLLBACK", &s->d_rollback) != 0) {
+        store_prep(s->day, "ROLLBACK", &s->d_rollback) != 0 ||
+        store_prep(s->day, "SELECT id FROM events WHERE sensor = ?1 AND seq = ?2",
+                   &s->d_lookup) != 0) {
         snprintf(err, errlen, "%s: cannot prepare statements: %s", path, sqlite3_errmsg(s->day));
         goto fail;
     }
@@ -259,6 +262,31 @@ static int insert_event(struct store *s, struct ev *e, int64_t pos, int64_t batc
     return sqlite3_changes(s->day) > 0 ? 1 : 0;
 }
 
+/* A duplicate seq normally comes back with the same event (a resend). Another event id
+ * means the sensor restarted its sequence (no persisted state): those events cannot be
+ * stored under (sensor, seq) and are dropped, so say it loudly. Looks in the current day
+ * file only (one indexed lookup per batch that has duplicates). */
+static void check_reuse(struct store *s, struct sensor_state *ss, const struct ev *e)
+{
+    sqlite3_stmt *q = s->d_lookup;
+    sqlite3_bind_text(q, 1, e->sensor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, e->seq);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        if (id && strcmp(id, e->id) != 0) {
+            ss->seq_reused++;
+            if (ss->seq_reused <= 5 || ss->seq_reused % 1000 == 0)
+                log_warn("sensor %s sent seq %lld again with another event (id %s, stored %s): "
+                         "its sequence restarted (no output.state_dir?); events under seqs "
+                         "already stored are dropped as duplicates (%llu batch(es) so far)",
+                         ss->id, (long long)e->seq, e->id, id,
+                         (unsigned long long)ss->seq_reused);
+        }
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+}
+
 /* The rows of one batch plus its `batches` row; advances the chain in memory. */
 static int put_one(struct store *s, struct batch *b, struct store_put_result *r, int64_t now,
                    uint64_t *topic_counts, char *err, size_t errlen)
@@ -288,7 +316,8 @@ static int put_one(struct store *s, struct batch *b, struct store_put_result *r,
         struct ev *e = &b->ev[i];
         e->stored = 0;
         if (!seqstate_is_new(ss, (uint64_t)e->seq)) {
-            r->duplicates++;
+            if (r->duplicates++ == 0)
+                check_reuse(s, ss, e);
             continue;
         }
         if (e->line_len > INT32_MAX) {

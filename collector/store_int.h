@@ -34,7 +34,7 @@ struct store {
     char day_name[DAY_NAME_LEN + 1];
     char day_file[PATH_CAP];
     char newest_day[DAY_NAME_LEN + 1]; /* the newest day file found at open */
-    sqlite3_stmt *d_insert, *d_batch, *d_begin, *d_commit, *d_rollback;
+    sqlite3_stmt *d_insert, *d_batch, *d_begin, *d_commit, *d_rollback, *d_lookup;
 
     struct seqstate seq;
     int64_t head_id;

@@ -23,8 +23,8 @@ static const char chain_sql[] =
     "UPDATE chain SET head_id = ?1, head_hash = ?2, next_pos = max(next_pos, ?3) WHERE one = 1";
 static const char sensor_sql[] =
     "INSERT OR REPLACE INTO sensor_state (sensor, last_seq, events, duplicates, gaps, "
-    "gap_events, open_gap_events, filled, gaps_given_up, last_batch_seq, first_seen, last_seen) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "gap_events, open_gap_events, filled, gaps_given_up, last_batch_seq, first_seen, last_seen, "
+    "seq_reused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 int store_exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -159,8 +159,8 @@ static int load_meta(struct store *s, char *err, size_t errlen)
     }
     if (sqlite3_prepare_v2(s->meta,
                            "SELECT sensor, last_seq, events, duplicates, gaps, gap_events, "
-                           "filled, gaps_given_up, last_batch_seq, first_seen, last_seen "
-                           "FROM sensor_state",
+                           "filled, gaps_given_up, last_batch_seq, first_seen, last_seen, "
+                           "seq_reused FROM sensor_state",
                            -1, &st, NULL) != SQLITE_OK)
         goto db_fail;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -179,6 +179,7 @@ static int load_meta(struct store *s, char *err, size_t errlen)
         ss->last_batch_seq = (uint64_t)sqlite3_column_int64(st, 8);
         ss->first_seen_us = sqlite3_column_int64(st, 9);
         ss->last_seen_us = sqlite3_column_int64(st, 10);
+        ss->seq_reused = (uint64_t)sqlite3_column_int64(st, 11);
     }
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(s->meta,
@@ -253,6 +254,7 @@ int store_save_meta(struct store *s, char *err, size_t errlen)
         sqlite3_bind_int64(q, 10, (int64_t)ss->last_batch_seq);
         sqlite3_bind_int64(q, 11, ss->first_seen_us);
         sqlite3_bind_int64(q, 12, ss->last_seen_us);
+        sqlite3_bind_int64(q, 13, (int64_t)ss->seq_reused);
         if (store_step_once(q) != SQLITE_DONE)
             goto fail_tx;
         sqlite3_bind_text(s->m_gaps_del, 1, ss->id, -1, SQLITE_STATIC);
