@@ -5,7 +5,7 @@
  * queued event is flushed before exit. Exit status: 0 ok, 1 bad usage/config/input,
  * 2 a capture ended early (truncated file; what was read was processed), 3 the collector
  * did not acknowledge everything. `tanzhen-sensor keygen DIR [NAME]` writes a CURVE key
- * pair (keys.c) and exits.
+ * pair (common/keys.c) and exits.
  */
 #include <getopt.h>
 #include <pthread.h>

@@ -29,7 +29,7 @@
 #include <zmq.h>
 
 #include "events.h"
-#include "keys.h"
+#include "curve.h"
 #include "log.h"
 #include "sensor.h"
 #include "seqstore.h"
@@ -118,7 +118,7 @@ static int open_socket(struct publisher *p, const struct sensor_config *c, char 
                                   "--insecure for plain TCP");
             return -1;
         }
-        if (keys_load_client(c->client_key, c->server_key, &keys, err, errlen) != 0)
+        if (curve_load_client(c->client_key, c->server_key, &keys, err, errlen) != 0)
             return -1;
         if (keys.warning[0])
             log_warn("%s", keys.warning);

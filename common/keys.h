@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * keys.h - CURVE key files (CZMQ zcert format: NAME.key is the public certificate,
- * NAME.key_secret the secret one, mode 0600): generating a pair, loading the collector's
- * secret certificate, and the allow list of sensor public certificates (a directory,
- * read again when it changes). zcert parses and writes the files; this module only
- * decides which key is allowed.
+ * keys.h - CURVE key files, shared by tanzhen-sensor and tanzhen-collector (CZMQ zcert
+ * format: NAME.key is the public certificate, NAME.key_secret the secret one, mode 0600):
+ * generating a pair (both `keygen` commands), loading a secret certificate, and the
+ * collector's allow list of sensor public certificates (a directory, read again when it
+ * changes). zcert parses and writes the files; this module only decides which key is
+ * allowed.
  */
 #ifndef TZ_KEYS_H
 #define TZ_KEYS_H
