@@ -40,17 +40,9 @@ echo "   brokers: $BROKERS"
 echo "== making CURVE keys (tanzhen-collector keygen) in $D/keys"
 rm -rf "$D/keys" "$D/allow" "$D/sensor-keys"
 "$B/collector/tanzhen-collector" keygen "$D/keys" collector | sed 's/^/   /'
-if "$B/sensor/tanzhen-sensor" --help 2>/dev/null | grep -q -- "--client-key"; then
-  "$B/sensor/tanzhen-sensor" keygen "$D/sensor-keys" demo-sensor >/dev/null
-  SECURE=(--server-key "$D/keys/collector.key_secret" --allow-dir "$D/allow")
-  SENSOR_KEYS=(--server-key "$D/keys/collector.key" --client-key "$D/sensor-keys/demo-sensor.key_secret")
-else
-  # this sensor cannot speak CURVE yet: the collector's key exists, but the link is plain
-  "$B/collector/tanzhen-collector" keygen "$D/sensor-keys" demo-sensor >/dev/null
-  SECURE=(--insecure)
-  SENSOR_KEYS=()
-  echo "   (this tanzhen-sensor has no --client-key yet: the link runs with --insecure)"
-fi
+"$B/sensor/tanzhen-sensor" keygen "$D/sensor-keys" demo-sensor >/dev/null
+SECURE=(--server-key "$D/keys/collector.key_secret" --allow-dir "$D/allow")
+SENSOR_KEYS=(--server-key "$D/keys/collector.key" --client-key "$D/sensor-keys/demo-sensor.key_secret")
 mkdir -p "$D/allow"
 cp "$D/sensor-keys/demo-sensor.key" "$D/allow/"
 echo "   allow list $D/allow: the sensor's public certificate demo-sensor.key"

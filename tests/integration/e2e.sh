@@ -4,8 +4,7 @@
 # pcaps/ to the collector over ZeroMQ; kcat reads the topics back and, per event type, the
 # count (and the set of deterministic event ids) equals what the same sensor writes with
 # --jsonl for that capture. Health events are left out: the sensor emits them on a timer.
-# The link is CURVE when the sensor knows --server-key/--client-key (keys made with
-# keygen), else plain TCP with the collector's --insecure (said in the output).
+# The link is CURVE (keys made with keygen, the sensor's public key in the allow list).
 # TZ_E2E_PCAP=FILE picks another capture. Skips (77) until the sensor and a capture exist.
 set -euo pipefail
 source "$(dirname "$0")/tz_lib.bash"
@@ -29,16 +28,10 @@ timeout 120 "$SENSOR" -r "$pcap" --jsonl - -w 1 --sensor-id e2e-sensor >"$TZ_TMP
 tz_start_mock --partitions 3
 port=$(tz_free_port)
 store="$TZ_TMP/store"
-if "$SENSOR" --help 2>/dev/null | grep -q -- "--client-key"; then
-    tz_keys
-    COLLECTOR_SEC=("${TZ_CURVE[@]}")
-    SENSOR_SEC=(--server-key "$TZ_TMP/keys/collector.key" --client-key "$TZ_TMP/sensor/s1.key_secret")
-    echo "link: CURVE"
-else
-    COLLECTOR_SEC=(--insecure)
-    SENSOR_SEC=()
-    echo "link: plain TCP (this sensor has no --client-key yet)"
-fi
+tz_keys
+COLLECTOR_SEC=("${TZ_CURVE[@]}")
+SENSOR_SEC=(--server-key "$TZ_TMP/keys/collector.key" --client-key "$TZ_TMP/sensor/s1.key_secret")
+echo "link: CURVE"
 tz_start_collector collector --listen "tcp://127.0.0.1:$port" --store "$store" \
     --kafka-brokers "$BOOTSTRAP" "${COLLECTOR_SEC[@]}"
 
