@@ -23,6 +23,30 @@ const char *ev_type_name(enum ev_type t)
     return (unsigned)t < EV_TYPE_COUNT ? type_names[t] : "?";
 }
 
+enum ev_topic ev_topic_of(enum ev_type t)
+{
+    switch (t) {
+    case EV_ALERT:
+        return TOPIC_ALERTS;
+    case EV_ASSET:
+        return TOPIC_ASSETS;
+    case EV_HEALTH:
+        return TOPIC_HEALTH;
+    case EV_ICS:
+    case EV_FLOW:
+    case EV_ANOMALY:
+    case EV_TYPE_COUNT:
+        break;
+    }
+    return TOPIC_EVENTS;
+}
+
+const char *ev_topic_name(enum ev_topic t)
+{
+    static const char *const names[TOPIC_COUNT] = {"events", "alerts", "assets", "health"};
+    return (unsigned)t < TOPIC_COUNT ? names[t] : "?";
+}
+
 static int type_from_name(const char *s, enum ev_type *t)
 {
     for (int i = 0; i < EV_TYPE_COUNT; i++) {

@@ -15,6 +15,10 @@
 
 enum ev_type { EV_ICS, EV_FLOW, EV_ALERT, EV_ANOMALY, EV_HEALTH, EV_ASSET, EV_TYPE_COUNT };
 
+/* Kafka topics: ics, flow and anomaly go to PREFIX.events, alert to PREFIX.alerts, asset
+ * to PREFIX.assets, health to PREFIX.health. The store keeps the topic of each event. */
+enum ev_topic { TOPIC_EVENTS, TOPIC_ALERTS, TOPIC_ASSETS, TOPIC_HEALTH, TOPIC_COUNT };
+
 struct ev {
     const char *line;     /* the event as received, in the batch body; not NUL-terminated */
     size_t line_len;
@@ -40,6 +44,9 @@ struct batch {
 };
 
 const char *ev_type_name(enum ev_type t);
+enum ev_topic ev_topic_of(enum ev_type t);
+/* "events", "alerts", "assets", "health" */
+const char *ev_topic_name(enum ev_topic t);
 
 /* Parses `body` (hdr.count lines, each one JSON object ending in '\n') into b, which keeps
  * pointers into body: body must outlive the use of b. Every line must be a JSON object

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "log.h"
+#include "metrics.h"
+#include "retention.h"
 
 #define OFF(f) offsetof(struct collector_config, f)
 #define SZ(f) sizeof(((struct collector_config *)0)->f)
@@ -22,22 +25,43 @@ const struct cfg_opt collector_cfg_table[] = {
     {"receiver.max_batch_bytes", CFG_INT, OFF(max_batch_bytes), SZ(max_batch_bytes),
      "16777216", 4096, 268435456,
      "bytes per ZeroMQ frame at most (ZMQ_MAXMSGSIZE): a bigger frame drops the connection"},
+    {"receiver.curve", CFG_BOOL, OFF(curve), SZ(curve), "true", 0, 1,
+     "CURVE encryption and sensor authentication; false (or --insecure) is plain TCP"},
+    {"receiver.server_key", CFG_STR, OFF(server_key), SZ(server_key),
+     "/etc/tanzhen/collector.key_secret", 0, 1000,
+     "the collector's secret CURVE certificate (tanzhen-collector keygen DIR)"},
+    {"receiver.allow_dir", CFG_STR, OFF(allow_dir), SZ(allow_dir), "/etc/tanzhen/sensors", 0,
+     1000, "directory of the allowed sensors' public certificates (NAME.key), read on change"},
     {"store.dir", CFG_STR, OFF(store_dir), SZ(store_dir), "/var/lib/tanzhen/collector", 1, 1000,
-     "directory of the SQLite store (events.db); created if missing, must be writable"},
+     "directory of the store (meta.db, events-YYYYMMDD.db); created if missing, writable"},
     {"store.synchronous", CFG_STR, OFF(store_sync), SZ(store_sync), "full", 4, 6,
      "SQLite synchronous mode: full (an ack survives power loss) or normal (faster)"},
     {"store.busy_timeout_ms", CFG_INT, OFF(busy_timeout_ms), SZ(busy_timeout_ms), "5000", 0,
      600000, "how long a write waits for a reader's lock before the batch gets a RETRY ack"},
+    {"store.retention_days", CFG_INT, OFF(retention_days), SZ(retention_days), "180", 1, 36500,
+     "days of events kept (whole day files); under 180 needs --allow-short-retention"},
     {"kafka.brokers", CFG_STR, OFF(kafka_brokers), SZ(kafka_brokers), "", 0, 1000,
      "bootstrap servers (host:port,...); empty disables forwarding"},
     {"kafka.topic_prefix", CFG_STR, OFF(kafka_prefix), SZ(kafka_prefix), "tanzhen", 1, 100,
      "topics are PREFIX.events, PREFIX.alerts, PREFIX.assets, PREFIX.health"},
     {"kafka.properties", CFG_MAP, OFF(kafka_props), SZ(kafka_props), "", 0, 0,
      "librdkafka producer properties (e.g. security.protocol: ssl), applied last"},
+    {"kafka.redact", CFG_STR, OFF(kafka_redact), SZ(kafka_redact), "", 0, 1000,
+     "comma-separated dotted paths removed before sending (e.g. opcua.identity)"},
     {"kafka.flush_timeout_ms", CFG_INT, OFF(flush_timeout_ms), SZ(flush_timeout_ms), "10000", 0,
      600000, "on shutdown, how long to wait for queued messages to be delivered"},
-    {"kafka.queue_full_wait_ms", CFG_INT, OFF(queue_wait_ms), SZ(queue_wait_ms), "1000", 0,
-     60000, "when the producer queue is full, how long to wait before dropping (counted)"},
+    {"envelope.enterprise_name", CFG_STR, OFF(env_name), SZ(env_name), "", 0, 200,
+     "enterprise name added to every Kafka message (platform.enterprise_name)"},
+    {"envelope.credit_code", CFG_STR, OFF(env_credit), SZ(env_credit), "", 0, 18,
+     "unified social credit code, 18 characters (platform.credit_code)"},
+    {"envelope.region_code", CFG_STR, OFF(env_region), SZ(env_region), "", 0, 6,
+     "administrative division code, 6 digits (platform.region_code)"},
+    {"envelope.level", CFG_INT, OFF(env_level), SZ(env_level), "0", 0, 5,
+     "enterprise level 1..5 (platform.level); 0 leaves it out"},
+    {"envelope.site", CFG_STR, OFF(env_site), SZ(env_site), "", 0, 200,
+     "site name (platform.site)"},
+    {"http.listen", CFG_STR, OFF(http_listen), SZ(http_listen), "127.0.0.1:9108", 0, 255,
+     "HOST:PORT serving GET /metrics (Prometheus); empty serves nothing"},
     {"log.level", CFG_STR, OFF(log_level), SZ(log_level), "info", 4, 7,
      "error, warning, info or debug"},
     {"log.stats_interval_s", CFG_INT, OFF(stats_interval_s), SZ(stats_interval_s), "60", 0,
@@ -91,6 +115,22 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
                  c->kafka_prefix);
         return -1;
     }
+    if (metrics_http_check(c->http_listen, err, errlen) != 0)
+        return -1;
+    if (c->curve && (c->server_key[0] == '\0' || c->allow_dir[0] == '\0')) {
+        snprintf(err, errlen, "receiver.server_key and receiver.allow_dir are needed with "
+                              "CURVE (or run with --insecure)");
+        return -1;
+    }
+    struct envelope env;
+    struct envelope_conf ec = {
+        .enterprise_name = c->env_name, .credit_code = c->env_credit,
+        .region_code = c->env_region, .level = c->env_level, .site = c->env_site,
+        .redact = c->kafka_redact,
+    };
+    if (envelope_init(&env, &ec, err, errlen) != 0)
+        return -1;
+    envelope_free(&env);
     int known = 0;
     for (int i = 0; i < 4; i++)
         known |= strcmp(c->log_level, level_names[i]) == 0;

@@ -16,14 +16,24 @@ struct collector_config {
     char listen[256];          /* receiver.listen */
     int64_t max_batch_events;  /* receiver.max_batch_events */
     int64_t max_batch_bytes;   /* receiver.max_batch_bytes */
+    int curve;                 /* receiver.curve */
+    char server_key[1024];     /* receiver.server_key: the collector's secret certificate */
+    char allow_dir[1024];      /* receiver.allow_dir: allowed sensors' public certificates */
     char store_dir[1024];      /* store.dir */
     char store_sync[8];        /* store.synchronous: "full" or "normal" */
     int64_t busy_timeout_ms;   /* store.busy_timeout_ms */
+    int64_t retention_days;    /* store.retention_days */
     char kafka_brokers[1024];  /* kafka.brokers; empty: no forwarding */
     char kafka_prefix[128];    /* kafka.topic_prefix */
     char kafka_props[4096];    /* kafka.properties: "k=v\n" lines passed to librdkafka */
+    char kafka_redact[1024];   /* kafka.redact: comma-separated dotted paths */
     int64_t flush_timeout_ms;  /* kafka.flush_timeout_ms */
-    int64_t queue_wait_ms;     /* kafka.queue_full_wait_ms */
+    char env_name[256];        /* envelope.enterprise_name */
+    char env_credit[32];       /* envelope.credit_code */
+    char env_region[16];       /* envelope.region_code */
+    int64_t env_level;         /* envelope.level */
+    char env_site[256];        /* envelope.site */
+    char http_listen[256];     /* http.listen */
     char log_level[8];         /* log.level */
     int64_t stats_interval_s;  /* log.stats_interval_s */
 };
@@ -31,7 +41,8 @@ struct collector_config {
 extern const struct cfg_opt collector_cfg_table[];
 
 /* Checks what the table's bounds cannot: enumerations, the endpoint's form, topic
- * characters. Returns 0, or -1 with a message in err. */
+ * characters, the envelope values, redaction paths, http.listen. Returns 0, or -1 with a
+ * message in err. */
 int collector_config_check(const struct collector_config *c, char *err, size_t errlen);
 /* LOG_ERR..LOG_DEBUG for log.level (checked by collector_config_check). */
 int collector_config_log_level(const struct collector_config *c);

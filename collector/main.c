@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - tanzhen-collector: reads the config (defaults, then -c FILE, then options),
- * opens the store, the Kafka forwarder and the ZeroMQ receiver, and runs until SIGINT or
- * SIGTERM; then it flushes the producer for at most kafka.flush_timeout_ms and exits 0.
- * Exit 2: bad usage or config; exit 1: a start-up failure (store, socket, Kafka config).
+ * opens the store, the Kafka forwarder, /metrics and the ZeroMQ receiver (CURVE unless
+ * --insecure), and runs until SIGINT or SIGTERM; then it stops receiving, lets the
+ * forwarder deliver for at most kafka.flush_timeout_ms and exits 0. Subcommands:
+ * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain.
+ * Exit 2: bad usage or config; exit 1: a start-up failure (keys, store, socket, Kafka).
  */
+#include <czmq.h>
+/* czmq.h brings syslog.h, whose LOG_* macros would rename log.h's levels */
+#undef LOG_ERR
+#undef LOG_WARNING
+#undef LOG_INFO
+#undef LOG_DEBUG
+#include <sodium.h>
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
@@ -14,11 +23,17 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "chain.h"
 #include "collector_config.h"
-#include "forward.h"
+#include "envelope.h"
+#include "keys.h"
 #include "log.h"
+#include "metrics.h"
+#include "outbox.h"
 #include "receiver.h"
+#include "retention.h"
 #include "store.h"
+#include "verify.h"
 
 #define PROG "tanzhen-collector"
 #define MAX_SETS 64
@@ -35,13 +50,21 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: " PROG " [-c FILE] [options]\n"
-            "Receives sensor batches over ZeroMQ, stores them in SQLite, forwards to Kafka.\n"
+            "       " PROG " keygen DIR [NAME]      write DIR/NAME.key and DIR/NAME.key_secret\n"
+            "       " PROG " verify --store DIR     check the store's hash chain (or -c FILE)\n"
+            "Receives sensor batches over ZeroMQ (CURVE), stores them in SQLite day files with\n"
+            "a hash chain, forwards them to Kafka from the store.\n"
             "\n"
             "  -c, --config FILE          YAML config (keys below); options override it\n"
             "      --listen ENDPOINT      receiver.listen\n"
+            "      --server-key FILE      receiver.server_key (the collector's secret cert)\n"
+            "      --allow-dir DIR        receiver.allow_dir (allowed sensors' public certs)\n"
+            "      --insecure             receiver.curve=false: plain TCP, no authentication\n"
             "      --store DIR            store.dir\n"
+            "      --allow-short-retention  accept store.retention_days under 180\n"
             "      --kafka-brokers LIST   kafka.brokers (empty: no forwarding)\n"
             "      --kafka-topic-prefix P kafka.topic_prefix\n"
+            "      --http-listen ADDR     http.listen (HOST:PORT for /metrics, \"\" for none)\n"
             "      --set KEY=VALUE        any key below (repeatable)\n"
             "      --check-config         validate the config and exit\n"
             "      --dump-config          print the effective config as YAML and exit\n"
@@ -58,7 +81,7 @@ struct cli {
     const char *vals[MAX_SETS];
     char owned[MAX_SETS][1100]; /* --set KEY=VALUE split copies */
     int nsets;
-    int check, dump;
+    int check, dump, insecure, short_retention;
 };
 
 static int cli_add(struct cli *c, const char *key, const char *val)
@@ -90,13 +113,21 @@ static int cli_add_kv(struct cli *c, const char *kv)
 /* Returns -1 to go on, else the exit code. */
 static int cli_parse(struct cli *c, int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_STORE, O_BROKERS, O_PREFIX, O_SET, O_CHECK, O_DUMP, O_VERSION };
+    enum {
+        O_LISTEN = 256, O_STORE, O_BROKERS, O_PREFIX, O_SET, O_CHECK, O_DUMP, O_VERSION,
+        O_SERVER_KEY, O_ALLOW_DIR, O_INSECURE, O_SHORT, O_HTTP
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, O_LISTEN},
+        {"server-key", required_argument, NULL, O_SERVER_KEY},
+        {"allow-dir", required_argument, NULL, O_ALLOW_DIR},
+        {"insecure", no_argument, NULL, O_INSECURE},
         {"store", required_argument, NULL, O_STORE},
+        {"allow-short-retention", no_argument, NULL, O_SHORT},
         {"kafka-brokers", required_argument, NULL, O_BROKERS},
         {"kafka-topic-prefix", required_argument, NULL, O_PREFIX},
+        {"http-listen", required_argument, NULL, O_HTTP},
         {"set", required_argument, NULL, O_SET},
         {"check-config", no_argument, NULL, O_CHECK},
         {"dump-config", no_argument, NULL, O_DUMP},
@@ -114,14 +145,29 @@ static int cli_parse(struct cli *c, int argc, char **argv)
         case O_LISTEN:
             rc = cli_add(c, "receiver.listen", optarg);
             break;
+        case O_SERVER_KEY:
+            rc = cli_add(c, "receiver.server_key", optarg);
+            break;
+        case O_ALLOW_DIR:
+            rc = cli_add(c, "receiver.allow_dir", optarg);
+            break;
+        case O_INSECURE:
+            c->insecure = 1;
+            break;
         case O_STORE:
             rc = cli_add(c, "store.dir", optarg);
+            break;
+        case O_SHORT:
+            c->short_retention = 1;
             break;
         case O_BROKERS:
             rc = cli_add(c, "kafka.brokers", optarg);
             break;
         case O_PREFIX:
             rc = cli_add(c, "kafka.topic_prefix", optarg);
+            break;
+        case O_HTTP:
+            rc = cli_add(c, "http.listen", optarg);
             break;
         case O_SET:
             rc = cli_add_kv(c, optarg);
@@ -133,9 +179,10 @@ static int cli_parse(struct cli *c, int argc, char **argv)
             c->dump = 1;
             break;
         case O_VERSION:
-            printf(PROG " %s (librdkafka %s, SQLite %s, ZeroMQ %d.%d.%d)\n", TZ_VERSION,
-                   rd_kafka_version_str(), sqlite3_libversion(), ZMQ_VERSION_MAJOR,
-                   ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH);
+            printf(PROG " %s (librdkafka %s, SQLite %s, ZeroMQ %d.%d.%d, CZMQ %d.%d.%d)\n",
+                   TZ_VERSION, rd_kafka_version_str(), sqlite3_libversion(), ZMQ_VERSION_MAJOR,
+                   ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH, CZMQ_VERSION_MAJOR, CZMQ_VERSION_MINOR,
+                   CZMQ_VERSION_PATCH);
             return 0;
         case 'h':
             usage(stdout);
@@ -169,8 +216,17 @@ static int load_config(struct collector_config *conf, const struct cli *c)
             return -1;
         }
     }
+    if (c->insecure)
+        conf->curve = 0;
     if (collector_config_check(conf, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": config: %s\n", err);
+        return -1;
+    }
+    if (conf->retention_days < RETENTION_MIN_DAYS && !c->short_retention) {
+        fprintf(stderr,
+                PROG ": config: store.retention_days: %lld is under %d days (the law asks for "
+                     "six months of network logs); add --allow-short-retention to accept it\n",
+                (long long)conf->retention_days, RETENTION_MIN_DAYS);
         return -1;
     }
     return 0;
@@ -188,31 +244,82 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int run(const struct collector_config *conf)
+static int run(const struct collector_config *conf, int short_retention)
 {
     char err[1024];
+    static struct metrics m;
     struct store *st = NULL;
-    struct forward *fwd = NULL;
+    struct outbox *ob = NULL;
+    struct metrics_http *http = NULL;
     struct receiver *rcv = NULL;
+    struct allow_list *allow = NULL;
+    struct envelope env;
     int rc = 1;
+    uint8_t pub[KEY_LEN], sec[KEY_LEN];
+    char pub_z85[KEY_Z85_LEN];
 
+    memset(&env, 0, sizeof env);
+    metrics_init(&m, conf->store_dir);
+    if (conf->curve) {
+        if (keys_load_secret(conf->server_key, pub, sec, pub_z85, err, sizeof err) != 0) {
+            log_err("receiver.server_key %s", err);
+            goto out;
+        }
+        if (allow_open(&allow, conf->allow_dir, err, sizeof err) != 0) {
+            log_err("%s", err);
+            goto out;
+        }
+        log_info("CURVE on: collector public key %s; %zu sensor key(s) allowed from %s",
+                 pub_z85, allow_count(allow), conf->allow_dir);
+        if (allow_count(allow) == 0)
+            log_warn("receiver.allow_dir %s holds no sensor certificate: every sensor is "
+                     "rejected until one is added (tanzhen-sensor keygen, then copy NAME.key)",
+                     conf->allow_dir);
+    } else {
+        log_warn("receiver.curve is off (--insecure): sensor traffic is neither encrypted nor "
+                 "authenticated; anyone who reaches %s can store events under any sensor id",
+                 conf->listen);
+    }
+    if (conf->retention_days < RETENTION_MIN_DAYS && short_retention)
+        log_warn("store.retention_days is %lld, under the %d days the law asks for "
+                 "(--allow-short-retention)",
+                 (long long)conf->retention_days, RETENTION_MIN_DAYS);
     struct store_opts so = {
         .dir = conf->store_dir,
         .sync_full = strcmp(conf->store_sync, "full") == 0,
         .busy_timeout_ms = (int)conf->busy_timeout_ms,
+        .metrics = &m,
     };
     if (store_open(&st, &so, err, sizeof err) != 0) {
         log_err("%s", err);
         goto out;
     }
-    struct forward_opts fo = {
+    struct envelope_conf ec = {
+        .enterprise_name = conf->env_name, .credit_code = conf->env_credit,
+        .region_code = conf->env_region, .level = conf->env_level, .site = conf->env_site,
+        .redact = conf->kafka_redact,
+    };
+    if (envelope_init(&env, &ec, err, sizeof err) != 0) {
+        log_err("%s", err);
+        goto out;
+    }
+    struct outbox_opts oo = {
+        .dir = conf->store_dir,
         .brokers = conf->kafka_brokers,
         .prefix = conf->kafka_prefix,
         .properties = conf->kafka_props,
-        .queue_wait_ms = (int)conf->queue_wait_ms,
+        .env = &env,
+        .busy_timeout_ms = (int)conf->busy_timeout_ms,
+        .flush_timeout_ms = (int)conf->flush_timeout_ms,
+        .retention_days = (int)conf->retention_days,
+        .m = &m,
     };
-    if (forward_open(&fwd, &fo, err, sizeof err) != 0) {
+    if (outbox_start(&ob, &oo, err, sizeof err) != 0) {
         log_err("kafka: %s", err);
+        goto out;
+    }
+    if (metrics_http_start(&http, &m, conf->http_listen, err, sizeof err) != 0) {
+        log_err("%s", err);
         goto out;
     }
     struct receiver_opts ro = {
@@ -220,31 +327,108 @@ static int run(const struct collector_config *conf)
         .max_batch_events = (size_t)conf->max_batch_events,
         .max_batch_bytes = conf->max_batch_bytes,
         .stats_interval_s = (int)conf->stats_interval_s,
+        .curve = conf->curve,
+        .server_secret = sec,
+        .allow = allow,
+        .metrics = &m,
     };
-    if (receiver_open(&rcv, &ro, st, fwd, err, sizeof err) != 0) {
+    allow = NULL; /* the receiver has it now */
+    if (receiver_open(&rcv, &ro, st, err, sizeof err) != 0) {
         log_err("%s", err);
         goto out;
     }
-    if (forward_enabled(fwd))
-        log_info("listening on %s, store %s, forwarding to %s (topics %s.*)", conf->listen,
-                 store_path(st), conf->kafka_brokers, conf->kafka_prefix);
-    else
-        log_info("listening on %s, store %s, Kafka forwarding off", conf->listen,
-                 store_path(st));
+    log_info("listening on %s (%s), store %s (retention %lld days), %s%s%s, metrics %s%s",
+             conf->listen, conf->curve ? "CURVE" : "plain TCP", store_dir(st),
+             (long long)conf->retention_days,
+             conf->kafka_brokers[0] ? "forwarding to " : "Kafka forwarding off",
+             conf->kafka_brokers, conf->kafka_brokers[0] ? "" : "",
+             conf->http_listen[0] ? "http://" : "off", conf->http_listen);
     rc = receiver_run(rcv, &stop_flag) == 0 ? 0 : 1;
     log_info("stopping");
     receiver_log_stats(rcv);
 out:
-    forward_close(fwd, (int)conf->flush_timeout_ms); /* logs what it could not deliver */
-    receiver_close(rcv);
+    receiver_close(rcv); /* no more batches */
+    allow_close(allow);
+    outbox_stop(ob);     /* delivers what it can within kafka.flush_timeout_ms */
+    metrics_http_stop(http);
+    envelope_free(&env);
     store_close(st);
+    metrics_free(&m);
+    sodium_memzero(sec, sizeof sec);
     return rc;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4 || argv[2][0] == '-') {
+        fprintf(stderr, "usage: " PROG " keygen DIR [NAME]   (NAME defaults to collector)\n");
+        return 2;
+    }
+    char err[1024];
+    if (keys_generate(argv[2], argc == 4 ? argv[3] : "collector", PROG " keygen", stdout, err,
+                      sizeof err) != 0) {
+        fprintf(stderr, PROG " keygen: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    static struct collector_config conf;
+    const char *store = NULL, *config = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+            store = argv[++i];
+        else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+                 i + 1 < argc)
+            config = argv[++i];
+        else {
+            fprintf(stderr, "usage: " PROG " verify --store DIR | -c FILE\n");
+            return 2;
+        }
+    }
+    char err[1024];
+    if (!store && config) {
+        if (cfg_defaults(collector_cfg_table, &conf, err, sizeof err) != 0 ||
+            cfg_load_yaml(collector_cfg_table, &conf, config, err, sizeof err) != 0) {
+            fprintf(stderr, PROG " verify: config: %s\n", err);
+            return 2;
+        }
+        store = conf.store_dir;
+    }
+    if (!store) {
+        fprintf(stderr, "usage: " PROG " verify --store DIR | -c FILE\n");
+        return 2;
+    }
+    struct verify_result vr;
+    int rc = verify_store(store, &vr);
+    printf("%s\n", vr.line);
+    if (rc == 0) {
+        char hex[CHAIN_HEX_LEN];
+        chain_hex(vr.head_hash, hex);
+        if (vr.batches > 0)
+            printf("verify: chain from batch %lld to batch %lld, head hash %s\n",
+                   (long long)(vr.first_id > 0 ? vr.first_id : 1), (long long)vr.head_id, hex);
+        if (vr.first_id < 0)
+            printf("verify: note: no meta.db, so where the chain starts and ends was not "
+                   "checked\n");
+        if (vr.expired_files > 0)
+            printf("verify: %d expired day file(s) skipped (retention deletes them)\n",
+                   vr.expired_files);
+    }
+    return rc == 0 ? 0 : rc == 1 ? 1 : 2;
 }
 
 int main(int argc, char **argv)
 {
     static struct cli cli;
     static struct collector_config conf;
+    zsys_handler_set(NULL); /* CZMQ must not take over SIGINT/SIGTERM */
+    if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+        return cmd_keygen(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+        return cmd_verify(argc, argv);
     int rc = cli_parse(&cli, argc, argv);
     if (rc >= 0)
         return rc;
@@ -260,5 +444,5 @@ int main(int argc, char **argv)
     }
     log_init(PROG, collector_config_log_level(&conf));
     install_signals();
-    return run(&conf);
+    return run(&conf, cli.short_retention);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * receiver.c - the ZeroMQ ROUTER loop and the per-batch decision (see receiver.h):
- * header (common/wire.h) -> parse (batch.c) -> store (store.c, one transaction) -> ack ->
- * forward (forward.c). Malformed input is logged (rate-limited), counted and acked
- * REJECTED; a store failure is acked RETRY so the sensor sends the batch again later.
+ * header (common/wire.h) -> parse (batch.c) -> store (store.c; the batches that are
+ * waiting share one transaction) -> acks. Malformed input is logged (rate-limited),
+ * counted and acked REJECTED; a store failure is acked RETRY so the sensor sends the
+ * batch again later. Kafka is not fed from here: the forwarder reads the store.
  */
 #include "receiver.h"
 
@@ -13,49 +14,62 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "batch.h"
 #include "log.h"
 #include "tztime.h"
 #include "wire.h"
 
-#define RECV_BURST 64        /* messages read per wake-up before serving the forwarder */
-#define RECV_POLL_MS 100     /* how often the loop looks at the stop flag and the forwarder */
+#define RECV_POLL_MS 100     /* how often the loop looks at the stop flag */
 #define RECV_LOG_FIRST 20    /* complaints logged in full before thinning out */
 #define RECV_LOG_EVERY 1000
+#define MONITOR_EP "inproc://tanzhen-receiver-monitor"
+
+enum { ST_PARSED = -1 }; /* parsed, waiting for the store */
+
+struct slot {
+    zmq_msg_t fr[3]; /* identity, header, body */
+    int kept;
+    struct batch batch;
+    uint64_t batch_seq;
+    int status;      /* an ack status, or ST_PARSED */
+    struct store_put_result res;
+};
 
 struct receiver {
     void *zctx;
     void *sock;
+    struct auth *auth;
+    struct allow_list *allow; /* until auth takes it */
     struct store *store;
-    struct forward *fwd;
-    struct batch batch;
+    struct metrics *m;
     size_t max_events;
     int stats_interval_s;
     struct receiver_stats st;
     uint64_t complaints;
+    struct slot *slot; /* RECV_GROUP */
 };
 
-int receiver_open(struct receiver **out, const struct receiver_opts *o, struct store *s,
-                  struct forward *f, char *err, size_t errlen)
+static void publish(struct receiver *r)
 {
-    *out = NULL;
-    struct receiver *r = calloc(1, sizeof *r);
-    if (!r) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    r->store = s;
-    r->fwd = f;
-    r->max_events = o->max_batch_events;
-    r->stats_interval_s = o->stats_interval_s;
-    if (!o->listen) {
-        *out = r;
-        return 0;
-    }
+    if (!r->m)
+        return;
+    atomic_store(&r->m->batches, r->st.batches);
+    atomic_store(&r->m->batches_stored, r->st.batches_stored);
+    atomic_store(&r->m->batches_rejected, r->st.batches_rejected);
+    atomic_store(&r->m->batches_retry, r->st.batches_retry);
+    atomic_store(&r->m->events_stored, r->st.events_stored);
+    atomic_store(&r->m->events_duplicate, r->st.events_duplicate);
+    atomic_store(&r->m->bytes, r->st.bytes);
+    atomic_store(&r->m->acks_unsent, r->st.acks_unsent);
+}
+
+static int setup_socket(struct receiver *r, const struct receiver_opts *o, char *err,
+                        size_t errlen)
+{
     r->zctx = zmq_ctx_new();
     if (!r->zctx) {
         snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
-        receiver_close(r);
         return -1;
     }
     r->sock = zmq_socket(r->zctx, ZMQ_ROUTER);
@@ -65,12 +79,55 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
         zmq_setsockopt(r->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(r->sock, ZMQ_IPV6, &ipv6, sizeof ipv6) != 0) {
         snprintf(err, errlen, "ROUTER socket: %s", zmq_strerror(errno));
-        receiver_close(r);
         return -1;
     }
+    if (o->curve) {
+        int one = 1;
+        if (zmq_setsockopt(r->sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+            zmq_setsockopt(r->sock, ZMQ_CURVE_SECRETKEY, o->server_secret, KEY_LEN) != 0 ||
+            zmq_setsockopt(r->sock, ZMQ_ZAP_DOMAIN, "tanzhen", 7) != 0) {
+            snprintf(err, errlen, "CURVE on the ROUTER socket: %s (libzmq without CURVE?)",
+                     zmq_strerror(errno));
+            return -1;
+        }
+        int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+        if (zmq_socket_monitor(r->sock, MONITOR_EP, events) != 0) {
+            snprintf(err, errlen, "socket monitor: %s", zmq_strerror(errno));
+            return -1;
+        }
+        struct allow_list *allow = r->allow;
+        r->allow = NULL; /* auth_start takes it, also on failure */
+        if (auth_start(&r->auth, r->zctx, allow, MONITOR_EP, r->m, err, errlen) != 0)
+            return -1;
+    }
+    /* the ZAP handler is bound: now it may listen */
     if (zmq_bind(r->sock, o->listen) != 0) {
         snprintf(err, errlen, "receiver.listen %s: cannot bind: %s", o->listen,
                  zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int receiver_open(struct receiver **out, const struct receiver_opts *o, struct store *s,
+                  char *err, size_t errlen)
+{
+    *out = NULL;
+    struct receiver *r = calloc(1, sizeof *r);
+    if (!r || !(r->slot = calloc(RECV_GROUP, sizeof *r->slot))) {
+        free(r);
+        allow_close(o->allow);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->allow = o->allow;
+    r->store = s;
+    r->m = o->metrics;
+    r->max_events = o->max_batch_events;
+    r->stats_interval_s = o->stats_interval_s;
+    if (o->listen && setup_socket(r, o, err, errlen) != 0) {
         receiver_close(r);
         return -1;
     }
@@ -82,9 +139,13 @@ void receiver_close(struct receiver *r)
 {
     if (!r)
         return;
-    batch_free(&r->batch);
+    for (size_t i = 0; i < RECV_GROUP; i++)
+        batch_free(&r->slot[i].batch);
+    free(r->slot);
     if (r->sock)
-        zmq_close(r->sock);
+        zmq_close(r->sock); /* also ends its monitor */
+    auth_stop(r->auth);
+    allow_close(r->allow);
     if (r->zctx)
         zmq_ctx_term(r->zctx);
     free(r);
@@ -113,45 +174,79 @@ static int sensor_id_ok(const struct wire_batch_hdr *h, size_t hlen)
     return 1;
 }
 
-int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const char *body,
-                    size_t blen, uint64_t *batch_seq)
+/* Header and body checks; ST_PARSED when the batch may be stored, else REJECTED. */
+static int parse_one(struct receiver *r, struct slot *sl, const uint8_t *hdr, size_t hlen,
+                     const char *body, size_t blen)
 {
     struct wire_batch_hdr h;
     char err[512];
-    batch_clear(&r->batch);
+    batch_clear(&sl->batch);
     r->st.batches++;
-    *batch_seq = 0;
+    sl->batch_seq = 0;
     if (!hdr || wire_hdr_decode(hdr, hlen, &h) != 0)
         return reject(r, "?", "the header is not a TZB1 version 1 header");
-    *batch_seq = h.batch_seq;
+    sl->batch_seq = h.batch_seq;
     if (!sensor_id_ok(&h, hlen))
         return reject(r, "?", "the sensor id holds non-printable bytes");
     r->st.bytes += blen;
-    if (batch_parse(&r->batch, &h, body, blen, r->max_events, err, sizeof err) != 0)
+    if (batch_parse(&sl->batch, &h, body, blen, r->max_events, err, sizeof err) != 0)
         return reject(r, h.sensor, err);
-    struct store_put_result res;
-    if (store_put(r->store, &r->batch, &res, err, sizeof err) != 0) {
-        r->st.batches_retry++;
-        batch_clear(&r->batch);
-        log_err("store: batch %llu from %s not stored, asking for a resend: %s",
-                (unsigned long long)h.batch_seq, h.sensor, err);
-        return WIRE_ACK_RETRY;
-    }
-    r->st.batches_stored++;
-    r->st.events_stored += res.inserted;
-    r->st.events_duplicate += res.duplicates;
-    if (res.duplicates > 0)
-        log_debug("batch %llu from %s: %zu event(s) were already stored",
-                  (unsigned long long)h.batch_seq, h.sensor, res.duplicates);
-    return WIRE_ACK_STORED;
+    return ST_PARSED;
 }
 
-void receiver_forward(struct receiver *r)
+/* Stores the parsed slots among sl[0..n) in one transaction and sets their status. */
+static void store_group(struct receiver *r, struct slot *sl, size_t n)
 {
-    for (size_t i = 0; i < r->batch.n; i++)
-        if (r->batch.ev[i].stored)
-            forward_event(r->fwd, &r->batch.ev[i]);
-    batch_clear(&r->batch);
+    struct batch *b[RECV_GROUP];
+    struct store_put_result res[RECV_GROUP];
+    size_t idx[RECV_GROUP], k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sl[i].status == ST_PARSED) {
+            idx[k] = i;
+            b[k++] = &sl[i].batch;
+        }
+    }
+    if (k == 0)
+        return;
+    char err[512];
+    if (store_put_many(r->store, b, k, res, err, sizeof err) != 0) {
+        log_err("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
+        for (size_t j = 0; j < k; j++) {
+            sl[idx[j]].status = WIRE_ACK_RETRY;
+            r->st.batches_retry++;
+            batch_clear(&sl[idx[j]].batch);
+        }
+        return;
+    }
+    for (size_t j = 0; j < k; j++) {
+        struct slot *s = &sl[idx[j]];
+        s->res = res[j];
+        if (res[j].refused) {
+            s->status = reject(r, s->batch.hdr.sensor,
+                               "too many sensors (the collector keeps at most 4096)");
+        } else {
+            s->status = WIRE_ACK_STORED;
+            r->st.batches_stored++;
+            r->st.events_stored += res[j].inserted;
+            r->st.events_duplicate += res[j].duplicates;
+            if (res[j].duplicates > 0)
+                log_debug("batch %llu from %s: %zu event(s) were already stored",
+                          (unsigned long long)s->batch_seq, s->batch.hdr.sensor,
+                          res[j].duplicates);
+        }
+        batch_clear(&s->batch);
+    }
+}
+
+int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const char *body,
+                    size_t blen, uint64_t *batch_seq)
+{
+    struct slot *sl = &r->slot[0];
+    sl->status = parse_one(r, sl, hdr, hlen, body, blen);
+    store_group(r, sl, 1);
+    *batch_seq = sl->batch_seq;
+    publish(r);
+    return sl->status;
 }
 
 static void send_ack(struct receiver *r, zmq_msg_t *identity, uint64_t batch_seq, int status)
@@ -165,15 +260,15 @@ static void send_ack(struct receiver *r, zmq_msg_t *identity, uint64_t batch_seq
         r->st.acks_unsent++;
 }
 
-/* Reads and handles one message. Returns 1 when one was handled, 0 when none was
- * waiting, -1 on a socket failure. */
-static int receive_one(struct receiver *r)
+/* Reads one message into sl without waiting. Returns 1 when one was read, 0 when none
+ * was waiting, -1 on a socket failure. */
+static int read_one(struct receiver *r, struct slot *sl)
 {
-    zmq_msg_t fr[3]; /* identity, header, body */
-    int kept = 0, total = 0, more = 1, rc = 1;
+    int total = 0, more = 1;
+    sl->kept = 0;
     while (more) {
         zmq_msg_t scratch;
-        zmq_msg_t *m = kept < 3 ? &fr[kept] : &scratch;
+        zmq_msg_t *m = sl->kept < 3 ? &sl->fr[sl->kept] : &scratch;
         zmq_msg_init(m);
         int got;
         do /* the rest of a message is already here (delivery is atomic): EINTR is retried */
@@ -182,45 +277,67 @@ static int receive_one(struct receiver *r)
         if (got < 0) {
             int e = errno;
             zmq_msg_close(m);
-            if (total == 0 && (e == EAGAIN || e == EINTR)) {
-                rc = 0;
-            } else {
-                log_err("receiver: recv: %s", zmq_strerror(e));
-                rc = -1;
-            }
-            goto out;
+            if (total == 0 && (e == EAGAIN || e == EINTR))
+                return 0;
+            log_err("receiver: recv: %s", zmq_strerror(e));
+            return -1;
         }
         more = zmq_msg_more(m);
         total++;
-        if (kept < 3)
-            kept++;
+        if (sl->kept < 3)
+            sl->kept++;
         else
             zmq_msg_close(m);
     }
-    uint64_t batch_seq = 0;
-    int status;
     if (total != 3) {
         char why[96];
         snprintf(why, sizeof why, "%d frame(s) after the identity, expected 2", total - 1);
         struct wire_batch_hdr h;
         const char *sensor = "?";
-        if (kept >= 2 && wire_hdr_decode(zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]), &h) == 0 &&
-            sensor_id_ok(&h, zmq_msg_size(&fr[1]))) {
-            batch_seq = h.batch_seq;
+        sl->batch_seq = 0;
+        if (sl->kept >= 2 &&
+            wire_hdr_decode(zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]), &h) == 0 &&
+            sensor_id_ok(&h, zmq_msg_size(&sl->fr[1]))) {
+            sl->batch_seq = h.batch_seq;
             sensor = h.sensor;
         }
         r->st.batches++;
-        status = reject(r, sensor, why);
+        sl->status = reject(r, sensor, why);
     } else {
-        status = receiver_handle(r, zmq_msg_data(&fr[1]), zmq_msg_size(&fr[1]),
-                                 zmq_msg_data(&fr[2]), zmq_msg_size(&fr[2]), &batch_seq);
+        sl->status = parse_one(r, sl, zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]),
+                               zmq_msg_data(&sl->fr[2]), zmq_msg_size(&sl->fr[2]));
     }
-    send_ack(r, &fr[0], batch_seq, status);
-    receiver_forward(r); /* after the ack: forwarding may wait on a full Kafka queue */
-out:
-    for (int i = 0; i < kept; i++)
-        zmq_msg_close(&fr[i]);
-    return rc;
+    return 1;
+}
+
+/* Reads what is waiting (up to RECV_GROUP batches), stores it in one transaction, acks.
+ * Returns the messages handled, or -1 on a socket failure. */
+static int receive_group(struct receiver *r)
+{
+    size_t n = 0, events = 0;
+    int rc = 0;
+    while (n < RECV_GROUP && events < RECV_GROUP_EVENTS) {
+        int got = read_one(r, &r->slot[n]);
+        if (got < 0) {
+            rc = -1;
+            break;
+        }
+        if (got == 0)
+            break;
+        events += r->slot[n].batch.n;
+        n++;
+    }
+    store_group(r, r->slot, n);
+    for (size_t i = 0; i < n; i++) {
+        struct slot *sl = &r->slot[i];
+        send_ack(r, &sl->fr[0], sl->batch_seq, sl->status);
+        for (int k = 0; k < sl->kept; k++)
+            zmq_msg_close(&sl->fr[k]);
+        sl->kept = 0;
+    }
+    if (n > 0)
+        publish(r);
+    return rc < 0 ? -1 : (int)n;
 }
 
 int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
@@ -234,14 +351,13 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
             log_err("receiver: poll: %s", zmq_strerror(errno));
             return -1;
         }
-        for (int i = 0; n > 0 && i < RECV_BURST && !*stop; i++) {
-            int rc = receive_one(r);
-            if (rc < 0)
+        for (int g = 0; n > 0 && g < 16 && !*stop; g++) { /* then a look at the stats */
+            int got = receive_group(r);
+            if (got < 0)
                 return -1;
-            if (rc == 0)
+            if (got < RECV_GROUP)
                 break;
         }
-        forward_poll(r->fwd);
         if (every > 0 && tz_mono_us() >= next_stats) {
             receiver_log_stats(r);
             next_stats += every;
@@ -259,25 +375,33 @@ void receiver_log_stats(const struct receiver *r)
 {
     const struct receiver_stats *s = &r->st;
     log_info("stats: batches %llu (stored %llu, rejected %llu, retry %llu), events stored %llu, "
-             "duplicates %llu, bytes %llu, acks unsent %llu",
+             "duplicates dropped %llu, bytes %llu, acks unsent %llu",
              (unsigned long long)s->batches, (unsigned long long)s->batches_stored,
              (unsigned long long)s->batches_rejected, (unsigned long long)s->batches_retry,
              (unsigned long long)s->events_stored, (unsigned long long)s->events_duplicate,
              (unsigned long long)s->bytes, (unsigned long long)s->acks_unsent);
-    if (!forward_enabled(r->fwd))
+    struct metrics *m = r->m;
+    if (!m)
         return;
-    struct forward_stats f;
-    forward_get_stats(r->fwd, &f);
-    unsigned long long q = 0, d = 0;
-    for (int t = 0; t < FWD_TOPIC_COUNT; t++) {
-        q += f.queued[t];
-        d += f.delivered[t];
+    unsigned long long rej = 0;
+    for (int i = 0; i < AUTH_REASON_COUNT; i++)
+        rej += atomic_load(&m->auth_rejected[i]);
+    if (r->auth)
+        log_info("stats: sensor connections accepted %llu, rejected %llu",
+                 (unsigned long long)atomic_load(&m->auth_allowed), rej);
+    if (!atomic_load(&m->kafka_enabled))
+        return;
+    unsigned long long p = 0, d = 0, lag = 0;
+    for (int t = 0; t < TOPIC_COUNT; t++) {
+        p += atomic_load(&m->kafka_produced[t]);
+        d += atomic_load(&m->kafka_delivered[t]);
+        lag += (unsigned long long)atomic_load(&m->lag_events[t]);
     }
-    log_info("stats: kafka queued %llu, delivered %llu (events %llu, alerts %llu, assets %llu, "
-             "health %llu), failed %llu, dropped %llu, in queue %ld",
-             q, d, (unsigned long long)f.delivered[FWD_EVENTS],
-             (unsigned long long)f.delivered[FWD_ALERTS],
-             (unsigned long long)f.delivered[FWD_ASSETS],
-             (unsigned long long)f.delivered[FWD_HEALTH], (unsigned long long)f.failed,
-             (unsigned long long)f.dropped, forward_outq(r->fwd));
+    log_info("stats: kafka produced %llu, delivered %llu (events %llu, alerts %llu, assets %llu, "
+             "health %llu), failed %llu, lag %llu event(s)",
+             p, d, (unsigned long long)atomic_load(&m->kafka_delivered[TOPIC_EVENTS]),
+             (unsigned long long)atomic_load(&m->kafka_delivered[TOPIC_ALERTS]),
+             (unsigned long long)atomic_load(&m->kafka_delivered[TOPIC_ASSETS]),
+             (unsigned long long)atomic_load(&m->kafka_delivered[TOPIC_HEALTH]),
+             (unsigned long long)atomic_load(&m->kafka_failed), lag);
 }

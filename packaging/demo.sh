@@ -46,7 +46,8 @@ mapfile -t CAPTURES < <(ls "$ROOT"/pcaps/*.pcap "$ROOT"/pcaps/*.pcapng 2>/dev/nu
 echo "== replaying ${#CAPTURES[@]} captures from pcaps/ through the sensor"
 args=()
 for c in "${CAPTURES[@]}"; do args+=(-r "$c"); echo "   $(basename "$c")"; done
-"$B/sensor/tanzhen-sensor" "${args[@]}" --sensor-id demo-sensor -w 2 \
+# --insecure: this demo's collector listens without CURVE on 127.0.0.1
+"$B/sensor/tanzhen-sensor" "${args[@]}" --sensor-id demo-sensor -w 2 --insecure \
   --collector "tcp://127.0.0.1:$PORT" --jsonl "$D/events.jsonl" 2>"$D/sensor.log"
 
 echo "== waiting for Kafka to receive everything"

@@ -4,7 +4,8 @@
  * thread, N workers and one publisher until the capture ends or SIGINT/SIGTERM; every
  * queued event is flushed before exit. Exit status: 0 ok, 1 bad usage/config/input,
  * 2 a capture ended early (truncated file; what was read was processed), 3 the collector
- * did not acknowledge everything.
+ * did not acknowledge everything. `tanzhen-sensor keygen DIR [NAME]` writes a CURVE key
+ * pair (keys.c) and exits.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 
 #include "community_id.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "sensor.h"
 #include "tztime.h"
@@ -33,6 +35,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: tanzhen-sensor (-r FILE ... | -i IFACE) [options]\n"
+            "       tanzhen-sensor keygen DIR [NAME]   write a CURVE key pair (NAME: sensor)\n"
             "Passive industrial-protocol monitor: decodes Modbus/TCP (and more) from pcap files\n"
             "or a mirror port and writes one JSON event per transaction.\n\n"
             "  -r, --read FILE        read a pcap/pcapng file (repeatable, read in order)\n"
@@ -42,6 +45,10 @@ static void usage(FILE *out)
             "  -f, --filter BPF       libpcap filter (capture.filter)\n"
             "      --jsonl PATH|-     write events as JSON lines (output.jsonl)\n"
             "      --collector EP     send events to a collector, e.g. tcp://127.0.0.1:7700\n"
+            "      --insecure         plain TCP to the collector, no CURVE (output.curve=false)\n"
+            "      --server-key FILE  the collector's public certificate (output.server_key)\n"
+            "      --client-key FILE  this sensor's secret certificate (output.client_key)\n"
+            "      --state-dir DIR    persisted seq numbers and spool (output.state_dir)\n"
             "      --sensor-id ID     sensor id in every event (sensor.id)\n"
             "      --set KEY=VALUE    set any config key\n"
             "      --check-config     validate the config and exit\n"
@@ -61,6 +68,10 @@ enum {
     OPT_CHECK,
     OPT_DUMP,
     OPT_VERSION,
+    OPT_INSECURE,
+    OPT_SERVER_KEY,
+    OPT_CLIENT_KEY,
+    OPT_STATE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +83,10 @@ static const struct option long_opts[] = {
     {"jsonl", required_argument, NULL, OPT_JSONL},
     {"collector", required_argument, NULL, OPT_COLLECTOR},
     {"sensor-id", required_argument, NULL, OPT_SENSOR_ID},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"server-key", required_argument, NULL, OPT_SERVER_KEY},
+    {"client-key", required_argument, NULL, OPT_CLIENT_KEY},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"set", required_argument, NULL, OPT_SET},
     {"check-config", no_argument, NULL, OPT_CHECK},
     {"dump-config", no_argument, NULL, OPT_DUMP},
@@ -80,6 +95,28 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* `tanzhen-sensor keygen DIR [NAME]`: returns the exit status. */
+static int keygen_main(int argc, char **argv)
+{
+    int help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+    if (help || argc < 2 || argc > 3) {
+        fprintf(help ? stdout : stderr,
+                "usage: tanzhen-sensor keygen DIR [NAME]\n"
+                "Writes DIR/NAME.key (the public certificate: copy it into the collector's "
+                "allow list)\nand DIR/NAME.key_secret (this sensor's secret certificate, mode "
+                "0600: output.client_key).\nNAME defaults to 'sensor'. Existing files are "
+                "never overwritten.\n");
+        return help ? 0 : 1;
+    }
+    char err[1400];
+    if (keys_generate(argv[1], argc == 3 ? argv[2] : "sensor", "tanzhen-sensor keygen", stdout,
+                      err, sizeof err) != 0) {
+        log_err("keygen: %s", err);
+        return 1;
+    }
+    return 0;
+}
 
 static int set_key(const char *key, const char *val)
 {
@@ -98,6 +135,8 @@ int main(int argc, char **argv)
     const char *config_path = NULL;
     int check = 0, dump = 0, verbose = 0;
     log_init("tanzhen-sensor", LOG_INFO);
+    if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+        return keygen_main(argc - 1, argv + 1);
 
     /* pass 1: the config file, so command-line options override it */
     int opt;
@@ -135,6 +174,10 @@ int main(int argc, char **argv)
         case OPT_JSONL: rc = set_key("output.jsonl", optarg); break;
         case OPT_COLLECTOR: rc = set_key("output.collector", optarg); break;
         case OPT_SENSOR_ID: rc = set_key("sensor.id", optarg); break;
+        case OPT_INSECURE: rc = set_key("output.curve", "false"); break;
+        case OPT_SERVER_KEY: rc = set_key("output.server_key", optarg); break;
+        case OPT_CLIENT_KEY: rc = set_key("output.client_key", optarg); break;
+        case OPT_STATE_DIR: rc = set_key("output.state_dir", optarg); break;
         case OPT_SET: {
             char kv[1400];
             snprintf(kv, sizeof kv, "%s", optarg);

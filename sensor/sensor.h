@@ -52,6 +52,13 @@ struct sensor_config {
     int64_t batch_events;
     int64_t batch_ms;
     int64_t ack_wait_s;
+    int curve;
+    char server_key[SENSOR_PATH_MAX];
+    char client_key[SENSOR_PATH_MAX];
+    char state_dir[SENSOR_PATH_MAX];
+    int64_t memory_batches;
+    int64_t spool_mb;
+    int64_t resend_ms;
     int64_t health_interval_s;
     char zones[4096]; /* CFG_MAP: zone name = comma-separated CIDRs */
 };
@@ -85,6 +92,14 @@ struct worker_stats {
 
 struct publisher_stats {
     _Atomic uint64_t events, batches, acked, send_fail, jsonl_fail;
+    _Atomic uint64_t unacked_batches, unacked_events; /* sealed, not yet acked */
+    _Atomic uint64_t spool_bytes;                     /* segment files on disk */
+    _Atomic uint64_t spool_lost_events;               /* oldest unacked data dropped */
+    _Atomic uint64_t spool_corrupt;                   /* spool records failing checks */
+    _Atomic uint64_t resends;                         /* batches sent again */
+    _Atomic uint64_t acks_rejected;                   /* batches the collector rejected */
+    _Atomic uint64_t state_write_fail;                /* seq reservations not written */
+    _Atomic int connected;                            /* CURVE/ZMTP handshake done */
 };
 
 /* Network zones from the `zones` map (sensor_config.c). */

@@ -70,6 +70,21 @@ const struct cfg_opt sensor_config_table[] = {
      "a partial batch is sent after this long"},
     {"output.ack_wait_s", CFG_INT, S(ack_wait_s), "15", 0, 3600,
      "at shutdown, how long to wait for the collector to ack what was sent"},
+    {"output.curve", CFG_BOOL, S(curve), "true", 0, 1,
+     "encrypt and authenticate with ZeroMQ CURVE (--insecure turns it off: plain TCP)"},
+    {"output.server_key", CFG_STR, S(server_key), "", 0, SENSOR_PATH_MAX - 1,
+     "the collector's PUBLIC certificate (collector.key) for CURVE (--server-key)"},
+    {"output.client_key", CFG_STR, S(client_key), "", 0, SENSOR_PATH_MAX - 1,
+     "this sensor's SECRET certificate (NAME.key_secret from keygen) (--client-key)"},
+    {"output.state_dir", CFG_STR, S(state_dir), "", 0, SENSOR_PATH_MAX - 64,
+     "persisted seq numbers and the spool of unacked batches; empty: none, seq starts at 1 "
+     "(--state-dir)"},
+    {"output.memory_batches", CFG_INT, S(memory_batches), "64", 1, 100000,
+     "unacked batches held in memory; past that they live only in the spool"},
+    {"output.spool_mb", CFG_INT, S(spool_mb), "1024", 1, 1048576,
+     "bound of the on-disk spool in MiB; when full the oldest unacked data is dropped"},
+    {"output.resend_ms", CFG_INT, S(resend_ms), "5000", 100, 3600000,
+     "a batch not acked this long after it was sent is sent again"},
     {"health.interval_s", CFG_INT, S(health_interval_s), "10", 1, 3600,
      "seconds between health heartbeats"},
     {"zones", CFG_MAP, S(zones), "", 0, 0,
@@ -87,6 +102,22 @@ int sensor_config_finish(struct sensor_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "output.collector: '%s' is not a tcp:// or ipc:// endpoint",
                  c->collector);
         return -1;
+    }
+    if (c->collector[0] && c->curve) {
+        if (!c->client_key[0]) {
+            snprintf(err, errlen,
+                     "output.client_key is not set: CURVE (output.curve, on by default) needs "
+                     "this sensor's secret certificate (--client-key FILE, made by "
+                     "tanzhen-sensor keygen), or give --insecure for plain TCP");
+            return -1;
+        }
+        if (!c->server_key[0]) {
+            snprintf(err, errlen,
+                     "output.server_key is not set: CURVE (output.curve, on by default) needs "
+                     "the collector's public certificate (--server-key FILE), or give "
+                     "--insecure for plain TCP");
+            return -1;
+        }
     }
     return 0;
 }

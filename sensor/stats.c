@@ -2,7 +2,9 @@
 /*
  * stats.c - the `health` object of the heartbeat (EVENTS.md): every drop counter of every
  * stage, decode errors per protocol, flows, CPU, RSS, free disk and link state. Reads the
- * relaxed atomic counters each thread keeps; runs on the publisher thread.
+ * relaxed atomic counters each thread keeps; runs on the publisher thread. Delivery: the
+ * unacked batches and events, spool bytes, resends, rejected batches, events lost to a
+ * full spool (drops.spool_lost_events) and whether the collector connection is up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +41,9 @@ static double cpu_seconds(void)
 static uint64_t disk_free(const struct sensor *s)
 {
     char dir[SENSOR_PATH_MAX] = ".";
-    if (s->cfg.jsonl[0] && strcmp(s->cfg.jsonl, "-") != 0) {
+    if (s->cfg.state_dir[0]) {
+        snprintf(dir, sizeof dir, "%s", s->cfg.state_dir); /* where the spool grows */
+    } else if (s->cfg.jsonl[0] && strcmp(s->cfg.jsonl, "-") != 0) {
         snprintf(dir, sizeof dir, "%s", s->cfg.jsonl);
         char *slash = strrchr(dir, '/');
         if (slash)
@@ -113,6 +117,7 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "event_too_big", wsum[5]);
     jw_uint(w, "publish", LOAD(s->pst.send_fail));
     jw_uint(w, "jsonl_write", LOAD(s->pst.jsonl_fail));
+    jw_uint(w, "spool_lost_events", LOAD(s->pst.spool_lost_events));
     jw_obj_end(w);
     jw_obj_begin(w, "decode_errors");
     jw_uint(w, "l2_l4", LOAD(c->decode_bad));
@@ -141,6 +146,15 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "events", LOAD(s->pst.events));
     jw_uint(w, "batches", LOAD(s->pst.batches));
     jw_uint(w, "batches_acked", LOAD(s->pst.acked));
+    jw_uint(w, "unacked_batches", LOAD(s->pst.unacked_batches));
+    jw_uint(w, "unacked_events", LOAD(s->pst.unacked_events));
+    jw_uint(w, "spool_bytes", LOAD(s->pst.spool_bytes));
+    jw_uint(w, "spool_corrupt", LOAD(s->pst.spool_corrupt));
+    jw_uint(w, "resends", LOAD(s->pst.resends));
+    jw_uint(w, "acks_rejected", LOAD(s->pst.acks_rejected));
+    jw_uint(w, "state_write_errors", LOAD(s->pst.state_write_fail));
+    jw_bool(w, "collector_connected",
+            atomic_load_explicit(&s->pst.connected, memory_order_relaxed) != 0);
     jw_double(w, "cpu", up > 0 ? 100.0 * cpu_seconds() / up : 0.0);
     jw_uint(w, "rss", rss_bytes());
     jw_uint(w, "disk_free", disk_free(s));

@@ -31,7 +31,7 @@ tz_start_collector collector --listen "tcp://127.0.0.1:$port" --store "$store" \
     --kafka-brokers "$BOOTSTRAP"
 
 timeout 120 "$SENSOR" -r "$pcap" -w 1 --sensor-id e2e-sensor \
-    --collector "tcp://127.0.0.1:$port" >"$TZ_TMP/sensor.out" 2>"$TZ_TMP/sensor.log" ||
+    --collector "tcp://127.0.0.1:$port" --insecure >"$TZ_TMP/sensor.out" 2>"$TZ_TMP/sensor.log" ||
     tz_fail "the sensor failed sending $pcap to the collector"
 
 # counts per type, and id lists, from a JSONL stream (stdin) -> "type count" lines

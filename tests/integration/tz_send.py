@@ -8,6 +8,7 @@ the acks. Events carry the EVENTS.md envelope with a fixed mix of types.
   tz_send.py ... --first-seq 1 --batches 5 --events 50 --resend    the same, flagged RESEND
   tz_send.py ... --malformed                                       broken messages
   tz_send.py ... --batches 400 --events 500 --window 8             throughput
+  tz_send.py ... --server-key K/collector.key --client-key K/s1.key_secret   with CURVE
 
 Prints one JSON summary line; exits 1 if an ack is missing or unexpected.
 """
@@ -18,6 +19,7 @@ import sys
 import time
 
 import zmq
+import zmq.auth  # reads CZMQ certificate files (CURVE)
 
 ACK_NAMES = {0: "STORED", 1: "REJECTED", 2: "RETRY"}
 # ten events: four ics, two flow, one anomaly, alert, asset, health
@@ -173,12 +175,20 @@ def main():
     p.add_argument("--resend", action="store_true", help="set the RESEND flag")
     p.add_argument("--malformed", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
+    p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
+    p.add_argument("--client-key", help="this client's secret certificate (CURVE)")
     a = p.parse_args()
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.IPV6, 1)
+    if a.server_key or a.client_key:
+        server_public, _ = zmq.auth.load_certificate(a.server_key)
+        public, secret = zmq.auth.load_certificate(a.client_key)
+        sock.curve_serverkey = server_public
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
     sock.connect(a.endpoint)
     summary = {}
     try:

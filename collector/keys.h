@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * keys.h - CURVE key files (CZMQ zcert format: NAME.key is the public certificate,
+ * NAME.key_secret the secret one, mode 0600): generating a pair, loading the collector's
+ * secret certificate, and the allow list of sensor public certificates (a directory,
+ * read again when it changes). zcert parses and writes the files; this module only
+ * decides which key is allowed.
+ */
+#ifndef TZ_KEYS_H
+#define TZ_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KEY_LEN 32
+#define KEY_Z85_LEN 41 /* 40 characters and a NUL */
+
+/* Writes DIR/NAME.key and DIR/NAME.key_secret (DIR is created with 0700 if missing) and
+ * prints the public key and the paths to out. Refuses to overwrite. `who` goes into the
+ * certificate's metadata. Returns 0, or -1 with err. */
+int keys_generate(const char *dir, const char *name, const char *who, FILE *out, char *err,
+                  size_t errlen);
+/* Loads a secret certificate. Returns 0, or -1 with err naming the file and the fault
+ * (missing, unreadable, not a certificate, no secret key, keys that do not match). */
+int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN],
+                     char pub_z85[KEY_Z85_LEN], char *err, size_t errlen);
+
+struct allow_list;
+
+/* Reads the public certificates in dir (files whose name does not end in _secret or
+ * start with a dot). Returns 0, or -1 with err when dir is missing or unreadable. */
+int allow_open(struct allow_list **out, const char *dir, char *err, size_t errlen);
+void allow_close(struct allow_list *a);
+/* Keys loaded. */
+size_t allow_count(const struct allow_list *a);
+/* The certificate name (file name without .key) of an allowed key, or NULL. Reads the
+ * directory again first when it changed (at most once a second). */
+const char *allow_lookup(struct allow_list *a, const uint8_t key[KEY_LEN]);
+
+#endif
