@@ -4,7 +4,8 @@
 # made-up sensor output, store and Kafka dump passes the consistent case and fails each
 # broken one (an event missing from the store, from Kafka, stored twice in two day files,
 # stored with another id or other JSON, a stored seq never emitted, a gap, seq reuse after
-# a restart), and after a killed run it reports the skipped range instead of failing.
+# a restart), and after a killed run it reports the skipped range and at most one unsealed
+# trailing batch instead of failing (but fails more than one, or a hole before the tail).
 set -euo pipefail
 source "$(dirname "$0")/tz_lib.bash"
 tz_need sqlite3
@@ -73,6 +74,19 @@ grep -q "FAILED: the store has gaps in the sensor's seqs: 5..9" gap_without_kill
     tz_fail "gap 5..9 not reported"
 mkstore gap2 d1.db 1 2 3 4 10 12
 run 1 gap_in_run2 --jsonl run1.jsonl --killed run1.jsonl --jsonl run2.jsonl --store gap2 --kafka kafka-killed.txt
+# the killed run's unsealed batch: logged 1..6, sealed and stored 1..4, run 2 from 10
+for s in 1 2 3 4 5 6; do ev "$s"; done >run1u.jsonl
+mkstore unsealed d1.db 1 2 3 4 10 11 12
+for s in 1 2 3 4 10 11 12; do ev "$s"; done >kafka-u.txt
+run 0 unsealed_tail --jsonl run1u.jsonl --killed run1u.jsonl --jsonl run2.jsonl --store unsealed \
+    --kafka kafka-u.txt --unsealed-max 2
+grep -q "2 events logged but never sealed into a batch before SIGKILL (seqs 5..6" unsealed_tail.txt ||
+    tz_fail "unsealed figures wrong: $(sed -n 3p unsealed_tail.txt)"
+run 1 unsealed_too_many --jsonl run1u.jsonl --killed run1u.jsonl --jsonl run2.jsonl \
+    --store unsealed --kafka kafka-u.txt --unsealed-max 1
+mkstore unsealed_hole d1.db 1 2 4 10 11 12
+run 1 unsealed_not_trailing --jsonl run1u.jsonl --killed run1u.jsonl --jsonl run2.jsonl \
+    --store unsealed_hole --kafka kafka-u.txt --unsealed-max 6
 # a restarted run that reuses seqs
 for s in 3 4 5; do ev "$s" "$((s + 100))"; done >run2reuse.jsonl
 run 1 seq_reuse --jsonl run1.jsonl --killed run1.jsonl --jsonl run2reuse.jsonl --store killed --kafka kafka-killed.txt

@@ -3,7 +3,8 @@
 # fault_sensor_kill.sh - issue 5, fault 2: the sensor is killed with SIGKILL mid-stream and
 # restarted, with the same state dir, on the rest of the capture (the pacer says where the
 # first run stopped reading; the packets then in flight are missed, as live traffic would
-# be). Every event it emitted - in either run - is in the store exactly once and in Kafka
+# be). The collector is paused (SIGSTOP) for 3 s before the kill, so the sensor dies with
+# sent, unacked batches in its spool; the restarted sensor must find and resend them. Every event it emitted - in either run - is in the store exactly once and in Kafka
 # at least once; seqs continue across the restart with no gap and no reuse. The first run's
 # --jsonl ends where stdio last flushed it; stored events after that point are reported as
 # "emitted, unlogged". Prints the reconciliation figures.
@@ -20,9 +21,14 @@ fz_start_sensor sensor1 "$TZ_TMP/capture1.fifo" "$TZ_TMP/sensor1.jsonl"
 fz_log "sensor run 1 capturing (fed over 30 s)"
 
 fz_wait_stored 20000 90
+# the collector pauses 3 s first, so the sensor holds sealed, sent, unacked batches (its
+# spool) when it dies: the restarted sensor must send them again
+kill -STOP "$COLLECTOR_PID"
+sleep 3
 kill -KILL "$SENSOR_PID"
 wait "$SENSOR_PID" 2>/dev/null || true
-fz_log "sensor killed (SIGKILL) with $(fz_store_count "$FZ_SENSOR_ID") events stored"
+kill -CONT "$COLLECTOR_PID"
+fz_log "sensor killed (SIGKILL) after 3 s without acks (collector paused), $(fz_store_count "$FZ_SENSOR_ID") events stored"
 fz_wait_exit "$PACER_PID" 30
 [ "$TZ_RC" -eq 3 ] || tz_fail "pacer 1 ended with $TZ_RC, expected 3 (reader gone)"
 next=$(sed -n 's/^next //p' "$TZ_TMP/pacer1.out")
@@ -34,6 +40,9 @@ sleep 2
 fz_pace pacer2 "$TZ_TMP/capture2.fifo" 15 "$next"
 fz_start_sensor sensor2 "$TZ_TMP/capture2.fifo" "$TZ_TMP/sensor2.jsonl"
 fz_log "sensor run 2 on the rest (fed over 15 s)"
+tz_wait_for 10 _tz_log_has sensor2 "unacked batches" ||
+    tz_fail "the restarted sensor found no unacked batches in its spool"
+fz_log "run 2: $(grep -o 'spool [^ ]*: [0-9]* unacked batches ([0-9]* events)' "$TZ_TMP/sensor2.log")"
 fz_wait_exit "$PACER_PID" 120
 [ "$TZ_RC" -eq 0 ] || tz_fail "pacer 2 ended with $TZ_RC: the sensor stopped reading"
 fz_wait_exit "$SENSOR_PID" 300

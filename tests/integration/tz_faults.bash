@@ -13,6 +13,7 @@ FZ_PY=/usr/bin/python3
 FZ_DIR="$TZ_SRC/tests/integration"
 FZ_PREFIX=tanzhen
 FZ_SENSOR_ID=${FZ_SENSOR_ID:-fault-sensor}
+FZ_PARTITIONS=16
 FZ_T0=$SECONDS
 FZ_COLLECTOR_LOGS=()
 
@@ -35,7 +36,9 @@ fz_need() {
         grep -q "^ *$k:" <<<"$cc" || tz_skip "the collector has no $k yet (issue 5, collector side)"
     done
     grep -q "^ *listen:.*9108" <<<"$cc" || tz_skip "the collector has no http.listen (/metrics) yet"
-    "$FZ_COLLECTOR_BIN" --help 2>&1 | grep -q verify ||
+    local help
+    help=$("$FZ_COLLECTOR_BIN" --help 2>&1 || true)
+    grep -q verify <<<"$help" ||
         tz_skip "the collector has no 'verify' command yet (issue 5, collector side)"
 }
 
@@ -75,7 +78,9 @@ fz_capture() {
 # Mock Kafka (3 partitions, control FIFO), keys, capture, ports, store and state dirs.
 fz_setup() {
     fz_need
-    tz_start_mock_ctl --partitions 3 --topic-prefix "$FZ_PREFIX"
+    # the mock keeps the last 5 MiB of each partition (librdkafka's mock log limit): 16
+    # partitions hold the capture several times over; fz_settle checks nothing was dropped
+    tz_start_mock_ctl --partitions "$FZ_PARTITIONS" --topic-prefix "$FZ_PREFIX"
     fz_keys
     fz_capture "${FZ_PACKETS:-250000}"
     FZ_PORT=$(tz_free_port)
@@ -178,6 +183,22 @@ fz_kafka_dump() {
     done
 }
 
+# Fails the test when the mock dropped old messages (a partition's first offset above 0):
+# the Kafka figures would then be wrong, not the collector.
+fz_kafka_complete() {
+    local args=() t p
+    for t in events alerts assets health; do
+        for p in $(seq 0 $((FZ_PARTITIONS - 1))); do args+=(-t "$FZ_PREFIX.$t:$p:-2"); done
+    done
+    timeout 60 kcat -b "$BOOTSTRAP" -Q "${args[@]}" >"$TZ_TMP/low.txt" 2>>"$TZ_TMP/kcat.log" ||
+        tz_fail "kcat -Q (first offsets) failed"
+    [ "$(grep -c ' offset ' "$TZ_TMP/low.txt")" -eq $((4 * FZ_PARTITIONS)) ] ||
+        tz_fail "kcat -Q did not answer for every partition: $(cat "$TZ_TMP/low.txt")"
+    if grep -v ' offset 0$' "$TZ_TMP/low.txt" | grep -q .; then
+        tz_fail "the mock Kafka dropped old messages (5 MiB per partition): $(grep -v ' offset 0$' "$TZ_TMP/low.txt" | head -n 3 | tr '\n' ' ')"
+    fi
+}
+
 # Distinct seqs of the sensor in a dump.
 fz_kafka_distinct() {
     "$FZ_PY" - "$1" "$FZ_SENSOR_ID" <<'EOF'
@@ -222,7 +243,8 @@ EOF
 fz_duplicates() {
     local f n total=0 seen=0
     for f in "${FZ_COLLECTOR_LOGS[@]}"; do
-        n=$(grep -o 'duplicates[ =:]*[0-9]\+' "$f" 2>/dev/null | tail -n 1 | grep -o '[0-9]\+$' || true)
+        n=$(grep -o 'duplicates\( dropped\)\?[ =:]*[0-9]\+' "$f" 2>/dev/null | tail -n 1 |
+            grep -o '[0-9]\+$' || true)
         [ -n "$n" ] || continue
         total=$((total + n))
         seen=1
@@ -246,6 +268,7 @@ fz_settle() {
     local dups
     dups=$(fz_duplicates)
     fz_kafka_dump "$TZ_TMP/kafka.txt"
+    fz_kafka_complete
     timeout 120 "$FZ_COLLECTOR_BIN" verify --store "$FZ_STORE" >"$TZ_TMP/verify.out" 2>&1 ||
         { cat "$TZ_TMP/verify.out"; tz_fail "verify of the store failed after the fault"; }
     fz_log "verify: $(tail -n 1 "$TZ_TMP/verify.out")"
