@@ -8,7 +8,7 @@
 #   deleted   one row deleted                                    -> exit 1, the row named
 #   reordered two neighbouring rows swap their content (seq, id, JSON, ...) -> exit 1, one named
 # "Named" means the verify output carries the row's event id, or its seq or pos as a word
-# after "seq", "pos", "record", "row" or "event".
+# after "seq", "pos", "record", "row" or "event" (not the start of a range "A..B").
 set -euo pipefail
 # bounded: timeout(1) signals the whole process group, every process this script starts
 [ -n "${FZ_UNDER_TIMEOUT:-}" ] || FZ_UNDER_TIMEOUT=1 exec timeout -k 15 "${FZ_TIMEOUT:-420}" bash "$0"
@@ -58,7 +58,7 @@ fz_log "tampering with $(basename "$db") ($n rows of $FZ_SENSOR_ID)"
 # named OUTFILE ID SEQ POS: the verify output names the row
 named() {
     grep -q -- "$2" "$1" ||
-        grep -Eiq "(seq|pos|record|row|event)[^0-9]{0,16}\\b($3|$4)\\b" "$1"
+        grep -Piq "(seq|pos|record|row|event)[^0-9]{0,16}\\b($3|$4)\\b(?!\\.\\.)" "$1"
 }
 # row POS -> "id seq" of that row
 row_of() { sq "SELECT id || ' ' || seq FROM events WHERE pos=$1"; }

@@ -267,6 +267,7 @@ fz_settle() {
     [ "$TZ_RC" -eq 0 ] || tz_fail "the collector exited with $TZ_RC on SIGTERM"
     local dups
     dups=$(fz_duplicates)
+    fz_log "collector: $(grep -o 'kafka produced.*' "${FZ_COLLECTOR_LOGS[-1]}" | tail -n 1)"
     fz_kafka_dump "$TZ_TMP/kafka.txt"
     fz_kafka_complete
     timeout 120 "$FZ_COLLECTOR_BIN" verify --store "$FZ_STORE" >"$TZ_TMP/verify.out" 2>&1 ||
