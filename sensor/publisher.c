@@ -8,8 +8,9 @@
  * Delivery is at-least-once: a sealed batch goes into the spool (spool.c: memory, and with
  * a state directory also written ahead to disk) and stays there until the collector's
  * WIRE_ACK_STORED for its batch_seq. At most PUB_WINDOW batches are in flight; one not
- * acked after output.resend_ms is sent again, and every unacked batch is sent again when
- * the connection comes back (a socket monitor reports the handshake). WIRE_ACK_RETRY:
+ * acked after output.resend_ms while the collector acks nothing is sent again (see
+ * resend_due), and every unacked batch is sent again when the connection comes back (a
+ * socket monitor reports the handshake). WIRE_ACK_RETRY:
  * sent again after a pause; WIRE_ACK_REJECTED: dropped, logged, counted. When the spool is
  * full, live capture drops the oldest unacked data (counted, reported as a
  * `spool_overflow` anomaly) and never waits; a replay waits for acks instead.
@@ -42,6 +43,7 @@
 #define PUB_WINDOW 32                /* batches sent and not yet acked */
 #define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
 #define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
+#define PUB_HEARTBEAT_MS 1000
 #define PUB_MONITOR_EP "inproc://tanzhen-publisher-monitor"
 
 struct publisher {
@@ -61,6 +63,7 @@ struct publisher {
     int spool_disk;
     uint64_t resend_us;
     uint64_t last_sync_us;
+    uint64_t last_ack_us;         /* last ack of any kind, or the last handshake */
     uint64_t sealed, acked, rejected;
     int connected, ever_connected;
     struct spool_loss loss;       /* dropped since the last spool_overflow anomaly */
@@ -131,8 +134,15 @@ static int open_socket(struct publisher *p, const struct sensor_config *c, char 
         return -1;
     }
     int hwm = 1000, linger = 0, immediate = 1;
+    int hb_ivl = PUB_HEARTBEAT_MS, hb_timeout = 5 * PUB_HEARTBEAT_MS, reconnect_max = 5000;
     zmq_setsockopt(p->zsock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(p->zsock, ZMQ_LINGER, &linger, sizeof linger);
+    /* ZMTP heartbeats: a link that silently stops carrying packets is noticed within
+     * ~5 s, the connection is dropped and retried (backing off to 5 s between attempts),
+     * and everything unacked is sent again on the new one */
+    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl);
+    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    zmq_setsockopt(p->zsock, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
     /* queue only on a connection that finished its handshake: while the collector is away
      * sends fail at once and the spool, not the socket, holds the batches */
     zmq_setsockopt(p->zsock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
@@ -325,6 +335,18 @@ static void loss_note(struct publisher *p, const struct spool_loss *l, const cha
     add_stat(&p->s->pst.spool_lost_events, l->events);
 }
 
+/* A batch sent before is due again when the collector has been silent (no ack of any
+ * batch) for output.resend_ms and this batch has waited resend_ms, doubled for each
+ * earlier resend up to 16x: a slow collector that keeps acking is not flooded with
+ * copies, a silent one gets them less and less often. Reconnects resend at once. */
+static int resend_due(const struct publisher *p, const struct spool_ent *e, uint64_t now)
+{
+    if (!e->sent_us)
+        return 1;
+    uint32_t shift = e->sends > 5 ? 4 : e->sends - 1;
+    return now - p->last_ack_us >= p->resend_us && now - e->sent_us >= p->resend_us << shift;
+}
+
 /* Sends what is due, oldest first: never-sent batches, batches whose ack is overdue and
  * batches whose RETRY pause is over, keeping at most PUB_WINDOW in flight. */
 static void pump(struct publisher *p)
@@ -337,7 +359,7 @@ static void pump(struct publisher *p)
         uint32_t in_flight = 0;
         struct spool_ent *e, *bad = NULL;
         while ((e = spool_iter(p->sp, &pos)) != NULL) {
-            if (e->retry ? now < e->due_us : (e->sent_us && now - e->sent_us < p->resend_us)) {
+            if (e->retry ? now < e->due_us : !resend_due(p, e, now)) {
                 in_flight++;
                 continue;
             }
@@ -363,6 +385,7 @@ static void pump(struct publisher *p)
 
 static void on_ack(struct publisher *p, uint64_t bseq, uint8_t st)
 {
+    p->last_ack_us = tz_mono_us();
     if (st == WIRE_ACK_RETRY) {
         struct spool_ent *e = spool_find(p->sp, bseq);
         if (e) {
@@ -417,6 +440,7 @@ static void on_monitor(struct publisher *p)
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
             p->connected = 1;
+            p->last_ack_us = now;
             /* everything in flight on the old connection may be lost: send it all again */
             size_t pos = 0;
             struct spool_ent *e;

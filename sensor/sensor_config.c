@@ -84,7 +84,7 @@ const struct cfg_opt sensor_config_table[] = {
     {"output.spool_mb", CFG_INT, S(spool_mb), "1024", 1, 1048576,
      "bound of the on-disk spool in MiB; when full the oldest unacked data is dropped"},
     {"output.resend_ms", CFG_INT, S(resend_ms), "5000", 100, 3600000,
-     "a batch not acked this long after it was sent is sent again"},
+     "resend a batch unacked this long while the collector acks nothing (doubles per resend)"},
     {"health.interval_s", CFG_INT, S(health_interval_s), "10", 1, 3600,
      "seconds between health heartbeats"},
     {"zones", CFG_MAP, S(zones), "", 0, 0,

@@ -4,7 +4,9 @@
 # Python ROUTER that can drop, RETRY or REJECT batches and speak CURVE):
 #  1. acks withheld for the first 5 batches and RETRY for the next 3: the sensor resends
 #     and every seq arrives; --insecure logs its warning;
-#  2. a REJECTED batch is dropped and logged, everything else arrives;
+#     a slow collector that keeps acking gets no copies;
+#  2. a REJECTED batch is dropped and logged, everything else arrives; a link that goes
+#     silent for 8 s (tz_proxy.py stops forwarding) is noticed and everything arrives;
 #  3. kill -9 mid-delivery with a state dir: the spool (read by tz_spool.py, checksums
 #     verified) plus what was acked is every seq with no hole; a restart on the rest of
 #     the capture sends the spool first, in order, then its own events with seq above;
@@ -86,6 +88,17 @@ print("resend: %d batches, 8 withheld/RETRY then resent with the RESEND flag" % 
 PY
 echo "1. withheld acks: all $n1 seqs arrived; $(cat "$T/r1.out")"
 
+# --- 1b. a slow collector that keeps acking gets no copies ---------------------------
+# 32 batches in flight at 100 ms each wait 3.2 s, far past resend_ms=400, but acks keep
+# coming, so nothing is sent twice
+start_router r1b --delay-ms 100
+timeout 60 "$S" -r "$T/a.pcap" -w 1 --sensor-id slow --collector "tcp://127.0.0.1:$RPORT" \
+    --insecure --set output.resend_ms=400 2>"$T/r1b-sensor.log" || tz_fail "sensor exit $? (slow)"
+stop_router
+[ "$(tz_json "$(cat "$T/r1b.out")" resent_flag)" -eq 0 ] && [ "$(tz_json "$(cat "$T/r1b.out")" duplicates)" -eq 0 ] ||
+    tz_fail "slow collector got copies: $(cat "$T/r1b.out")"
+echo "1b. slow collector (100 ms a batch, resend_ms 400): no copies; $(cat "$T/r1b.out")"
+
 # --- 2. a REJECTED batch is dropped, logged and counted ---------------------------------
 start_router r2 --reject-batch 3
 timeout 60 "$S" -r "$T/a.pcap" -w 1 --sensor-id reject --collector "tcp://127.0.0.1:$RPORT" \
@@ -97,6 +110,34 @@ seqs "$T/r2-sensor.jsonl" | awk -v f="$rfirst" -v c="$rcount" '$1 < f || $1 >= f
 seqs "$T/r2.jsonl" >"$T/r2.got"
 diff -q "$T/r2.want" "$T/r2.got" >/dev/null || tz_fail "reject: the other batches did not all arrive"
 echo "2. rejected batch 3 (seq $rfirst..$((rfirst + rcount - 1))) dropped and logged; the rest arrived"
+
+# --- 2b. the link goes silent for 8 s mid-delivery (no RST, no FIN) -------------------
+# tz_proxy.py stops forwarding without closing anything; ZMTP heartbeats notice, the
+# sensor reconnects when the link is back and sends everything unacked again
+start_router r2b --delay-ms 50
+pport=$(tz_free_port)
+tz_spawn proxy /usr/bin/python3 "$TZ_SRC/tests/integration/tz_proxy.py" "$pport" "$RPORT"
+PXPID=$TZ_LAST_PID
+tz_wait_for 15 _tz_log_has proxy "listening" || tz_fail "proxy did not start"
+tz_spawn s2b "$S" -r "$T/a.pcap" -w 1 --sensor-id linkcut --collector "tcp://127.0.0.1:$pport" \
+    --insecure --set output.ack_wait_s=60 --jsonl "$T/r2b-sensor.jsonl"
+s2b=$TZ_LAST_PID
+_acked_5() { [ "$(wc -l <"$T/r2b.batches")" -ge 5 ]; }
+tz_wait_for 30 _acked_5 || tz_fail "link cut: nothing arrived before the cut"
+kill -USR1 "$PXPID"
+sleep 8
+at_cut=$(wc -l <"$T/r2b.batches")
+kill -USR2 "$PXPID"
+tz_stop "$s2b" 90 # SIGTERM only ends a wait that is already bounded by ack_wait_s
+rc=$TZ_RC
+[ "$rc" -eq 0 ] || tz_fail "link cut: sensor exit $rc"
+stop_router
+grep -q "lost the connection to the collector" "$T/s2b.log" || tz_fail "link cut not noticed"
+grep -q "reconnected to the collector" "$T/s2b.log" || tz_fail "no reconnect logged"
+seqs "$T/r2b-sensor.jsonl" >"$T/r2b.want"
+seqs "$T/r2b.jsonl" >"$T/r2b.got"
+diff -q "$T/r2b.want" "$T/r2b.got" >/dev/null || tz_fail "link cut: seqs differ"
+echo "2b. link silent for 8 s after $at_cut batches: noticed, reconnected, all $(wc -l <"$T/r2b.want") seqs arrived; $(cat "$T/r2b.out")"
 
 # --- 3. SIGKILL mid-delivery, restart on the rest of the capture ------------------------
 start_router r3 --delay-ms 20
