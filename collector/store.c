@@ -44,6 +44,7 @@ struct store {
     sqlite3 *day;
     char day_name[DAY_NAME_LEN + 1];
     char day_file[PATH_CAP];
+    char newest_day[DAY_NAME_LEN + 1]; /* the newest day file found at open */
     sqlite3_stmt *d_insert, *d_batch, *d_begin, *d_commit, *d_rollback;
 
     struct seqstate seq;
@@ -162,7 +163,9 @@ static int db_setup(sqlite3 *db, const char *path, const char *schema, int sync_
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
         return -1;
     }
-    if (ver != 0 && ver != STORE_SCHEMA_VERSION) {
+    if (ver == STORE_SCHEMA_VERSION)
+        return 0;
+    if (ver != 0) {
         snprintf(err, errlen, "%s: schema version %lld, this collector knows %d", path,
                  (long long)ver, STORE_SCHEMA_VERSION);
         return -1;
@@ -171,8 +174,9 @@ static int db_setup(sqlite3 *db, const char *path, const char *schema, int sync_
         exec_sql(db, schema, msg, sizeof msg) != 0 ||
         exec_sql(db, "PRAGMA user_version=2", msg, sizeof msg) != 0 ||
         exec_sql(db, "COMMIT", msg, sizeof msg) != 0) {
-        exec_sql(db, "ROLLBACK", msg, sizeof msg);
-        snprintf(err, errlen, "%s: cannot create the schema: %s", path, sqlite3_errmsg(db));
+        char ignore[64];
+        exec_sql(db, "ROLLBACK", ignore, sizeof ignore);
+        snprintf(err, errlen, "%s: cannot create the schema: %s", path, msg);
         return -1;
     }
     return 0;
@@ -455,6 +459,8 @@ static int catch_up(struct store *s, int *changed, char *err, size_t errlen)
             break;
         from = k;
     }
+    if (days.n > 0)
+        memcpy(s->newest_day, days.name[days.n - 1], DAY_NAME_LEN + 1);
     if (files_last_pos + 1 > s->next_pos)
         s->next_pos = files_last_pos + 1;
     if (files_last_id > 0 && files_last_id < s->head_id)
@@ -779,7 +785,11 @@ int store_put_many(struct store *s, struct batch *const *b, size_t n,
     int64_t now = s->clock();
     char day[DAY_NAME_LEN + 1];
     day_of(now, day);
-    if (!s->day || strcmp(day, s->day_name) != 0) {
+    /* days only move forward: with the clock set back, the newest day file goes on (the
+     * forwarder relies on an older day file never growing again) */
+    if (!s->day && strcmp(day, s->newest_day) < 0)
+        memcpy(day, s->newest_day, sizeof day);
+    if (!s->day || strcmp(day, s->day_name) > 0) {
         if (open_day(s, day, err, errlen) != 0)
             return -1;
     }

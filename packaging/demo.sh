@@ -3,7 +3,9 @@
 # The README's first command: installs what is missing, builds, and runs the demo:
 # the captures bundled under pcaps/ go through sensor -> collector -> Kafka (librdkafka's
 # mock cluster, run as its own process on 127.0.0.1), then a summary says what happened.
-# Everything it starts is stopped when it ends. Keeps its files in $TZ_DEMO_DIR if set.
+# The sensor-collector link is CURVE: the demo makes the key pairs with keygen and puts
+# the sensor's public certificate in the collector's allow list. Everything it starts is
+# stopped when it ends. Keeps its files in $TZ_DEMO_DIR if set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -35,19 +37,42 @@ BROKERS=$(head -1 "$D/kafka.out")
 [ -n "$BROKERS" ] || { echo "demo: the Kafka mock did not start (see $D/kafka.log)"; exit 1; }
 echo "   brokers: $BROKERS"
 
+echo "== making CURVE keys (tanzhen-collector keygen) in $D/keys"
+rm -rf "$D/keys" "$D/allow" "$D/sensor-keys"
+"$B/collector/tanzhen-collector" keygen "$D/keys" collector | sed 's/^/   /'
+if "$B/sensor/tanzhen-sensor" --help 2>/dev/null | grep -q -- "--client-key"; then
+  "$B/sensor/tanzhen-sensor" keygen "$D/sensor-keys" demo-sensor >/dev/null
+  SECURE=(--server-key "$D/keys/collector.key_secret" --allow-dir "$D/allow")
+  SENSOR_KEYS=(--server-key "$D/keys/collector.key" --client-key "$D/sensor-keys/demo-sensor.key_secret")
+else
+  # this sensor cannot speak CURVE yet: the collector's key exists, but the link is plain
+  "$B/collector/tanzhen-collector" keygen "$D/sensor-keys" demo-sensor >/dev/null
+  SECURE=(--insecure)
+  SENSOR_KEYS=()
+  echo "   (this tanzhen-sensor has no --client-key yet: the link runs with --insecure)"
+fi
+mkdir -p "$D/allow"
+cp "$D/sensor-keys/demo-sensor.key" "$D/allow/"
+echo "   allow list $D/allow: the sensor's public certificate demo-sensor.key"
+
 PORT=$(free_port)
-echo "== starting the collector on tcp://127.0.0.1:$PORT (store: $D/store)"
+HTTP=$(free_port)
+echo "== starting the collector on tcp://127.0.0.1:$PORT (store: $D/store, /metrics on 127.0.0.1:$HTTP)"
+rm -rf "$D/store"
 "$B/collector/tanzhen-collector" --listen "tcp://127.0.0.1:$PORT" --store "$D/store" \
-  --kafka-brokers "$BROKERS" --kafka-topic-prefix tanzhen 2>"$D/collector.log" &
+  "${SECURE[@]}" --http-listen "127.0.0.1:$HTTP" \
+  --kafka-brokers "$BROKERS" --kafka-topic-prefix tanzhen \
+  --set envelope.enterprise_name="Demo Coal Mine" --set envelope.region_code=140200 \
+  --set envelope.level=3 --set envelope.site=demo 2>"$D/collector.log" &
 pids+=($!)
-sleep 0.5
+for _ in $(seq 100); do grep -q "listening on" "$D/collector.log" && break; sleep 0.1; done
+grep -q "listening on" "$D/collector.log" || { echo "demo: the collector did not start:"; cat "$D/collector.log"; exit 1; }
 
 mapfile -t CAPTURES < <(ls "$ROOT"/pcaps/*.pcap "$ROOT"/pcaps/*.pcapng 2>/dev/null | sort)
 echo "== replaying ${#CAPTURES[@]} captures from pcaps/ through the sensor"
 args=()
 for c in "${CAPTURES[@]}"; do args+=(-r "$c"); echo "   $(basename "$c")"; done
-# --insecure: this demo's collector listens without CURVE on 127.0.0.1
-"$B/sensor/tanzhen-sensor" "${args[@]}" --sensor-id demo-sensor -w 2 --insecure \
+"$B/sensor/tanzhen-sensor" "${args[@]}" --sensor-id demo-sensor -w 2 "${SENSOR_KEYS[@]}" \
   --collector "tcp://127.0.0.1:$PORT" --jsonl "$D/events.jsonl" 2>"$D/sensor.log"
 
 echo "== waiting for Kafka to receive everything"
@@ -63,7 +88,7 @@ for _ in $(seq 60); do
 done
 
 /usr/bin/python3 - "$D" "$BROKERS" <<'PY'
-import collections, json, sqlite3, subprocess, sys
+import collections, glob, json, sqlite3, subprocess, sys
 d, brokers = sys.argv[1], sys.argv[2]
 ev = [json.loads(l) for l in open(d + "/events.jsonl")]
 by_type = collections.Counter(e["type"] for e in ev)
@@ -87,13 +112,17 @@ print()
 print("Function codes seen:", ", ".join("%s %s x%d" % (p, f, n) for (p, f), n in sorted(funcs.items())))
 ex = next((e for e in ics if e["status"] == "exception"), ics[0] if ics else None)
 if ex:
+    out = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "tanzhen.events", "-o", "beginning",
+                          "-e", "-q"], capture_output=True, text=True).stdout
+    sent = next((json.loads(l) for l in out.splitlines() if ('"id":"%s"' % ex["id"]) in l), ex)
     print()
-    print("One audit record, as the provincial platform receives it:")
-    print(json.dumps(ex, indent=2, ensure_ascii=False)[:1500])
-db = sqlite3.connect(d + "/store/events.db")
-stored = db.execute("select count(*) from events").fetchone()[0]
+    print("One audit record, as the provincial platform receives it (with the platform envelope):")
+    print(json.dumps(sent, indent=2, ensure_ascii=False)[:1800])
+files = sorted(glob.glob(d + "/store/events-*.db"))
+stored = sum(sqlite3.connect(f).execute("select count(*) from events").fetchone()[0] for f in files)
 print()
-print("Collector store: %d events in %s/store/events.db" % (stored, d))
+print("Collector store: %d events in %s (one SQLite file per day, hash-chained)"
+      % (stored, ", ".join(f[len(d) + 1:] for f in files)))
 print("Kafka topics (read back with kcat from %s):" % brokers)
 total = 0
 for t in ("events", "alerts", "assets", "health"):
@@ -109,4 +138,10 @@ print("Sensor emitted %d, collector stored %d, Kafka holds %d: %s" %
 sys.exit(0 if ok else 1)
 PY
 echo
-echo "Files of this run: $D (events.jsonl, store/, *.log)"
+echo "The store's hash chain (tanzhen-collector verify --store $D/store):"
+"$B/collector/tanzhen-collector" verify --store "$D/store" | sed 's/^/  /'
+echo "From /metrics (curl http://127.0.0.1:$HTTP/metrics):"
+curl -s "http://127.0.0.1:$HTTP/metrics" | grep -E '^tanzhen_collector_(events_stored_total|sensor_last_seq|forward_lag_events|rejected_connections_total\{reason="unknown_key"\}|accepted_connections_total)' | sed 's/^/  /'
+grep -E "CURVE on|sensor key .* connected|receiver.curve is off" "$D/collector.log" | sed 's/^[^ ]* /  /'
+echo
+echo "Files of this run: $D (events.jsonl, store/, keys/, allow/, *.log)"

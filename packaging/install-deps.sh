@@ -10,7 +10,7 @@ PKGS=(
   libpcap-dev libndpi-dev libndpi-bin libzmq3-dev libczmq-dev libsodium-dev
   librdkafka-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libyaml-dev
   libcriterion-dev
-  tshark kcat tcpdump
+  tshark kcat tcpdump curl
   libmodbus-dev python3-jsonschema python3-zmq
   python3-pymodbus python3-serial-asyncio mbpoll time
 )

@@ -4,6 +4,8 @@
 # pcaps/ to the collector over ZeroMQ; kcat reads the topics back and, per event type, the
 # count (and the set of deterministic event ids) equals what the same sensor writes with
 # --jsonl for that capture. Health events are left out: the sensor emits them on a timer.
+# The link is CURVE when the sensor knows --server-key/--client-key (keys made with
+# keygen), else plain TCP with the collector's --insecure (said in the output).
 # TZ_E2E_PCAP=FILE picks another capture. Skips (77) until the sensor and a capture exist.
 set -euo pipefail
 source "$(dirname "$0")/tz_lib.bash"
@@ -27,11 +29,21 @@ timeout 120 "$SENSOR" -r "$pcap" --jsonl - -w 1 --sensor-id e2e-sensor >"$TZ_TMP
 tz_start_mock --partitions 3
 port=$(tz_free_port)
 store="$TZ_TMP/store"
+if "$SENSOR" --help 2>/dev/null | grep -q -- "--client-key"; then
+    tz_keys
+    COLLECTOR_SEC=("${TZ_CURVE[@]}")
+    SENSOR_SEC=(--server-key "$TZ_TMP/keys/collector.key" --client-key "$TZ_TMP/sensor/s1.key_secret")
+    echo "link: CURVE"
+else
+    COLLECTOR_SEC=(--insecure)
+    SENSOR_SEC=()
+    echo "link: plain TCP (this sensor has no --client-key yet)"
+fi
 tz_start_collector collector --listen "tcp://127.0.0.1:$port" --store "$store" \
-    --kafka-brokers "$BOOTSTRAP"
+    --kafka-brokers "$BOOTSTRAP" "${COLLECTOR_SEC[@]}"
 
-timeout 120 "$SENSOR" -r "$pcap" -w 1 --sensor-id e2e-sensor \
-    --collector "tcp://127.0.0.1:$port" --insecure >"$TZ_TMP/sensor.out" 2>"$TZ_TMP/sensor.log" ||
+timeout 120 "$SENSOR" -r "$pcap" -w 1 --sensor-id e2e-sensor "${SENSOR_SEC[@]}" \
+    --collector "tcp://127.0.0.1:$port" >"$TZ_TMP/sensor.out" 2>"$TZ_TMP/sensor.log" ||
     tz_fail "the sensor failed sending $pcap to the collector"
 
 # counts per type, and id lists, from a JSONL stream (stdin) -> "type count" lines
@@ -74,9 +86,10 @@ sed 's/^/  /' "$TZ_TMP/kafka.counts"
 diff "$TZ_TMP/direct.counts" "$TZ_TMP/kafka.counts" || tz_fail "per-type counts differ"
 diff "$TZ_TMP/direct.ids" "$TZ_TMP/kafka.ids" >/dev/null || tz_fail "event ids differ"
 
-stored=$(sqlite3 "$store/events.db" "SELECT count(*) FROM events WHERE type <> 'health'")
+stored=$(tz_rows "$store" "WHERE type <> 'health'")
 [ "$stored" -eq "$expected" ] || tz_fail "store holds $stored non-health events, expected $expected"
 health=$(tz_kafka_count tanzhen.health)
 tz_stop "$COLLECTOR_PID" 20
 [ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC"
+v=$("$TZ_BUILD/collector/tanzhen-collector" verify --store "$store") || tz_fail "$v"
 echo "e2e: ok ($expected events by type equal; $health health events forwarded)"

@@ -125,14 +125,49 @@ tz_mock_ctl() {
 
 _tz_log_has() { grep -q -- "$2" "$TZ_TMP/$1.log" 2>/dev/null; }
 
+# tz_keys: a collector key pair in $TZ_TMP/keys, a sensor key pair "s1" whose public
+# certificate is in the allow list $TZ_TMP/allow and whose secret one is in
+# $TZ_TMP/sensor. Sets TZ_CURVE (collector options) and TZ_SEND_CURVE (tz_send.py options).
+tz_keys() {
+    local kg=("$TZ_BUILD/collector/tanzhen-collector" keygen)
+    "${kg[@]}" "$TZ_TMP/keys" >/dev/null || tz_fail "keygen (collector) failed"
+    "${kg[@]}" "$TZ_TMP/sensor" s1 >/dev/null || tz_fail "keygen (sensor) failed"
+    mkdir -p "$TZ_TMP/allow"
+    cp "$TZ_TMP/sensor/s1.key" "$TZ_TMP/allow/"
+    TZ_CURVE=(--server-key "$TZ_TMP/keys/collector.key_secret" --allow-dir "$TZ_TMP/allow")
+    TZ_SEND_CURVE=(--server-key "$TZ_TMP/keys/collector.key"
+        --client-key "$TZ_TMP/sensor/s1.key_secret")
+}
+
 # tz_start_collector NAME ARGS...: starts the collector and waits until it listens; sets
-# COLLECTOR_PID.
+# COLLECTOR_PID and HTTP_PORT (/metrics on 127.0.0.1, a free port unless ARGS name one).
 tz_start_collector() {
     local name=$1
     shift
-    tz_spawn "$name" "$TZ_BUILD/collector/tanzhen-collector" "$@"
+    local http=()
+    if [[ " $* " != *" --http-listen "* ]]; then
+        HTTP_PORT=$(tz_free_port)
+        http=(--http-listen "127.0.0.1:$HTTP_PORT")
+    fi
+    tz_spawn "$name" "$TZ_BUILD/collector/tanzhen-collector" "${http[@]}" "$@"
     COLLECTOR_PID=$TZ_LAST_PID
     tz_wait_for 15 _tz_log_has "$name" "listening on" || tz_fail "$name did not start"
+}
+
+# Rows in every day file of a store: tz_rows STORE_DIR [WHERE-clause]
+tz_rows() {
+    local f n=0
+    for f in "$1"/events-*.db; do
+        [ -e "$f" ] || continue
+        n=$((n + $(sqlite3 "$f" "SELECT count(*) FROM events ${2:-}")))
+    done
+    echo "$n"
+}
+
+# One value from the collector's /metrics: tz_metric NAME_WITH_LABELS (0 when absent)
+tz_metric() {
+    curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" |
+        awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
 }
 
 # tz_stop PID SECONDS: SIGTERM, then sets TZ_RC to the exit status within SECONDS (124 on

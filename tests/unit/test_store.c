@@ -1,141 +1,60 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store.c - the collector's parse -> store path (collector/batch.c, store.c,
- * receiver_handle): a batch is stored with its columns, a resent (sensor, seq) is not
- * stored twice, malformed batches are rejected without touching the store, the indexes
- * exist, data survives a reopen, and a locked database gives a RETRY ack.
+ * receiver_handle): batches land in the day file of their ingest day with their columns
+ * and a chain row; (sensor, seq) stays unique across day files; gaps open, fill and
+ * survive a restart; meta.db lagging behind the day files is caught up; positions are
+ * never reused; a locked day file gives a RETRY ack and leaves the sequence state as it
+ * was; a second collector cannot open the same store; bad directories and foreign files
+ * are refused.
  */
-#include <criterion/criterion.h>
-#include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "receiver.h"
-#include "store.h"
-#include "wire.h"
+#include "tz_collector_test.h"
 
-static char dir[64];
 static struct store *st;
-static struct batch b;
-static char err[512];
-
-static void open_store(int busy_ms)
-{
-    struct store_opts o = {.dir = dir, .sync_full = 0, .busy_timeout_ms = busy_ms};
-    cr_assert_eq(store_open(&st, &o, err, sizeof err), 0, "store_open: %s", err);
-}
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/tz_test_store_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    open_store(1000);
-    memset(&b, 0, sizeof b);
+    t_mkdir();
+    st = t_open(1000);
 }
 
 static void teardown(void)
 {
-    batch_free(&b);
     store_close(st);
     st = NULL;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static struct wire_batch_hdr hdr(const char *sensor, uint64_t first, uint32_t count)
-{
-    struct wire_batch_hdr h;
-    memset(&h, 0, sizeof h);
-    h.batch_seq = first;
-    h.first_seq = first;
-    h.count = count;
-    snprintf(h.sensor, sizeof h.sensor, "%s", sensor);
-    return h;
-}
-
-/* count events of sensor s1 with seq first.., alternating ics (with a flow) and health */
-static size_t body_of(char *out, size_t cap, const char *sensor, uint64_t first, int count)
-{
-    size_t len = 0;
-    for (int i = 0; i < count; i++) {
-        uint64_t seq = first + (uint64_t)i;
-        int n;
-        if (i % 2 == 0)
-            n = snprintf(out + len, cap - len,
-                         "{\"v\":1,\"type\":\"ics\",\"id\":\"e%llu\",\"ts\":\"2024-05-01T08:00:"
-                         "00.123456Z\",\"sensor\":\"%s\",\"seq\":%llu,\"src\":{\"ip\":\"10.0.0.1\","
-                         "\"port\":50000},\"dst\":{\"ip\":\"10.0.0.2\",\"port\":502},"
-                         "\"transport\":\"tcp\",\"community_id\":\"1:abc=\",\"proto\":\"modbus\","
-                         "\"op\":\"read\",\"status\":\"ok\"}\n",
-                         (unsigned long long)seq, sensor, (unsigned long long)seq);
-        else
-            n = snprintf(out + len, cap - len,
-                         "{\"v\":1,\"type\":\"health\",\"id\":\"h%llu\",\"ts\":\"2024-05-01T08:00:"
-                         "01.000000Z\",\"sensor\":\"%s\",\"seq\":%llu,\"health\":{\"pkts\":1}}\n",
-                         (unsigned long long)seq, sensor, (unsigned long long)seq);
-        cr_assert(n > 0 && (size_t)n < cap - len);
-        len += (size_t)n;
-    }
-    return len;
-}
-
-static int put(const char *sensor, uint64_t first, int count, struct store_put_result *r)
-{
-    static char body[65536];
-    size_t len = body_of(body, sizeof body, sensor, first, count);
-    struct wire_batch_hdr h = hdr(sensor, first, (uint32_t)count);
-    cr_assert_eq(batch_parse(&b, &h, body, len, 1000, err, sizeof err), 0, "parse: %s", err);
-    int rc = store_put(st, &b, r, err, sizeof err);
-    batch_clear(&b);
-    return rc;
-}
-
-static sqlite3 *peek(void)
-{
-    sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open_v2(store_path(st), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    return db;
-}
-
-static int64_t query_int(const char *sql)
-{
-    sqlite3 *db = peek();
-    sqlite3_stmt *q = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return v;
+    t_rmdir();
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
 
+#define DAY1 "events-20240501.db"
+#define DAY2 "events-20240502.db"
+
 Test(store, stores_a_batch_with_its_columns)
 {
     struct store_put_result r;
-    cr_assert_eq(put("s1", 1, 4, &r), 0, "%s", err);
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0, "%s", t_err);
     cr_assert_eq(r.inserted, 4);
     cr_assert_eq(r.duplicates, 0);
     cr_assert_eq(store_count(st), 4);
+    cr_assert(strstr(store_day_path(st), DAY1) != NULL, "%s", store_day_path(st));
 
-    sqlite3 *db = peek();
+    sqlite3 *db = t_db(DAY1);
     sqlite3_stmt *q = NULL;
     cr_assert_eq(sqlite3_prepare_v2(db,
                                     "SELECT id, type, ts, sensor, seq, proto, src_ip, src_port, "
-                                    "dst_ip, dst_port, community_id, json FROM events "
-                                    "WHERE seq = 1",
+                                    "dst_ip, dst_port, community_id, json, pos, batch, topic, "
+                                    "received FROM events WHERE seq = 1",
                                     -1, &q, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
     cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "e1");
     cr_assert_str_eq((const char *)sqlite3_column_text(q, 1), "ics");
-    cr_assert_eq(sqlite3_column_int64(q, 2), 1714550400123456ll); /* 2024-05-01T08:00:00.123456Z */
+    cr_assert_eq(sqlite3_column_int64(q, 2), 1714550400123456ll);
     cr_assert_str_eq((const char *)sqlite3_column_text(q, 3), "s1");
     cr_assert_eq(sqlite3_column_int64(q, 4), 1);
     cr_assert_str_eq((const char *)sqlite3_column_text(q, 5), "modbus");
@@ -147,12 +66,15 @@ Test(store, stores_a_batch_with_its_columns)
     const char *json = (const char *)sqlite3_column_text(q, 11);
     cr_assert(strncmp(json, "{\"v\":1,\"type\":\"ics\",\"id\":\"e1\"", 29) == 0, "%s", json);
     cr_assert(json[strlen(json) - 1] == '}', "the newline must not be stored: %s", json);
+    cr_assert_eq(sqlite3_column_int64(q, 12), 1, "the first position is 1");
+    cr_assert_eq(sqlite3_column_int64(q, 13), 1, "the first batch is 1");
+    cr_assert_eq(sqlite3_column_int(q, 14), TOPIC_EVENTS);
+    cr_assert_eq(sqlite3_column_int64(q, 15), T_DAY1, "received is the store's clock");
     sqlite3_finalize(q);
-
-    /* health: no proto, no addresses -> NULL columns */
+    /* health: no proto, no addresses -> NULL columns; its own topic */
     cr_assert_eq(sqlite3_prepare_v2(db,
                                     "SELECT type, proto IS NULL, src_ip IS NULL, "
-                                    "community_id IS NULL FROM events WHERE seq = 2",
+                                    "community_id IS NULL, topic FROM events WHERE seq = 2",
                                     -1, &q, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
@@ -160,41 +82,220 @@ Test(store, stores_a_batch_with_its_columns)
     cr_assert_eq(sqlite3_column_int(q, 1), 1);
     cr_assert_eq(sqlite3_column_int(q, 2), 1);
     cr_assert_eq(sqlite3_column_int(q, 3), 1);
+    cr_assert_eq(sqlite3_column_int(q, 4), TOPIC_HEALTH);
+    sqlite3_finalize(q);
+    /* the chain row */
+    cr_assert_eq(sqlite3_prepare_v2(db,
+                                    "SELECT id, sensor, batch_seq, first_seq, last_seq, count, "
+                                    "first_pos, length(digests), length(prev_hash), "
+                                    "length(hash), prev_hash = zeroblob(32) FROM batches",
+                                    -1, &q, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_eq(sqlite3_column_int64(q, 0), 1);
+    cr_assert_str_eq((const char *)sqlite3_column_text(q, 1), "s1");
+    cr_assert_eq(sqlite3_column_int64(q, 2), 1);
+    cr_assert_eq(sqlite3_column_int64(q, 3), 1);
+    cr_assert_eq(sqlite3_column_int64(q, 4), 4);
+    cr_assert_eq(sqlite3_column_int64(q, 5), 4);
+    cr_assert_eq(sqlite3_column_int64(q, 6), 1);
+    cr_assert_eq(sqlite3_column_int64(q, 7), 4 * 16);
+    cr_assert_eq(sqlite3_column_int64(q, 8), 32);
+    cr_assert_eq(sqlite3_column_int64(q, 9), 32);
+    cr_assert_eq(sqlite3_column_int64(q, 10), 1, "the first batch follows 32 zero bytes");
+    cr_assert_eq(sqlite3_step(q), SQLITE_DONE);
     sqlite3_finalize(q);
     sqlite3_close(db);
+    cr_assert_eq(store_head_id(st), 1);
+    cr_assert_eq(store_last_pos(st), 4);
 }
 
 Test(store, duplicate_sensor_seq_is_ignored)
 {
     struct store_put_result r;
-    cr_assert_eq(put("s1", 1, 4, &r), 0);
-    cr_assert_eq(put("s1", 1, 4, &r), 0, "a resent batch is not an error");
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0, "a resent batch is not an error");
     cr_assert_eq(r.inserted, 0);
     cr_assert_eq(r.duplicates, 4);
-    cr_assert_eq(put("s1", 3, 4, &r), 0, "overlapping batch");
+    cr_assert_eq(store_head_id(st), 1, "a batch of duplicates adds nothing to the chain");
+    cr_assert_eq(t_put(st, "s1", 3, 4, &r), 0, "overlapping batch");
     cr_assert_eq(r.inserted, 2);
     cr_assert_eq(r.duplicates, 2);
-    cr_assert_eq(put("s2", 1, 4, &r), 0, "same seq, other sensor");
+    cr_assert_eq(t_put(st, "s2", 1, 4, &r), 0, "same seq, other sensor");
     cr_assert_eq(r.inserted, 4);
     cr_assert_eq(store_count(st), 10);
-    cr_assert_eq(query_int("SELECT count(*) FROM (SELECT 1 FROM events GROUP BY sensor, seq "
-                           "HAVING count(*) > 1)"),
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM (SELECT 1 FROM events GROUP BY sensor, seq "
+                             "HAVING count(*) > 1)"),
                  0);
+    /* the batch row of the overlapping batch names only what it stored */
+    cr_assert_eq(t_int(DAY1, "SELECT first_seq * 100 + last_seq * 10 + count FROM batches "
+                             "WHERE id = 2"),
+                 5 * 100 + 6 * 10 + 2);
+    const struct sensor_state *s1 = store_sensor(st, "s1");
+    cr_assert_not_null(s1);
+    cr_assert_eq(s1->duplicates, 6);
+    cr_assert_eq(s1->events, 6);
 }
 
-Test(store, stored_flags_mark_new_rows)
+Test(store, dedupe_holds_across_day_files)
 {
-    static char body[8192];
     struct store_put_result r;
-    cr_assert_eq(put("s1", 1, 2, &r), 0);
-    size_t len = body_of(body, sizeof body, "s1", 1, 4);
-    struct wire_batch_hdr h = hdr("s1", 1, 4);
-    cr_assert_eq(batch_parse(&b, &h, body, len, 1000, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(store_put(st, &b, &r, err, sizeof err), 0);
-    cr_assert_eq(b.ev[0].stored, 0);
-    cr_assert_eq(b.ev[1].stored, 0);
-    cr_assert_eq(b.ev[2].stored, 1);
-    cr_assert_eq(b.ev[3].stored, 1);
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    t_now += T_DAY_US; /* the resend arrives the next day */
+    cr_assert_eq(t_put(st, "s1", 1, 6, &r), 0, "%s", t_err);
+    cr_assert_eq(r.inserted, 2);
+    cr_assert_eq(r.duplicates, 4);
+    cr_assert(strstr(store_day_path(st), DAY2) != NULL, "%s", store_day_path(st));
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM events"), 4);
+    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 2);
+    cr_assert_eq(t_int(DAY2, "SELECT min(seq) FROM events"), 5);
+    /* positions and batch ids go on from the previous day */
+    cr_assert_eq(t_int(DAY2, "SELECT min(pos) FROM events"), 5);
+    cr_assert_eq(t_int(DAY2, "SELECT id FROM batches"), 2);
+    /* ... also after a restart */
+    store_close(st);
+    st = t_open(1000);
+    cr_assert_eq(t_put(st, "s1", 1, 8, &r), 0);
+    cr_assert_eq(r.inserted, 2);
+    cr_assert_eq(r.duplicates, 6);
+    cr_assert_eq(store_count(st), 8);
+}
+
+Test(store, a_clock_set_back_keeps_the_newest_day)
+{
+    struct store_put_result r;
+    t_now += T_DAY_US;
+    cr_assert_eq(t_put(st, "s1", 1, 2, &r), 0);
+    t_now -= T_DAY_US;
+    cr_assert_eq(t_put(st, "s1", 3, 2, &r), 0);
+    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 4);
+    store_close(st);
+    st = t_open(1000);
+    cr_assert_eq(t_put(st, "s1", 5, 2, &r), 0);
+    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 6, "also after a restart");
+    char p[128];
+    snprintf(p, sizeof p, "%s/" DAY1, t_dir);
+    cr_assert_neq(access(p, F_OK), 0, "no older day file was created");
+}
+
+Test(store, gaps_open_fill_and_persist)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    cr_assert_eq(t_put(st, "s1", 10, 3, &r), 0); /* 5..9 missing */
+    const struct sensor_state *s = store_sensor(st, "s1");
+    cr_assert_eq(s->last_seq, 12);
+    cr_assert_eq(s->gaps_total, 1);
+    cr_assert_eq(s->gap_events, 5);
+    cr_assert_eq(s->open_gap_events, 5);
+    cr_assert_eq(s->ngaps, 1);
+    cr_assert_eq(s->gaps[0].from, 5);
+    cr_assert_eq(s->gaps[0].to, 9);
+    /* meta.db shows it */
+    cr_assert_eq(t_int("meta.db", "SELECT open_gap_events FROM sensor_state WHERE sensor='s1'"), 5);
+    cr_assert_eq(t_int("meta.db", "SELECT from_seq * 100 + to_seq FROM sensor_gaps"), 509);
+    /* 7 comes late: stored, the gap splits */
+    cr_assert_eq(t_put(st, "s1", 7, 1, &r), 0);
+    cr_assert_eq(r.inserted, 1);
+    cr_assert_eq(s->ngaps, 2);
+    cr_assert_eq(s->open_gap_events, 4);
+    cr_assert_eq(s->filled, 1);
+    cr_assert_eq(s->gaps_total, 1, "filling is not a new gap");
+    /* survives a restart: 7 is a duplicate, 8 is new, 20 opens 13..19 */
+    store_close(st);
+    st = t_open(1000);
+    s = store_sensor(st, "s1");
+    cr_assert_not_null(s);
+    cr_assert_eq(s->ngaps, 2);
+    cr_assert_eq(t_put(st, "s1", 7, 2, &r), 0);
+    cr_assert_eq(r.inserted, 1);
+    cr_assert_eq(r.duplicates, 1);
+    cr_assert_eq(t_put(st, "s1", 20, 1, &r), 0);
+    cr_assert_eq(s->gaps_total, 2);
+    cr_assert_eq(s->ngaps, 3);
+    cr_assert_eq(s->open_gap_events, 3 + 7);
+    /* the rest of the holes arrive in one batch: everything new is stored once */
+    cr_assert_eq(t_put(st, "s1", 1, 20, &r), 0);
+    cr_assert_eq(r.inserted, 10);
+    cr_assert_eq(r.duplicates, 10);
+    cr_assert_eq(s->ngaps, 0);
+    cr_assert_eq(s->open_gap_events, 0);
+    cr_assert_eq(store_count(st), 20);
+    cr_assert_eq(t_int("meta.db", "SELECT count(*) FROM sensor_gaps"), 0);
+    cr_assert_eq(t_int("meta.db", "SELECT gaps * 1000 + gap_events FROM sensor_state"), 2012);
+}
+
+Test(store, a_new_sensor_starting_late_has_a_gap)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "late", 5, 2, &r), 0);
+    const struct sensor_state *s = store_sensor(st, "late");
+    cr_assert_eq(s->gaps_total, 1);
+    cr_assert_eq(s->gaps[0].from, 1);
+    cr_assert_eq(s->gaps[0].to, 4);
+}
+
+Test(store, meta_lagging_behind_the_day_files_is_caught_up)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    store_close(st);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp %s/meta.db %s/meta.old", t_dir, t_dir);
+    cr_assert_eq(system(cmd), 0);
+    st = t_open(1000);
+    cr_assert_eq(t_put(st, "s1", 5, 4, &r), 0);
+    cr_assert_eq(t_put(st, "s1", 20, 1, &r), 0); /* a gap 9..19 */
+    store_close(st);
+    /* a crash between the day file's commit and meta.db's: meta.db is two batches behind */
+    snprintf(cmd, sizeof cmd, "cp %s/meta.old %s/meta.db", t_dir, t_dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(t_int("meta.db", "SELECT head_id FROM chain"), 1);
+    st = t_open(1000);
+    cr_assert_eq(store_head_id(st), 3);
+    cr_assert_eq(store_last_pos(st), 9);
+    cr_assert_eq(t_put(st, "s1", 5, 4, &r), 0);
+    cr_assert_eq(r.duplicates, 4, "the caught-up state knows 5..8");
+    const struct sensor_state *s = store_sensor(st, "s1");
+    cr_assert_eq(s->last_seq, 20);
+    cr_assert_eq(s->ngaps, 1, "and the gap 9..19");
+    cr_assert_eq(t_int("meta.db", "SELECT head_id FROM chain"), 3, "meta.db is written back");
+    cr_assert_eq(t_put(st, "s1", 21, 1, &r), 0);
+    cr_assert_eq(store_head_id(st), 4);
+}
+
+Test(store, meta_lost_is_rebuilt_from_the_day_files)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    t_now += T_DAY_US;
+    cr_assert_eq(t_put(st, "s1", 5, 4, &r), 0);
+    store_close(st);
+    char p[128];
+    snprintf(p, sizeof p, "%s/meta.db", t_dir);
+    cr_assert_eq(unlink(p), 0);
+    st = t_open(1000);
+    cr_assert_eq(store_head_id(st), 2);
+    cr_assert_eq(t_put(st, "s1", 1, 8, &r), 0);
+    cr_assert_eq(r.duplicates, 8);
+}
+
+Test(store, positions_are_never_reused)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 6, &r), 0);
+    t_now += T_DAY_US;
+    cr_assert_eq(t_put(st, "s1", 7, 2, &r), 0);
+    store_close(st);
+    /* every day file gone (retention, or an operator): meta.db still knows where pos was */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s/events-*.db*", t_dir);
+    cr_assert_eq(system(cmd), 0);
+    t_now += T_DAY_US;
+    st = t_open(1000);
+    cr_assert_eq(t_put(st, "s1", 9, 2, &r), 0);
+    cr_assert_eq(r.inserted, 2);
+    cr_assert_eq(t_int("events-20240503.db", "SELECT min(pos) FROM events"), 9);
 }
 
 struct bad_case {
@@ -240,19 +341,20 @@ static const struct bad_case bad_cases[] = {
 Test(store, malformed_batches_are_rejected)
 {
     struct store_put_result r;
-    cr_assert_eq(put("s1", 100, 2, &r), 0);
+    static struct batch b;
+    cr_assert_eq(t_put(st, "s1", 100, 2, &r), 0);
     for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         const struct bad_case *c = &bad_cases[i];
-        struct wire_batch_hdr h = hdr("s1", 1, c->count);
-        err[0] = '\0';
-        cr_assert_eq(batch_parse(&b, &h, c->body, strlen(c->body), 1000, err, sizeof err), -1,
-                     "case '%s' was accepted", c->what);
+        struct wire_batch_hdr h = t_hdr("s1", 1, c->count);
+        t_err[0] = '\0';
+        cr_assert_eq(batch_parse(&b, &h, c->body, strlen(c->body), 1000, t_err, sizeof t_err),
+                     -1, "case '%s' was accepted", c->what);
         cr_assert_eq(b.n, 0, "case '%s' left events behind", c->what);
-        cr_assert_neq(err[0], '\0', "case '%s' gave no reason", c->what);
+        cr_assert_neq(t_err[0], '\0', "case '%s' gave no reason", c->what);
     }
-    /* count above the cap, before any parsing */
-    struct wire_batch_hdr h = hdr("s1", 1, 1001);
-    cr_assert_eq(batch_parse(&b, &h, GOOD_1, strlen(GOOD_1), 1000, err, sizeof err), -1);
+    struct wire_batch_hdr h = t_hdr("s1", 1, 1001);
+    cr_assert_eq(batch_parse(&b, &h, GOOD_1, strlen(GOOD_1), 1000, t_err, sizeof t_err), -1);
+    batch_free(&b);
     cr_assert_eq(store_count(st), 2);
 }
 
@@ -260,162 +362,173 @@ Test(store, malformed_batches_are_rejected)
 Test(store, receiver_acks)
 {
     struct receiver *rcv = NULL;
-    struct forward *fwd = NULL;
-    struct forward_opts fo = {.brokers = "", .prefix = "t"};
-    cr_assert_eq(forward_open(&fwd, &fo, err, sizeof err), 0, "%s", err);
-    struct receiver_opts ro = {.listen = NULL, .max_batch_events = 100};
-    cr_assert_eq(receiver_open(&rcv, &ro, st, fwd, err, sizeof err), 0, "%s", err);
+    static struct metrics m;
+    metrics_init(&m, t_dir);
+    struct receiver_opts ro = {.listen = NULL, .max_batch_events = 100, .metrics = &m};
+    cr_assert_eq(receiver_open(&rcv, &ro, st, t_err, sizeof t_err), 0, "%s", t_err);
 
     static char body[8192];
     uint8_t wh[WIRE_HDR_MAX];
     uint64_t bseq = 0;
-    struct wire_batch_hdr h = hdr("s1", 10, 3);
+    struct wire_batch_hdr h = t_hdr("s1", 10, 3);
     h.batch_seq = 77;
     long hl = wire_hdr_encode(&h, wh, sizeof wh);
-    size_t len = body_of(body, sizeof body, "s1", 10, 3);
+    size_t len = t_body(body, sizeof body, "s1", 10, 3);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_STORED);
     cr_assert_eq(bseq, 77);
-    receiver_forward(rcv);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_STORED,
                  "a duplicate is acked STORED");
-    receiver_forward(rcv);
     cr_assert_eq(store_count(st), 3);
-
-    /* malformed body */
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, "{\"v\":\n", 6, &bseq), WIRE_ACK_REJECTED);
     cr_assert_eq(bseq, 77, "the reject names the batch");
-    /* bad header */
     uint8_t junk[40] = "TZB9";
     cr_assert_eq(receiver_handle(rcv, junk, sizeof junk, body, len, &bseq), WIRE_ACK_REJECTED);
     cr_assert_eq(bseq, 0);
-    /* count above receiver.max_batch_events */
-    struct wire_batch_hdr hb = hdr("s1", 10, 101);
+    struct wire_batch_hdr hb = t_hdr("s1", 10, 101);
     hl = wire_hdr_encode(&hb, wh, sizeof wh);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_REJECTED);
-    /* a sensor id with a control byte */
-    struct wire_batch_hdr hc = hdr("s\001", 10, 3);
+    struct wire_batch_hdr hc = t_hdr("s\001", 10, 3);
     hl = wire_hdr_encode(&hc, wh, sizeof wh);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_REJECTED);
+    cr_assert_eq(atomic_load(&m.events_stored), 3, "the metrics follow");
+    cr_assert_eq(atomic_load(&m.events_duplicate), 3);
+    cr_assert_eq(atomic_load(&m.batches_rejected), 4);
+    cr_assert_eq(atomic_load(&m.committed_pos), 0, "no metrics given to the store here");
 
-    /* a writer holding the lock: the batch cannot be stored now -> RETRY, nothing written */
+    /* a writer holding the day file's lock: the batch cannot be stored now -> RETRY,
+     * nothing written, and the sequence state is what it was */
     store_close(st);
-    open_store(0);
+    st = t_open(0);
     receiver_close(rcv);
-    cr_assert_eq(receiver_open(&rcv, &ro, st, fwd, err, sizeof err), 0);
-    sqlite3 *db = peek();
+    cr_assert_eq(receiver_open(&rcv, &ro, st, t_err, sizeof t_err), 0);
+    sqlite3 *db = t_db(DAY1);
     cr_assert_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-    struct wire_batch_hdr hd = hdr("s1", 20, 3);
+    struct wire_batch_hdr hd = t_hdr("s1", 20, 3); /* would open the gap 13..19 */
     hl = wire_hdr_encode(&hd, wh, sizeof wh);
-    len = body_of(body, sizeof body, "s1", 20, 3);
+    len = t_body(body, sizeof body, "s1", 20, 3);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_RETRY);
-    receiver_forward(rcv);
+    const struct sensor_state *s = store_sensor(st, "s1");
+    cr_assert_eq(s->last_seq, 12, "the rolled-back batch left no trace in the state");
+    cr_assert_eq(s->ngaps, 1, "only 1..9: sensor s1 started at seq 10");
     cr_assert_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_assert_eq(receiver_handle(rcv, wh, (size_t)hl, body, len, &bseq), WIRE_ACK_STORED);
-    receiver_forward(rcv);
+    s = store_sensor(st, "s1");
+    cr_assert_eq(s->last_seq, 22);
+    cr_assert_eq(s->ngaps, 2);
     cr_assert_eq(store_count(st), 6);
-
     struct receiver_stats rs;
     receiver_get_stats(rcv, &rs);
-    cr_assert_eq(rs.batches, 2); /* counters restart with the new receiver */
+    cr_assert_eq(rs.batches, 2);
     cr_assert_eq(rs.batches_stored, 1);
     cr_assert_eq(rs.batches_retry, 1);
-    cr_assert_eq(rs.batches_rejected, 0);
     cr_assert_eq(rs.events_stored, 3);
     receiver_close(rcv);
-    forward_close(fwd, 0);
+    metrics_free(&m);
 }
 
-Test(store, indexes_exist)
+Test(store, indexes_wal_and_schema)
 {
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 2, &r), 0);
     static const char *const want[] = {"events_ts", "events_type_ts", "events_proto_ts",
-                                       "events_src_ip", "events_dst_ip", "events_community_id"};
+                                       "events_src_ip", "events_dst_ip", "events_community_id",
+                                       "events_topic"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char sql[200];
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM sqlite_master WHERE type='index' AND name='%s'", want[i]);
-        cr_assert_eq(query_int(sql), 1, "index %s missing", want[i]);
+        cr_assert_eq(t_int(DAY1, sql), 1, "index %s missing", want[i]);
     }
-    /* the unique constraint on (sensor, seq) is an automatic index */
-    cr_assert_eq(query_int("SELECT count(*) FROM pragma_index_list('events') WHERE \"unique\"=1 "
-                           "AND origin='u'"),
-                 1);
-    cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    sqlite3 *db = peek();
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM pragma_index_list('events') WHERE "
+                             "\"unique\"=1 AND origin='u'"),
+                 1, "UNIQUE (sensor, seq)");
+    cr_assert_eq(t_int(DAY1, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_assert_eq(t_int("meta.db", "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    static const char *const files[] = {DAY1, "meta.db"};
+    for (int f = 0; f < 2; f++) {
+        sqlite3 *db = t_db(files[f]);
+        sqlite3_stmt *q = NULL;
+        cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+        cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "wal", "%s", files[f]);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
+    sqlite3 *db = t_db(DAY1);
     sqlite3_stmt *q = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "wal");
-    sqlite3_finalize(q);
-    /* a time-range query uses the ts index */
-    cr_assert_eq(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT * FROM events WHERE ts > 5",
-                                    -1, &q, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    const char *plan = (const char *)sqlite3_column_text(q, 3);
-    cr_assert(strstr(plan, "events_ts") != NULL, "plan: %s", plan);
-    sqlite3_finalize(q);
+    static const struct {
+        const char *sql, *index;
+    } plans[] = {
+        {"SELECT * FROM events WHERE ts > 5", "events_ts"},
+        {"SELECT * FROM events WHERE src_ip = '10.0.0.1'", "events_src_ip"},
+        {"SELECT * FROM events WHERE proto = 'modbus' AND ts > 5", "events_proto_ts"},
+        {"SELECT pos FROM events WHERE topic = 1 AND pos > 5 ORDER BY pos", "events_topic"},
+    };
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", plans[i].sql);
+        cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+        cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+        const char *plan = (const char *)sqlite3_column_text(q, 3);
+        cr_assert(strstr(plan, plans[i].index) != NULL, "%s: %s", plans[i].sql, plan);
+        sqlite3_finalize(q);
+    }
     sqlite3_close(db);
 }
 
-Test(store, reopen_keeps_data)
+Test(store, one_collector_per_directory)
 {
-    struct store_put_result r;
-    cr_assert_eq(put("s1", 1, 6, &r), 0);
-    int64_t last_pos = query_int("SELECT max(pos) FROM events");
-    store_close(st);
-    open_store(1000);
-    cr_assert_eq(store_count(st), 6);
-    cr_assert_eq(put("s1", 1, 6, &r), 0);
-    cr_assert_eq(r.duplicates, 6, "dedupe survives a restart");
-    cr_assert_eq(put("s1", 7, 2, &r), 0);
-    cr_assert_eq(r.inserted, 2);
-    /* pos grows with every insert (ignored duplicates may leave gaps) */
-    int64_t p7 = query_int("SELECT min(pos) FROM events WHERE seq >= 7");
-    cr_assert_gt(p7, last_pos);
-    int64_t p8 = query_int("SELECT max(pos) FROM events");
-    /* and is never reused, even after deletion (the outbox cursor relies on it) */
-    sqlite3 *db = peek();
-    cr_assert_eq(sqlite3_exec(db, "DELETE FROM events WHERE seq >= 7", NULL, NULL, NULL),
-                 SQLITE_OK);
-    sqlite3_close(db);
-    cr_assert_eq(put("s1", 9, 2, &r), 0);
-    cr_assert_gt(query_int("SELECT min(pos) FROM events WHERE seq >= 9"), p8);
+    struct store *s2 = NULL;
+    struct store_opts o = {.dir = t_dir, .busy_timeout_ms = 0};
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
+    cr_assert(strstr(t_err, "in use by another collector") != NULL, "%s", t_err);
 }
 
 Test(store, unwritable_dir_is_an_error)
 {
     struct store *s2 = NULL;
     struct store_opts o = {.dir = "/dev/null/tanzhen", .busy_timeout_ms = 0};
-    cr_assert_eq(store_open(&s2, &o, err, sizeof err), -1);
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
     cr_assert_null(s2);
-    cr_assert(strstr(err, "/dev/null/tanzhen") != NULL, "%s", err);
-    /* a file where the database should be */
+    cr_assert(strstr(t_err, "/dev/null/tanzhen") != NULL, "%s", t_err);
     char p[128];
-    snprintf(p, sizeof p, "%s/sub", dir);
+    snprintf(p, sizeof p, "%s/sub", t_dir);
     FILE *f = fopen(p, "w");
     cr_assert_not_null(f);
     fputs("not a directory", f);
     fclose(f);
     o.dir = p;
-    cr_assert_eq(store_open(&s2, &o, err, sizeof err), -1);
-    cr_assert(strstr(err, "not a directory") != NULL, "%s", err);
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
+    cr_assert(strstr(t_err, "not a directory") != NULL, "%s", t_err);
 }
 
-Test(store, foreign_file_is_an_error)
+static void junk_file(const char *dir, const char *name)
 {
-    char sub[128], p[160];
-    snprintf(sub, sizeof sub, "%s/junk", dir);
-    cr_assert_eq(mkdir(sub, 0700), 0);
-    snprintf(p, sizeof p, "%s/%s", sub, STORE_FILE);
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     cr_assert_not_null(f);
     for (int i = 0; i < 100; i++)
         fputs("this is not an SQLite database. ", f);
     fclose(f);
+}
+
+Test(store, foreign_files_are_an_error)
+{
+    char sub[128];
     struct store *s2 = NULL;
+    snprintf(sub, sizeof sub, "%s/junk", t_dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    junk_file(sub, "meta.db");
     struct store_opts o = {.dir = sub, .busy_timeout_ms = 0};
-    cr_assert_eq(store_open(&s2, &o, err, sizeof err), -1);
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
     cr_assert_null(s2);
-    cr_assert(strstr(err, STORE_FILE) != NULL, "%s", err);
+    cr_assert(strstr(t_err, "meta.db") != NULL, "%s", t_err);
+    snprintf(sub, sizeof sub, "%s/junk2", t_dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    junk_file(sub, "events-20240101.db");
+    o.dir = sub;
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
+    cr_assert(strstr(t_err, "events-20240101.db") != NULL, "%s", t_err);
 }
