@@ -34,7 +34,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: " PROG " [--brokers N] [--partitions N] [--topic-prefix P]\n"
             "Runs librdkafka's mock Kafka cluster on 127.0.0.1 until SIGINT/SIGTERM.\n"
-            "The first line of stdout is the bootstrap server list.\n"
+            "The first line of stdout is the bootstrap server list. Messages live in memory,\n"
+            "and each partition keeps only its last 5 MiB (librdkafka's mock log limit).\n"
             "\n"
             "  --brokers N        brokers in the cluster (default 1, 1..16)\n"
             "  --partitions N     partitions of each pre-created topic (default 1, 1..64)\n"
