@@ -28,8 +28,15 @@ kill -USR1 "$LINK_PID"
 tz_wait_for 10 _tz_log_has link "link cut" || tz_fail "the link relay did not cut"
 cut_at=$SECONDS
 fz_log "link cut ($(grep 'link cut' "$TZ_TMP/link.log"))"
-sleep 2
+# what the collector had received before the cut may still be committing: wait until the
+# store stands still (2 s without a new row, at most 12 s)
 s0=$(fz_store_count "$FZ_SENSOR_ID")
+for _ in $(seq 6); do
+    sleep 2
+    s=$(fz_store_count "$FZ_SENSOR_ID")
+    [ "$s" -ne "$s0" ] || break
+    s0=$s
+done
 p0=$(fz_progress pacer)
 sleep $((30 - (SECONDS - cut_at) - 1))
 s1=$(fz_store_count "$FZ_SENSOR_ID")
