@@ -76,6 +76,7 @@ const char meta_schema_sql[] =
     "  open_gap_events INTEGER NOT NULL," /* still missing */
     "  filled INTEGER NOT NULL,"        /* arrived late, into a gap */
     "  gaps_given_up INTEGER NOT NULL,"
+    "  seq_reused INTEGER NOT NULL,"    /* batches re-using a stored seq for another event */
     "  last_batch_seq INTEGER NOT NULL,"
     "  first_seen INTEGER NOT NULL,"
     "  last_seen INTEGER NOT NULL"

@@ -123,10 +123,16 @@ int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
+    char sibling[PATH_CAP + 8];
+    snprintf(sibling, sizeof sibling, "%s_secret", path);
+    if (access(sibling, F_OK) == 0) { /* zcert_load would read the sibling instead */
+        close(fd);
+        snprintf(err, errlen, "%s is a public certificate; give its secret one, %s", path,
+                 sibling);
+        return -1;
+    }
     struct stat sb;
-    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
-        log_warn("%s: readable by other users (mode %03o); chmod 600 it", path,
-                 (unsigned)(sb.st_mode & 0777));
+    unsigned mode = fstat(fd, &sb) == 0 ? (unsigned)(sb.st_mode & 0777) : 0600;
     close(fd);
     zcert_t *c = zcert_load(path);
     if (!c) {
@@ -145,6 +151,8 @@ int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN
         snprintf(err, errlen, "%s: the public and secret keys do not belong together", path);
         goto out;
     }
+    if (mode & 077)
+        log_warn("%s: readable by other users (mode %03o); chmod 600 it", path, mode);
     memcpy(pub, zcert_public_key(c), KEY_LEN);
     memcpy(sec, s, KEY_LEN);
     memcpy(pub_z85, zcert_public_txt(c), KEY_Z85_LEN);
@@ -254,7 +262,7 @@ static int allow_load(struct allow_list *a, int verbose)
             }
             struct allow_key *k = &a->k[a->n++];
             memcpy(k->key, key, KEY_LEN);
-            snprintf(k->name, sizeof k->name, "%s", de->d_name);
+            snprintf(k->name, sizeof k->name, "%.120s", de->d_name);
             size_t nl = strlen(k->name);
             if (nl > 4 && strcmp(k->name + nl - 4, ".key") == 0)
                 k->name[nl - 4] = '\0';

@@ -76,6 +76,7 @@ void metrics_sensor_update(struct metrics *m, const struct sensor_state *s)
     x->gap_events = s->gap_events;
     x->open_gap_events = s->open_gap_events;
     x->filled = s->filled;
+    x->seq_reused = s->seq_reused;
     x->last_batch_seq = s->last_batch_seq;
     x->last_seen_us = s->last_seen_us;
     pthread_mutex_unlock(&m->lock);
@@ -242,6 +243,9 @@ char *metrics_render(struct metrics *m, size_t *len)
          offsetof(struct metrics_sensor, filled)},
         {"sensor_last_batch_seq", "gauge", "Last batch_seq received per sensor.",
          offsetof(struct metrics_sensor, last_batch_seq)},
+        {"sensor_seq_reused_total", "counter",
+         "Batches that re-used a stored seq for another event (the sensor's seq restarted).",
+         offsetof(struct metrics_sensor, seq_reused)},
     };
     for (size_t f = 0; f < sizeof sf / sizeof sf[0]; f++) {
         head(&b, N(sf[f].name), sf[f].type, sf[f].help);

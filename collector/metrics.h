@@ -30,6 +30,7 @@ const char *auth_reason_name(enum auth_reason r);
 struct metrics_sensor {
     char id[WIRE_SENSOR_MAX + 1];
     uint64_t last_seq, events, duplicates, gaps, gap_events, open_gap_events, filled;
+    uint64_t seq_reused;
     uint64_t last_batch_seq;
     int64_t last_seen_us;
 };

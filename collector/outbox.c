@@ -5,228 +5,20 @@
  * flight, and a cursor saved to meta.db at most every CURSOR_SAVE_MS. A day file is left
  * for the next one only once the next exists and a fresh read of it finds nothing more
  * (the writer never goes back to an older day). Delivery reports come through
- * rd_kafka_poll() on this thread, so the windows need no lock.
+ * rd_kafka_poll() on this thread, so the windows need no lock. The producer itself is in
+ * outbox_producer.c.
  */
 #include "outbox.h"
 
-#include <errno.h>
-#include <librdkafka/rdkafka.h>
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dayfile.h"
 #include "log.h"
+#include "outbox_int.h"
 #include "retention.h"
 #include "tztime.h"
-#include "window.h"
-
-#define PATH_CAP 4096
-#define WINDOW_CAP 65536         /* messages in flight per topic */
-#define READ_ROWS 500            /* rows read per query */
-#define CURSOR_SAVE_MS 200
-#define LAG_EVERY_MS 250
-#define DAYS_EVERY_MS 500        /* how often the day list is read again */
-#define RETENTION_EVERY_S 3600
-#define RESTART_BACKOFF_MS 5000  /* after a fatal producer error */
-#define DOWN_LOG_EVERY_US (30u * 1000000u)
-
-struct reader {
-    sqlite3 *db;
-    sqlite3_stmt *q;
-    char day[DAY_NAME_LEN + 1];
-    int64_t read_pos;   /* last position produced (or skipped) */
-    struct window win;
-    uint64_t passed;    /* events the cursor moved past since start */
-    int64_t cursor_saved;
-    int64_t lag_base;   /* backlog at start (events after the cursor) */
-    uint64_t stored0;   /* metrics stored_topic at start */
-    int64_t next_received; /* received time of the first unread row, 0 unknown */
-};
-
-struct outbox {
-    char dir[PATH_CAP];
-    char names[TOPIC_COUNT][256];
-    char brokers[1024];
-    char *properties;
-    const struct envelope *env;
-    int busy_ms, flush_ms, retention_days;
-    struct metrics *m;
-
-    rd_kafka_t *rk;
-    rd_kafka_topic_t *rkt[TOPIC_COUNT];
-    int fatal;
-    uint64_t last_down_log_us;
-    uint64_t failed_logged;
-
-    sqlite3 *meta;
-    sqlite3_stmt *save;
-    struct reader r[TOPIC_COUNT];
-    struct day_list days;
-    uint64_t days_read_us;
-
-    pthread_t thread;
-    int started;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int stop;
-    long left;
-};
-
-/* ---- producer ---- */
-
-static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    int lv = level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
-    log_msg(lv, "kafka %s: %s", fac, buf);
-}
-
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-    struct outbox *ob = opaque;
-    if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        char why[512];
-        rd_kafka_fatal_error(rk, why, sizeof why);
-        log_err("kafka: fatal producer error: %s; the producer restarts from the cursors", why);
-        ob->fatal = 1;
-        return;
-    }
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
-        uint64_t now = tz_mono_us();
-        if (ob->last_down_log_us == 0 || now - ob->last_down_log_us >= DOWN_LOG_EVERY_US) {
-            log_warn("kafka: no broker reachable (%s); forwarding waits, events stay in the "
-                     "store after the cursors",
-                     reason);
-            ob->last_down_log_us = now;
-        }
-        return;
-    }
-    log_debug("kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
-}
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
-{
-    struct outbox *ob = opaque;
-    uintptr_t tag = (uintptr_t)msg->_private;
-    int t = (int)(tag >> 56);
-    uint64_t slot = tag & ((UINT64_C(1) << 56) - 1);
-    if (t < 0 || t >= TOPIC_COUNT)
-        return;
-    struct reader *r = &ob->r[t];
-    int ok = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    uint64_t head0 = r->win.head;
-    if (window_settle(&r->win, slot, ok) < 0)
-        return; /* from a window emptied by a rewind or a producer restart */
-    r->passed += r->win.head - head0;
-    if (ok) {
-        atomic_fetch_add(&ob->m->kafka_delivered[t], 1);
-        return;
-    }
-    atomic_fetch_add(&ob->m->kafka_failed, 1);
-    ob->failed_logged++;
-    if (ob->failed_logged <= 10 || ob->failed_logged % 10000 == 0)
-        log_warn("kafka: delivery to %s failed: %s (%llu so far); it is produced again from "
-                 "the cursor",
-                 rd_kafka_topic_name(msg->rkt), rd_kafka_err2str(msg->err),
-                 (unsigned long long)ob->failed_logged);
-}
-
-static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err,
-                    size_t errlen)
-{
-    char why[512];
-    if (rd_kafka_conf_set(conf, k, v, why, sizeof why) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "kafka property %s=%s: %s", k, v, why);
-        return -1;
-    }
-    return 0;
-}
-
-/* Applies the "k=v\n" lines of kafka.properties, each through rd_kafka_conf_set. */
-static int conf_apply_map(rd_kafka_conf_t *conf, const char *props, char *err, size_t errlen)
-{
-    const char *line = props ? props : "";
-    while (*line) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char kv[2048];
-        if (n >= sizeof kv) {
-            snprintf(err, errlen, "kafka.properties: an entry is too long");
-            return -1;
-        }
-        memcpy(kv, line, n);
-        kv[n] = '\0';
-        char *eq = strchr(kv, '=');
-        if (eq) {
-            *eq = '\0';
-            if (conf_set(conf, kv, eq + 1, err, errlen) != 0)
-                return -1;
-            if ((strcmp(kv, "enable.idempotence") == 0 && strcmp(eq + 1, "true") != 0) ||
-                (strcmp(kv, "acks") == 0 && strcmp(eq + 1, "all") != 0 &&
-                 strcmp(eq + 1, "-1") != 0))
-                log_warn("kafka.properties: %s=%s weakens delivery (duplicates or losses on "
-                         "broker failures)",
-                         kv, eq + 1);
-        }
-        line += n + (nl ? 1 : 0);
-    }
-    return 0;
-}
-
-static void producer_destroy(struct outbox *ob)
-{
-    if (!ob->rk)
-        return;
-    rd_kafka_purge(ob->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(ob->rk, 0);
-    for (int t = 0; t < TOPIC_COUNT; t++) {
-        if (ob->rkt[t])
-            rd_kafka_topic_destroy(ob->rkt[t]);
-        ob->rkt[t] = NULL;
-    }
-    rd_kafka_destroy(ob->rk);
-    ob->rk = NULL;
-}
-
-static int producer_create(struct outbox *ob, char *err, size_t errlen)
-{
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (conf_set(conf, "bootstrap.servers", ob->brokers, err, errlen) != 0 ||
-        conf_set(conf, "client.id", "tanzhen-collector", err, errlen) != 0 ||
-        conf_set(conf, "enable.idempotence", "true", err, errlen) != 0 ||
-        conf_set(conf, "acks", "all", err, errlen) != 0 ||
-        conf_set(conf, "compression.type", "lz4", err, errlen) != 0 ||
-        conf_set(conf, "linger.ms", "20", err, errlen) != 0 ||
-        conf_apply_map(conf, ob->properties, err, errlen) != 0) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    rd_kafka_conf_set_opaque(conf, ob);
-    rd_kafka_conf_set_log_cb(conf, on_log);
-    rd_kafka_conf_set_error_cb(conf, on_error);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    char why[512];
-    ob->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    if (!ob->rk) {
-        snprintf(err, errlen, "kafka producer: %s", why);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    for (int t = 0; t < TOPIC_COUNT; t++) {
-        ob->rkt[t] = rd_kafka_topic_new(ob->rk, ob->names[t], NULL);
-        if (!ob->rkt[t]) {
-            snprintf(err, errlen, "kafka topic %s: %s", ob->names[t],
-                     rd_kafka_err2str(rd_kafka_last_error()));
-            producer_destroy(ob);
-            return -1;
-        }
-    }
-    ob->fatal = 0;
-    return 0;
-}
 
 /* ---- reading the store ---- */
 
@@ -364,6 +156,11 @@ static int fill(struct outbox *ob, int t)
                 }
             }
             int64_t slot = window_push(&r->win, pos, received);
+            if (slot < 0) { /* cannot happen: limit <= room */
+                free(value);
+                full = 1;
+                break;
+            }
             uintptr_t tag = ((uintptr_t)t << 56) | (uintptr_t)slot;
             rd_kafka_resp_err_t e = rd_kafka_producev(
                 ob->rk, RD_KAFKA_V_RKT(ob->rkt[t]), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
@@ -575,14 +372,14 @@ static void *outbox_main(void *arg)
             continue;
         }
         if (ob->fatal && ob->rk) {
-            producer_destroy(ob);
+            outbox_producer_destroy(ob);
             for (int t = 0; t < TOPIC_COUNT; t++)
                 rewind_topic(ob, t);
             restart_at = now + RESTART_BACKOFF_MS * 1000u;
         }
         if (!ob->rk) {
             char err[600];
-            if (now < restart_at || producer_create(ob, err, sizeof err) != 0) {
+            if (now < restart_at || outbox_producer_create(ob, err, sizeof err) != 0) {
                 if (now >= restart_at) {
                     log_err("kafka: %s", err);
                     restart_at = now + RESTART_BACKOFF_MS * 1000u;
@@ -675,7 +472,7 @@ int outbox_start(struct outbox **out, const struct outbox_opts *o, char *err, si
     int64_t cur[TOPIC_COUNT];
     if (cursors_load(ob, cur, err, errlen) != 0)
         goto fail;
-    if (ob->brokers[0] && producer_create(ob, err, errlen) != 0)
+    if (ob->brokers[0] && outbox_producer_create(ob, err, errlen) != 0)
         goto fail;
     days_refresh(ob, 1);
     /* the lag counts: what is after each cursor now, then what the store adds */
@@ -726,7 +523,7 @@ long outbox_stop(struct outbox *ob)
         pthread_join(ob->thread, NULL);
     }
     long left = ob->left;
-    producer_destroy(ob);
+    outbox_producer_destroy(ob);
     for (int t = 0; t < TOPIC_COUNT; t++) {
         reader_close(&ob->r[t]);
         window_free(&ob->r[t].win);

@@ -36,6 +36,14 @@ struct slot {
     struct store_put_result res;
 };
 
+#define KEY_NAMES_MAX 4096 /* sensor ids whose CURVE key name is remembered */
+
+/* Which allowed key (its certificate name, ZAP's User-Id) sent each sensor id last. */
+struct key_name {
+    char sensor[WIRE_SENSOR_MAX + 1];
+    char key[64];
+};
+
 struct receiver {
     void *zctx;
     void *sock;
@@ -48,6 +56,8 @@ struct receiver {
     struct receiver_stats st;
     uint64_t complaints;
     struct slot *slot; /* RECV_GROUP */
+    struct key_name *keys;
+    size_t nkeys;
 };
 
 static void publish(struct receiver *r)
@@ -142,6 +152,7 @@ void receiver_close(struct receiver *r)
     for (size_t i = 0; i < RECV_GROUP; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
+    free(r->keys);
     if (r->sock)
         zmq_close(r->sock); /* also ends its monitor */
     auth_stop(r->auth);
@@ -192,6 +203,33 @@ static int parse_one(struct receiver *r, struct slot *sl, const uint8_t *hdr, si
     if (batch_parse(&sl->batch, &h, body, blen, r->max_events, err, sizeof err) != 0)
         return reject(r, h.sensor, err);
     return ST_PARSED;
+}
+
+/* Any allowed key may send under any sensor id; a sensor id that turns up over another
+ * key than before is worth a warning (a copied key, or a sensor speaking for another). */
+static void note_key(struct receiver *r, const char *sensor, const char *key)
+{
+    if (!key || !key[0])
+        return;
+    size_t i = 0;
+    while (i < r->nkeys && strcmp(r->keys[i].sensor, sensor) != 0)
+        i++;
+    if (i < r->nkeys) {
+        if (strncmp(r->keys[i].key, key, sizeof r->keys[i].key - 1) != 0) {
+            log_warn("sensor id %s now arrives over key '%s' (before: '%s')", sensor, key,
+                     r->keys[i].key);
+            snprintf(r->keys[i].key, sizeof r->keys[i].key, "%s", key);
+        }
+        return;
+    }
+    if (r->nkeys == KEY_NAMES_MAX)
+        return;
+    if (!r->keys && !(r->keys = calloc(KEY_NAMES_MAX, sizeof *r->keys)))
+        return;
+    snprintf(r->keys[i].sensor, sizeof r->keys[i].sensor, "%s", sensor);
+    snprintf(r->keys[i].key, sizeof r->keys[i].key, "%s", key);
+    r->nkeys++;
+    log_info("sensor id %s sends over key '%s'", sensor, key);
 }
 
 /* Stores the parsed slots among sl[0..n) in one transaction and sets their status. */
@@ -306,6 +344,8 @@ static int read_one(struct receiver *r, struct slot *sl)
     } else {
         sl->status = parse_one(r, sl, zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]),
                                zmq_msg_data(&sl->fr[2]), zmq_msg_size(&sl->fr[2]));
+        if (sl->status == ST_PARSED && r->auth)
+            note_key(r, sl->batch.hdr.sensor, zmq_msg_gets(&sl->fr[1], "User-Id"));
     }
     return 1;
 }

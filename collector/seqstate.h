@@ -35,6 +35,7 @@ struct sensor_state {
     uint64_t open_gap_events;   /* events still missing (sum of the open gaps) */
     uint64_t filled;            /* events that arrived late, into a gap */
     uint64_t gaps_given_up;     /* gaps dropped from tracking (SEQ_MAX_GAPS) */
+    uint64_t seq_reused;        /* batches whose old seq came with another event id */
     uint64_t last_batch_seq;
     int64_t first_seen_us, last_seen_us;
     int dirty;                  /* changed since the owner last saved it */

@@ -21,11 +21,12 @@ tz_start_collector collector --listen "$ep" --store "$store" "${TZ_CURVE[@]}"
 grep -q "CURVE on: collector public key .*; 1 sensor key(s) allowed" "$log" ||
     tz_fail "the start-up line does not show CURVE"
 
-# 1. the allowed sensor: stored, its key name logged with its address
+# 1. the allowed sensor: stored, its key name logged with its address and its sensor id
 out=$(timeout 60 "${TZ_SEND[@]}" "$ep" "${TZ_SEND_CURVE[@]}" --batches 4 --events 25) ||
     tz_fail "allowed sensor: $out"
 [ "$(tz_rows "$store")" -eq 100 ] || tz_fail "allowed sensor: $(tz_rows "$store") rows stored"
 grep -q "sensor key 's1' connected from 127.0.0.1" "$log" || tz_fail "the accepted key is not logged"
+grep -q "sensor id test-sensor sends over key 's1'" "$log" || tz_fail "the key of a sensor id is not logged"
 
 # 2. an unknown key: no ack, rejected and logged with the address and the key
 "$COL" keygen "$TZ_TMP/stranger" intruder >/dev/null
@@ -71,6 +72,11 @@ out=$(timeout 30 "${TZ_SEND[@]}" "$ep" "${stranger[@]}" --sensor intruder --batc
     --events 5 --timeout 10) || tz_fail "a newly allowed key: $out"
 [ "$(tz_rows "$store" "WHERE sensor = 'intruder'")" -eq 5 ] || tz_fail "newly allowed key not stored"
 grep -q "sensor key 'intruder' connected" "$log" || tz_fail "the newly allowed key is not logged"
+# an allowed key sending under another sensor's id is stored, but said
+out=$(timeout 30 "${TZ_SEND[@]}" "$ep" "${stranger[@]}" --first-seq 101 --batches 1 --events 5 \
+    --timeout 10) || tz_fail "another key under test-sensor: $out"
+grep -q "sensor id test-sensor now arrives over key 'intruder' (before: 's1')" "$log" ||
+    tz_fail "a sensor id changing keys is not warned about"
 tz_stop "$COLLECTOR_PID" 15
 [ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC"
 

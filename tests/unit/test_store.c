@@ -225,6 +225,24 @@ Test(store, gaps_open_fill_and_persist)
     cr_assert_eq(t_int("meta.db", "SELECT gaps * 1000 + gap_events FROM sensor_state"), 2012);
 }
 
+Test(store, a_restarted_sequence_is_reported)
+{
+    struct store_put_result r;
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
+    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0, "a resend: same ids");
+    const struct sensor_state *s = store_sensor(st, "s1");
+    cr_assert_eq(s->seq_reused, 0);
+    t_idp = "restarted-"; /* a sensor that lost its seq: other events under seqs 1..6 */
+    cr_assert_eq(t_put(st, "s1", 1, 6, &r), 0);
+    cr_assert_eq(r.duplicates, 4);
+    cr_assert_eq(r.inserted, 2);
+    cr_assert_eq(s->seq_reused, 1, "reported, and counted");
+    store_close(st);
+    st = t_open(1000);
+    cr_assert_eq(store_sensor(st, "s1")->seq_reused, 1, "kept in meta.db");
+    cr_assert_eq(t_int("meta.db", "SELECT seq_reused FROM sensor_state"), 1);
+}
+
 Test(store, a_new_sensor_starting_late_has_a_gap)
 {
     struct store_put_result r;

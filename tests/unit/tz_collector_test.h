@@ -29,6 +29,7 @@ static int64_t t_clock(void)
 }
 
 static char t_dir[64];
+static const char *t_idp = ""; /* prefix of the event ids t_body writes */
 static char t_err[2048];
 
 static void t_mkdir(void)
@@ -36,6 +37,7 @@ static void t_mkdir(void)
     snprintf(t_dir, sizeof t_dir, "/tmp/tz_unit_XXXXXX");
     cr_assert_not_null(mkdtemp(t_dir));
     t_now = T_DAY1;
+    t_idp = "";
 }
 
 static void t_rmdir(void)
@@ -74,17 +76,17 @@ static size_t t_body(char *out, size_t cap, const char *sensor, uint64_t first, 
         int n;
         if (seq % 2 == 1)
             n = snprintf(out + len, cap - len,
-                         "{\"v\":1,\"type\":\"ics\",\"id\":\"e%llu\",\"ts\":\"2024-05-01T08:00:"
+                         "{\"v\":1,\"type\":\"ics\",\"id\":\"%se%llu\",\"ts\":\"2024-05-01T08:00:"
                          "00.123456Z\",\"sensor\":\"%s\",\"seq\":%llu,\"src\":{\"ip\":\"10.0.0.1\","
                          "\"port\":50000},\"dst\":{\"ip\":\"10.0.0.2\",\"port\":502},"
                          "\"transport\":\"tcp\",\"community_id\":\"1:abc=\",\"proto\":\"modbus\","
                          "\"op\":\"read\",\"status\":\"ok\"}\n",
-                         (unsigned long long)seq, sensor, (unsigned long long)seq);
+                         t_idp, (unsigned long long)seq, sensor, (unsigned long long)seq);
         else
             n = snprintf(out + len, cap - len,
-                         "{\"v\":1,\"type\":\"health\",\"id\":\"h%llu\",\"ts\":\"2024-05-01T08:00:"
+                         "{\"v\":1,\"type\":\"health\",\"id\":\"%sh%llu\",\"ts\":\"2024-05-01T08:00:"
                          "01.000000Z\",\"sensor\":\"%s\",\"seq\":%llu,\"health\":{\"pkts\":1}}\n",
-                         (unsigned long long)seq, sensor, (unsigned long long)seq);
+                         t_idp, (unsigned long long)seq, sensor, (unsigned long long)seq);
         cr_assert(n > 0 && (size_t)n < cap - len);
         len += (size_t)n;
     }
