@@ -93,6 +93,36 @@ tz_start_mock() {
         tz_fail "unexpected bootstrap line '$BOOTSTRAP'"
 }
 
+# Starts tanzhen-kafka-mock with its control commands read from a FIFO the script keeps
+# open (fd MOCK_CTL_FD); sets MOCK_PID and BOOTSTRAP. Send commands with tz_mock_ctl.
+tz_start_mock_ctl() {
+    mkfifo "$TZ_TMP/mock.ctl"
+    # read-write open: does not wait for a reader, and keeps the FIFO open for the mock
+    exec {MOCK_CTL_FD}<>"$TZ_TMP/mock.ctl"
+    "$TZ_BUILD/collector/tanzhen-kafka-mock" "$@" <"$TZ_TMP/mock.ctl" {MOCK_CTL_FD}>&- \
+        >"$TZ_TMP/mock.out" 2>"$TZ_TMP/mock.log" &
+    MOCK_PID=$!
+    TZ_PIDS+=("$MOCK_PID")
+    tz_wait_for 15 _tz_has_line "$TZ_TMP/mock.out" || tz_fail "kafka mock printed no bootstrap line"
+    BOOTSTRAP=$(head -n 1 "$TZ_TMP/mock.out")
+    [[ "$BOOTSTRAP" =~ ^127\.0\.0\.1:[0-9]+(,127\.0\.0\.1:[0-9]+)*$ ]] ||
+        tz_fail "unexpected bootstrap line '$BOOTSTRAP'"
+}
+
+_tz_lines_above() { [ "$(wc -l <"$1")" -gt "$2" ]; }
+
+# tz_mock_ctl COMMAND...: sends one control command to the mock started by
+# tz_start_mock_ctl and waits for its answer; fails the test unless it is "ok ...".
+tz_mock_ctl() {
+    local before
+    before=$(wc -l <"$TZ_TMP/mock.out")
+    echo "$*" >&"$MOCK_CTL_FD"
+    tz_wait_for 10 _tz_lines_above "$TZ_TMP/mock.out" "$before" ||
+        tz_fail "kafka mock did not answer '$*'"
+    TZ_MOCK_REPLY=$(sed -n "$((before + 1))p" "$TZ_TMP/mock.out")
+    [[ "$TZ_MOCK_REPLY" == ok* ]] || tz_fail "kafka mock answered '$TZ_MOCK_REPLY' to '$*'"
+}
+
 _tz_log_has() { grep -q -- "$2" "$TZ_TMP/$1.log" 2>/dev/null; }
 
 # tz_keys: a collector key pair in $TZ_TMP/keys, a sensor key pair "s1" whose public
