@@ -36,6 +36,8 @@ struct collector_config {
     char http_listen[256];     /* http.listen */
     char log_level[8];         /* log.level */
     int64_t stats_interval_s;  /* log.stats_interval_s */
+    char self_id[65];          /* collector.id */
+    int64_t health_interval_s; /* health.interval_s */
 };
 
 extern const struct cfg_opt collector_cfg_table[];

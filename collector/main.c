@@ -327,6 +327,8 @@ static int run(const struct collector_config *conf, int short_retention)
         .max_batch_events = (size_t)conf->max_batch_events,
         .max_batch_bytes = conf->max_batch_bytes,
         .stats_interval_s = (int)conf->stats_interval_s,
+        .self_id = conf->self_id,
+        .health_interval_s = (int)conf->health_interval_s,
         .curve = conf->curve,
         .server_secret = sec,
         .allow = allow,

@@ -9,14 +9,19 @@
 #include "receiver.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "auth.h"
 #include "batch.h"
+#include "jw.h"
 #include "log.h"
+#include "metrics.h"
+#include "store.h"
 #include "tztime.h"
 #include "wire.h"
 
@@ -58,6 +63,9 @@ struct receiver {
     struct slot *slot; /* RECV_GROUP */
     struct key_name *keys;
     size_t nkeys;
+    char self_id[WIRE_SENSOR_MAX + 1];
+    int health_interval_s;
+    uint64_t started_us;
 };
 
 static void publish(struct receiver *r)
@@ -137,6 +145,9 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
     r->m = o->metrics;
     r->max_events = o->max_batch_events;
     r->stats_interval_s = o->stats_interval_s;
+    snprintf(r->self_id, sizeof r->self_id, "%s", o->self_id ? o->self_id : "collector");
+    r->health_interval_s = o->health_interval_s;
+    r->started_us = tz_now_us();
     if (o->listen && setup_socket(r, o, err, errlen) != 0) {
         receiver_close(r);
         return -1;
@@ -380,10 +391,95 @@ static int receive_group(struct receiver *r)
     return rc < 0 ? -1 : (int)n;
 }
 
+int receiver_emit_health(struct receiver *r)
+{
+    static const char *const topic_names[TOPIC_COUNT] = {"events", "alerts", "assets", "health"};
+    const struct sensor_state *ss = store_sensor(r->store, r->self_id);
+    uint64_t seq = (ss ? ss->last_seq : 0) + 1;
+    uint64_t now = tz_now_us();
+    char ts[TZ_TIME_LEN], id[33], body[4096];
+    tz_time_fmt(now, ts);
+    /* a deterministic-looking id is not needed here; unique is: collector id, seq, time */
+    uint8_t h[16];
+    char material[160];
+    int mn = snprintf(material, sizeof material, "%s|%llu|%llu", r->self_id,
+                      (unsigned long long)seq, (unsigned long long)now);
+    crypto_generichash(h, sizeof h, (const unsigned char *)material,
+                       (size_t)(mn > 0 && (size_t)mn < sizeof material ? mn : 0), NULL, 0);
+    sodium_bin2hex(id, sizeof id, h, sizeof h);
+
+    struct jw w;
+    jw_init(&w, body, sizeof body - 1);
+    jw_obj_begin(&w, NULL);
+    jw_uint(&w, "v", 1);
+    jw_str(&w, "type", "health");
+    jw_str(&w, "id", id);
+    jw_str(&w, "ts", ts);
+    jw_str(&w, "sensor", r->self_id);
+    jw_uint(&w, "seq", seq);
+    jw_obj_begin(&w, "health");
+    jw_str(&w, "role", "collector");
+    jw_uint(&w, "uptime_s", (now - r->started_us) / 1000000u);
+    jw_uint(&w, "pkts", r->st.batches);   /* for the collector: batches received */
+    jw_uint(&w, "bytes", r->st.bytes);
+    jw_obj_begin(&w, "drops");
+    jw_uint(&w, "duplicates", r->st.events_duplicate);
+    jw_uint(&w, "batches_rejected", r->st.batches_rejected);
+    jw_uint(&w, "batches_retry", r->st.batches_retry);
+    jw_uint(&w, "acks_unsent", r->st.acks_unsent);
+    jw_obj_end(&w);
+    jw_obj_begin(&w, "decode_errors");
+    jw_uint(&w, "batches_rejected", r->st.batches_rejected);
+    jw_obj_end(&w);
+    jw_uint(&w, "events_stored", r->st.events_stored);
+    if (r->m && atomic_load(&r->m->kafka_enabled)) {
+        int64_t lag = 0, lag_us = 0;
+        jw_obj_begin(&w, "forward_lag");
+        jw_obj_begin(&w, "topics");
+        for (int t = 0; t < TOPIC_COUNT; t++) {
+            int64_t le = atomic_load(&r->m->lag_events[t]), lu = atomic_load(&r->m->lag_us[t]);
+            lag += le;
+            lag_us = lu > lag_us ? lu : lag_us;
+            jw_obj_begin(&w, topic_names[t]);
+            jw_int(&w, "events", le);
+            jw_double(&w, "seconds", (double)lu / 1e6);
+            jw_obj_end(&w);
+        }
+        jw_obj_end(&w);
+        jw_int(&w, "events", lag);
+        jw_double(&w, "seconds", (double)lag_us / 1e6);
+        jw_obj_end(&w);
+    }
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    long n = jw_finish(&w);
+    if (n < 0)
+        return WIRE_ACK_REJECTED;
+    body[n++] = '\n';
+    struct wire_batch_hdr hd;
+    memset(&hd, 0, sizeof hd);
+    hd.batch_seq = seq;
+    hd.first_seq = seq;
+    hd.count = 1;
+    snprintf(hd.sensor, sizeof hd.sensor, "%s", r->self_id);
+    uint8_t hdr[WIRE_HDR_MAX];
+    long hn = wire_hdr_encode(&hd, hdr, sizeof hdr);
+    uint64_t bseq = 0;
+    if (hn < 0)
+        return WIRE_ACK_REJECTED;
+    int st = receiver_handle(r, hdr, (size_t)hn, body, (size_t)n, &bseq);
+    if (st != WIRE_ACK_STORED)
+        log_warn("the collector's health event %llu was not stored (status %d)",
+                 (unsigned long long)seq, st);
+    return st;
+}
+
 int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
 {
     uint64_t every = (uint64_t)r->stats_interval_s * 1000000u;
     uint64_t next_stats = tz_mono_us() + every;
+    uint64_t health_every = (uint64_t)r->health_interval_s * 1000000u;
+    uint64_t next_health = tz_mono_us() + health_every;
     while (!*stop) {
         zmq_pollitem_t it = {.socket = r->sock, .events = ZMQ_POLLIN};
         int n = zmq_poll(&it, 1, RECV_POLL_MS);
@@ -401,6 +497,10 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
         if (every > 0 && tz_mono_us() >= next_stats) {
             receiver_log_stats(r);
             next_stats += every;
+        }
+        if (health_every > 0 && tz_mono_us() >= next_health) {
+            receiver_emit_health(r);
+            next_health = tz_mono_us() + health_every;
         }
     }
     return 0;

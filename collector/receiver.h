@@ -42,6 +42,8 @@ struct receiver_opts {
     const uint8_t *server_secret;  /* 32 bytes */
     struct allow_list *allow;  /* taken: freed with the receiver */
     struct metrics *metrics;   /* may be NULL */
+    const char *self_id;       /* sensor id of the collector's own health events */
+    int health_interval_s;     /* 0: no health events */
 };
 
 struct receiver;
@@ -59,5 +61,9 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
 int receiver_run(struct receiver *r, volatile sig_atomic_t *stop);
 void receiver_get_stats(const struct receiver *r, struct receiver_stats *st);
 void receiver_log_stats(const struct receiver *r);
+/* Stores the collector's own `health` event now (the forwarding lag, ingest counters),
+ * under the sensor id opts.self_id with the next seq; it reaches P.health through the
+ * outbox like any stored event. Returns the ack status it got from the store. */
+int receiver_emit_health(struct receiver *r);
 
 #endif
