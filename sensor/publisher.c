@@ -559,10 +559,28 @@ static int may_drop(struct publisher *p, uint64_t now)
     return 0;
 }
 
+/* Writes bytes to --jsonl; a failure is logged once and counted. */
+static void jsonl_write(struct publisher *p, const char *b, size_t n, int flush)
+{
+    if (!p->jsonl)
+        return;
+    if (fwrite(b, 1, n, p->jsonl) != n || (flush && fflush(p->jsonl) != 0)) {
+        if (!p->status)
+            log_err("--jsonl: write failed: %s", strerror(errno));
+        atomic_fetch_add_explicit(&p->s->pst.jsonl_fail, 1, memory_order_relaxed);
+        p->status = 1;
+    }
+}
+
 static void seal_batch(struct publisher *p)
 {
     if (!p->sp || p->batch_count == 0)
         return;
+    /* With a collector, --jsonl holds exactly the events handed to delivery: a batch's
+     * lines are written (and flushed) as it is sealed, just before it goes to the spool, so
+     * a sensor killed with SIGKILL has not "emitted" the events of the batch it was still
+     * filling (they die with it, like the packets in its rings). */
+    jsonl_write(p, p->batch, p->batch_len, 1);
     uint64_t bseq = seqstore_take(&p->seq, SEQ_BATCH);
     for (;;) {
         uint64_t now = tz_mono_us();
@@ -609,12 +627,8 @@ static void publish_line(struct publisher *p, const char *body, uint32_t n)
     if (len < 0)
         return;
     atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
-    if (p->jsonl && fwrite(p->line, 1, (size_t)len, p->jsonl) != (size_t)len) {
-        if (!p->status)
-            log_err("--jsonl: write failed: %s", strerror(errno));
-        atomic_fetch_add_explicit(&p->s->pst.jsonl_fail, 1, memory_order_relaxed);
-        p->status = 1;
-    }
+    if (!p->zsock) /* with a collector, lines reach --jsonl when their batch is sealed */
+        jsonl_write(p, p->line, (size_t)len, 0);
     if (p->zsock) {
         if (p->batch_len + (size_t)len > p->batch_cap)
             seal_batch(p);
