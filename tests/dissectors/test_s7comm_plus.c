@@ -7,34 +7,9 @@
  */
 #include <criterion/criterion.h>
 
-#include "pd_test.h"
-#include "s7comm.h"
-#include "s7comm_vectors.h"
-
-#define T0 1700000000000000ull
-
-static struct pdt *T;
-
-static void setup(void)
-{
-    T = pdt_new(&pd_s7comm);
-}
-
-static void teardown(void)
-{
-    pdt_free(T);
-}
+#include "s7_test.h"
 
 TestSuite(s7comm_plus, .init = setup, .fini = teardown);
-
-static int feed(uint8_t dir, uint64_t at, const uint8_t *p, size_t n)
-{
-    return pdt_parse(T, dir, at, p, n);
-}
-
-#define FEED(dir, at, v) feed(dir, at, v, sizeof v)
-#define JSON_HAS(i, s) cr_assert(strstr(T->json[i], s) != NULL, "json %d lacks %s: %s", i, s, T->json[i])
-#define JSON_LACKS(i, s) cr_assert(strstr(T->json[i], s) == NULL, "json %d has %s: %s", i, s, T->json[i])
 
 Test(s7comm_plus, v1_create_object_session)
 {
