@@ -25,6 +25,18 @@ static struct opcua_item *item_at(struct opcua_rec *r, uint32_t i, const struct 
     return &r->items[i];
 }
 
+/* Reads the StatusCode that starts result i and keeps it with item i (when kept). */
+static void item_result(struct pd_cur *c, struct opcua_rec *r, uint32_t i,
+                        const struct pd_limits *lim)
+{
+    uint32_t st = pd_u32le(c);
+    struct opcua_item *it = item_at(r, i, lim);
+    if (it) {
+        it->result = st;
+        it->has_result = 1;
+    }
+}
+
 static void note_total(struct opcua_rec *r, uint32_t n)
 {
     if (n > r->items_total)
@@ -48,12 +60,7 @@ static void results(struct pd_cur *c, struct opcua_rec *r, const struct pd_limit
     uint32_t n = opcua_count(c);
     note_total(r, n);
     for (uint32_t i = 0; i < n && !c->err; i++) {
-        uint32_t st = pd_u32le(c);
-        struct opcua_item *it = item_at(r, i, lim);
-        if (it) {
-            it->result = st;
-            it->has_result = 1;
-        }
+        item_result(c, r, i, lim);
     }
     r->cols |= OPCUA_COL_RESULTS;
 }
@@ -159,12 +166,7 @@ static void browse_resp(struct pd_cur *c, struct opcua_rec *r, const struct pd_l
     note_total(r, n);
     r->has_refs = 1;
     for (uint32_t i = 0; i < n && !c->err; i++) {
-        uint32_t st = pd_u32le(c);
-        struct opcua_item *it = item_at(r, i, lim);
-        if (it) {
-            it->result = st;
-            it->has_result = 1;
-        }
+        item_result(c, r, i, lim);
         opcua_skip_string(c); /* ContinuationPoint */
         uint32_t refs = opcua_count(c);
         r->refs += refs;
@@ -204,12 +206,7 @@ static void translate_resp(struct pd_cur *c, struct opcua_rec *r, const struct p
     uint32_t n = opcua_count(c);
     note_total(r, n);
     for (uint32_t i = 0; i < n && !c->err; i++) {
-        uint32_t st = pd_u32le(c);
-        struct opcua_item *it = item_at(r, i, lim);
-        if (it) {
-            it->result = st;
-            it->has_result = 1;
-        }
+        item_result(c, r, i, lim);
         uint32_t targets = opcua_count(c);
         for (uint32_t k = 0; k < targets && !c->err; k++) {
             opcua_expnodeid(c, NULL); /* TargetId */
@@ -306,12 +303,7 @@ static void create_mon_resp(struct pd_cur *c, struct opcua_rec *r, const struct 
     uint32_t n = opcua_count(c);
     note_total(r, n);
     for (uint32_t i = 0; i < n && !c->err; i++) {
-        uint32_t st = pd_u32le(c);
-        struct opcua_item *it = item_at(r, i, lim);
-        if (it) {
-            it->result = st;
-            it->has_result = 1;
-        }
+        item_result(c, r, i, lim);
         pd_skip(c, 4 + 8 + 4); /* MonitoredItemId, RevisedSamplingInterval, RevisedQueueSize */
         opcua_extobj(c, NULL); /* FilterResult */
     }
@@ -381,12 +373,7 @@ static void history_read_resp(struct pd_cur *c, struct opcua_rec *r, const struc
     uint32_t n = opcua_count(c);
     note_total(r, n);
     for (uint32_t i = 0; i < n && !c->err; i++) {
-        uint32_t st = pd_u32le(c);
-        struct opcua_item *it = item_at(r, i, lim);
-        if (it) {
-            it->result = st;
-            it->has_result = 1;
-        }
+        item_result(c, r, i, lim);
         opcua_skip_string(c);  /* ContinuationPoint */
         opcua_extobj(c, NULL); /* HistoryData */
     }
