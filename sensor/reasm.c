@@ -42,21 +42,30 @@ static int deliver_inorder(struct reasm *r, const struct reasm_io *io, uint32_t 
     return 1;
 }
 
+/* The buffered segment that starts earliest relative to next_seq (its offset in *rel), or
+ * -1 when none is buffered. */
+static int earliest_seg(const struct reasm *r, int32_t *rel)
+{
+    int best = -1;
+    *rel = 0;
+    for (int i = 0; i < r->n_seg; i++) {
+        int32_t d = seq_diff(r->seg[i].seq, r->next_seq);
+        if (best < 0 || d < *rel) {
+            best = i;
+            *rel = d;
+        }
+    }
+    return best;
+}
+
 static void drain(struct reasm *r, const struct reasm_io *io);
 static void skip_acked_holes(struct reasm *r, const struct reasm_io *io);
 
 static void drain(struct reasm *r, const struct reasm_io *io)
 {
     for (;;) {
-        int best = -1;
-        int32_t best_rel = 0;
-        for (int i = 0; i < r->n_seg; i++) {
-            int32_t rel = seq_diff(r->seg[i].seq, r->next_seq);
-            if (best < 0 || rel < best_rel) {
-                best = i;
-                best_rel = rel;
-            }
-        }
+        int32_t best_rel;
+        int best = earliest_seg(r, &best_rel);
         if (best < 0 || best_rel > 0)
             break;
         struct reasm_seg s = r->seg[best];
@@ -70,15 +79,8 @@ static void drain(struct reasm *r, const struct reasm_io *io)
 /* Gives up on the hole before the earliest buffered segment. */
 static void skip_gap(struct reasm *r, const struct reasm_io *io)
 {
-    int best = -1;
-    int32_t best_rel = 0;
-    for (int i = 0; i < r->n_seg; i++) {
-        int32_t rel = seq_diff(r->seg[i].seq, r->next_seq);
-        if (best < 0 || rel < best_rel) {
-            best = i;
-            best_rel = rel;
-        }
-    }
+    int32_t best_rel;
+    int best = earliest_seg(r, &best_rel);
     if (best < 0)
         return;
     if (best_rel > 0) {
