@@ -53,19 +53,26 @@ static const char *plain_addr(const char *addr)
     return strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') ? addr + 7 : addr;
 }
 
+/* Once a rate-limit window has passed: say how many rejections it did not log, and open
+ * a new window. Called for every rejection and from the poll loop, so a burst that stops
+ * still gets its summary line. */
+static void window_roll(struct auth *a, uint64_t now)
+{
+    if (now - a->window_start_us < (uint64_t)AUTH_LOG_WINDOW_S * 1000000u)
+        return;
+    if (a->suppressed > 0)
+        log_warn("%llu more rejected sensor connection(s) were not logged (rate limit); "
+                 "see tanzhen_collector_rejected_connections_total",
+                 (unsigned long long)a->suppressed);
+    a->window_start_us = now;
+    a->logged_in_window = 0;
+    a->suppressed = 0;
+}
+
 static void log_reject(struct auth *a, const char *addr, enum auth_reason r, const char *why)
 {
     atomic_fetch_add(&a->m->auth_rejected[r], 1);
-    uint64_t now = tz_mono_us();
-    if (now - a->window_start_us >= (uint64_t)AUTH_LOG_WINDOW_S * 1000000u) {
-        if (a->suppressed > 0)
-            log_warn("%llu more rejected sensor connection(s) were not logged (rate limit); "
-                     "see tanzhen_collector_rejected_connections_total",
-                     (unsigned long long)a->suppressed);
-        a->window_start_us = now;
-        a->logged_in_window = 0;
-        a->suppressed = 0;
-    }
+    window_roll(a, tz_mono_us());
     if (a->logged_in_window >= AUTH_LOG_BURST) {
         a->suppressed++;
         return;
@@ -265,6 +272,8 @@ static void *auth_main(void *arg)
             zap_handle(a, zap);
         if (it[1].revents & ZMQ_POLLIN)
             monitor_handle(a, mon);
+        if (a->suppressed > 0)
+            window_roll(a, tz_mono_us());
     }
 out:
     if (zap)

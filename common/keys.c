@@ -62,7 +62,7 @@ int keys_generate(const char *dir, const char *name, const char *who, FILE *out,
         return -1;
     }
     snprintf(sec, sizeof sec, "%s_secret", pub);
-    int fp = open(pub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fp = open(pub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fp < 0) {
         snprintf(err, errlen, "%s: %s", pub,
                  errno == EEXIST ? "exists; refusing to overwrite a key" : strerror(errno));
@@ -92,12 +92,12 @@ int keys_generate(const char *dir, const char *name, const char *who, FILE *out,
         zcert_destroy(&c);
         goto fail;
     }
-    if (chmod(sec, 0600) != 0 || chmod(pub, 0644) != 0) {
+    if (chmod(sec, 0600) != 0 || chmod(pub, 0600) != 0) {
         snprintf(err, errlen, "%s: cannot set the permissions: %s", sec, strerror(errno));
         zcert_destroy(&c);
         goto fail;
     }
-    fprintf(out, "public key: %s\npublic certificate: %s\nsecret certificate: %s (mode 0600)\n",
+    fprintf(out, "public key: %s\npublic certificate: %s\nsecret certificate: %s (both mode 0600)\n",
             zcert_public_txt(c), pub, sec);
     zcert_destroy(&c);
     return 0;

@@ -4,10 +4,14 @@
 # restarted, with the same state dir, on the rest of the capture (the pacer says where the
 # first run stopped reading; the packets then in flight are missed, as live traffic would
 # be). The collector is paused (SIGSTOP) for 3 s before the kill, so the sensor dies with
-# sent, unacked batches in its spool; the restarted sensor must find and resend them. Every event it emitted - in either run - is in the store exactly once and in Kafka
-# at least once; seqs continue across the restart with no gap and no reuse. The first run's
-# --jsonl ends where stdio last flushed it; stored events after that point are reported as
-# "emitted, unlogged". Prints the reconciliation figures.
+# sent, unacked batches in its spool; the restarted sensor must find and resend them. Every
+# event it emitted - in either run - is in the store exactly once and in Kafka at least
+# once; no seq is reused. The restarted sensor resumes at the end of the seq block the first
+# run had reserved (README, "State directory"), so the numbers between the first run's last
+# sealed event and that block's end are skipped: the collector reports them as a gap, and
+# the reconciliation counts them as "skipped", not as lost (events still in an unsealed
+# batch when the SIGKILL came never reached --jsonl or the collector). Prints the
+# reconciliation figures.
 set -euo pipefail
 # bounded: timeout(1) signals the whole process group, every process this script starts
 [ -n "${FZ_UNDER_TIMEOUT:-}" ] || FZ_UNDER_TIMEOUT=1 exec timeout -k 15 "${FZ_TIMEOUT:-420}" bash "$0"

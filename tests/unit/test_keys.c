@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_keys.c - CURVE key files (collector/keys.c): keygen writes NAME.key (0644) and
- * NAME.key_secret (0600) that zcert and libzmq read back, and refuses to overwrite; a
+ * test_keys.c - CURVE key files (common/keys.c): keygen writes NAME.key and NAME.key_secret,
+ * both 0600, that zcert and libzmq read back, and refuses to overwrite; a
  * missing, public-only, mismatched or junk secret certificate is a clear error; the allow
  * list reads public certificates only, skips junk, and follows changes to its directory.
  */
@@ -60,7 +60,7 @@ Test(keys, keygen_writes_a_pair_and_never_overwrites)
     cr_assert_eq(stat(sec, &sb), 0);
     cr_assert_eq(sb.st_mode & 0777, 0600, "secret mode %o", sb.st_mode & 0777);
     cr_assert_eq(stat(pub, &sb), 0);
-    cr_assert_eq(sb.st_mode & 0777, 0644);
+    cr_assert_eq(sb.st_mode & 0777, 0600);
     cr_assert_eq(stat(kd, &sb), 0);
     cr_assert_eq(sb.st_mode & 0777, 0700, "a new key directory is private");
     /* what keygen printed is the public key the secret certificate derives */
