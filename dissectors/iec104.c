@@ -2,7 +2,8 @@
 /*
  * iec104.c - IEC 60870-5-104 (edition 2, 2006) APCI layer: framing on the 0x68 start
  * octet and the length octet (clause 5.1), I-, S- and U-format control fields (5.2-5.3),
- * send/receive sequence tracking per direction, and one record per I- or U-format APDU.
+ * send/receive sequence tracking per direction (N(S) gaps and duplicates, N(R) that
+ * acknowledges unsent frames or goes backwards), and one record per I- or U-format APDU.
  * S-format APDUs only update the per-flow counters. The ASDU is iec104_asdu.c's.
  *
  * Each record's req_dir is the direction its APDU travelled, so the event's src is the
@@ -129,24 +130,57 @@ static void emit(struct pd_ctx *ctx, const struct iec104_rec *r, uint8_t op, uin
     ctx->emit(ctx, &t);
 }
 
-/* N(S) of an I-frame against the one expected in its direction; then expect ns + 1. */
+/* N(S) of an I-frame against the one expected in its direction. Ahead: frames are missing,
+ * expect ns + 1. Behind by less than half the sequence space: a duplicate, which leaves
+ * the expected number alone so the stream's next frame is not taken for a gap. */
 static void seq_check(struct pd_ctx *ctx, struct iec104_dir_state *ds, uint16_t ns)
 {
     char detail[128];
     if (ds->tx_valid && ns != ds->next_tx) {
         unsigned ahead = (ns + IEC104_SEQ_MOD - ds->next_tx) % IEC104_SEQ_MOD;
-        if (ahead < IEC104_SEQ_MOD / 2) {
-            snprintf(detail, sizeof detail, "%s N(S)=%u, expected %u: %u I-frames missing",
-                     dir_name(ctx->dir), ns, ds->next_tx, ahead);
-            ctx->anomaly(ctx, "iec104_seq_gap", detail);
-        } else {
+        if (ahead >= IEC104_SEQ_MOD / 2) {
             snprintf(detail, sizeof detail, "%s N(S)=%u repeats, expected %u",
                      dir_name(ctx->dir), ns, ds->next_tx);
             ctx->anomaly(ctx, "iec104_seq_duplicate", detail);
+            return;
         }
+        snprintf(detail, sizeof detail, "%s N(S)=%u, expected %u: %u I-frames missing",
+                 dir_name(ctx->dir), ns, ds->next_tx, ahead);
+        ctx->anomaly(ctx, "iec104_seq_gap", detail);
     }
     ds->next_tx = (uint16_t)((ns + 1u) % IEC104_SEQ_MOD);
     ds->tx_valid = 1;
+}
+
+/*
+ * N(R) of an I- or S-frame (clause 5.1: it acknowledges every I-frame of the other
+ * direction with N(S) < N(R), mod 32768). Two checks, each only against what has been
+ * seen, so a mid-stream pickup raises nothing: iec104_ack_unsent when N(R) is ahead of
+ * the other direction's next N(S) (frames acknowledged that were never sent; reported
+ * when N(R) changes, not again on every repeat), iec104_ack_backwards when N(R) is behind
+ * this direction's previous N(R). "Ahead" and "behind" are within half the sequence space.
+ */
+static void ack_check(struct pd_ctx *ctx, struct iec104_state *st, uint16_t nr)
+{
+    struct iec104_dir_state *ds = &st->dir[ctx->dir & 1];
+    const struct iec104_dir_state *peer = &st->dir[(ctx->dir & 1) ^ 1];
+    char detail[128];
+    int changed = !ds->rx_valid || nr != ds->last_rx;
+    unsigned beyond = (nr + IEC104_SEQ_MOD - peer->next_tx) % IEC104_SEQ_MOD;
+    if (peer->tx_valid && changed && beyond != 0 && beyond < IEC104_SEQ_MOD / 2) {
+        snprintf(detail, sizeof detail,
+                 "%s N(R)=%u acknowledges %u I-frames not sent, next N(S) %u",
+                 dir_name(ctx->dir), nr, beyond, peer->next_tx);
+        ctx->anomaly(ctx, "iec104_ack_unsent", detail);
+    }
+    unsigned back = (ds->last_rx + IEC104_SEQ_MOD - nr) % IEC104_SEQ_MOD;
+    if (ds->rx_valid && back != 0 && back < IEC104_SEQ_MOD / 2) {
+        snprintf(detail, sizeof detail, "%s N(R)=%u, previous N(R) %u", dir_name(ctx->dir),
+                 nr, ds->last_rx);
+        ctx->anomaly(ctx, "iec104_ack_backwards", detail);
+    }
+    ds->last_rx = nr;
+    ds->rx_valid = 1;
 }
 
 static int parse_i(struct pd_ctx *ctx, struct iec104_state *st, struct pd_cur *body,
@@ -160,8 +194,8 @@ static int parse_i(struct pd_ctx *ctx, struct iec104_state *st, struct pd_cur *b
     r.rx = (uint16_t)((ctl[2] | ctl[3] << 8) >> 1);
     r.has_asdu = 0;
     ds->i_frames++;
-    ds->last_rx = r.rx;
     seq_check(ctx, ds, r.tx);
+    ack_check(ctx, st, r.rx);
 
     if (len < IEC104_LEN_MIN + IEC104_ASDU_HEAD) {
         char detail[96];
@@ -187,7 +221,6 @@ static int parse_s(struct pd_ctx *ctx, struct iec104_state *st, uint8_t len,
 {
     struct iec104_dir_state *ds = &st->dir[ctx->dir & 1];
     ds->s_frames++;
-    ds->last_rx = (uint16_t)((ctl[2] | ctl[3] << 8) >> 1);
     if (len != IEC104_LEN_MIN || ctl[0] != 0x01 || ctl[1] != 0) {
         char detail[96];
         snprintf(detail, sizeof detail, "S-format APDU of length %u, control %02x %02x", len,
@@ -195,6 +228,7 @@ static int parse_s(struct pd_ctx *ctx, struct iec104_state *st, uint8_t len,
         ctx->anomaly(ctx, "iec104_malformed", detail);
         return -1;
     }
+    ack_check(ctx, st, (uint16_t)((ctl[2] | ctl[3] << 8) >> 1));
     return 0;
 }
 

@@ -114,7 +114,8 @@ struct iec104_rec {
 struct iec104_dir_state {
     uint16_t next_tx;   /* N(S) expected on the next I-frame */
     uint8_t tx_valid;   /* 0 until the first I-frame of this direction */
-    uint16_t last_rx;   /* last N(R) sent in this direction (I or S) */
+    uint16_t last_rx;   /* last N(R) sent in this direction (I or well-formed S) */
+    uint8_t rx_valid;   /* 0 until the first N(R) of this direction */
     uint32_t i_frames;
     uint32_t s_frames;
     uint32_t u_frames;

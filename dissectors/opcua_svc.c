@@ -159,6 +159,16 @@ static void browse_req(struct pd_cur *c, struct opcua_rec *r, const struct pd_li
     r->cols |= OPCUA_COL_NODES;
 }
 
+/* BrowseNext: ReleaseContinuationPoints, then ContinuationPoints (ByteString[]), counted. */
+static void browse_next_req(struct pd_cur *c, struct opcua_rec *r)
+{
+    pd_skip(c, 1); /* ReleaseContinuationPoints */
+    uint32_t n = opcua_count(c);
+    note_total(r, n);
+    for (uint32_t i = 0; i < n && !c->err; i++)
+        opcua_skip_string(c);
+}
+
 /* BrowseResult[] of Browse and BrowseNext responses. */
 static void browse_resp(struct pd_cur *c, struct opcua_rec *r, const struct pd_limits *lim)
 {
@@ -484,10 +494,7 @@ static void request_body(struct pd_cur *c, uint32_t id, struct opcua_rec *r,
     case 488: add_nodes_req(c, r, lim); break;
     case 500: delete_nodes_req(c, r, lim); break;
     case 527: browse_req(c, r, lim); break;
-    case 533: /* BrowseNext: ReleaseContinuationPoints, ContinuationPoints */
-        pd_skip(c, 1);
-        note_total(r, opcua_count(c));
-        break;
+    case 533: browse_next_req(c, r); break;
     case 554: translate_req(c, r, lim); break;
     case 631: read_req(c, r, lim); break;
     case 664: history_read_req(c, r, lim); break;

@@ -148,6 +148,25 @@ add("v_browse_resp", msg("MSG", "F", CH, TOK, 60, 5,
                                 array([refdesc(2253, 0, "Server"), refdesc("Pump1", 2, "Pump1")], "  References")],
                                "Results") + array(None, "DiagnosticInfos")),
     "MSG BrowseResponse: two references")
+BROWSE_CP1 = bytes([0x42, 0x4e, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07])  # server-chosen, opaque
+BROWSE_CP2 = bytes([0x42, 0x4e, 0x00, 0x02, 0x00, 0x00, 0x00, 0x09])
+add("v_browse_next_req", msg("MSG", "F", CH, TOK, 91, 21,
+                             nodeid(533, 0, "TypeId BrowseNextRequest") + request_header(21, AUTH) +
+                             boolean(False, "ReleaseContinuationPoints") +
+                             array([string(BROWSE_CP1, "  [0]"), string(BROWSE_CP2, "  [1]")],
+                                   "ContinuationPoints")),
+    "MSG BrowseNextRequest: two continuation points")
+add("v_browse_next_resp", msg("MSG", "F", CH, TOK, 92, 21,
+                              nodeid(536, 0, "TypeId BrowseNextResponse") + response_header(21) +
+                              array([status(0, "BrowseResult[0].StatusCode Good") +
+                                     string(bytes([0x42, 0x4e, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08]),
+                                            "  ContinuationPoint (more to come)") +
+                                     array([refdesc("Pump2", 2, "Pump2"), refdesc("Pump3", 2, "Pump3")],
+                                           "  References"),
+                                     status(0x804A0000, "BrowseResult[1].StatusCode BadContinuationPointInvalid") +
+                                     string(None, "  ContinuationPoint") + array(None, "  References")],
+                                    "Results") + array(None, "DiagnosticInfos")),
+    "MSG BrowseNextResponse: two more references, then BadContinuationPointInvalid")
 
 # --- Sessions -------------------------------------------------------------------------
 add("v_create_session_req", msg("MSG", "F", CH, TOK, 61, 6,
@@ -171,12 +190,12 @@ add("v_create_session_resp", msg("MSG", "F", CH, TOK, 62, 6,
     "MSG CreateSessionResponse")
 
 
-def activate(seq, req, token):
+def activate(seq, req, token, sig_alg=None, sig=None):
     return msg("MSG", "F", CH, TOK, seq, req,
                nodeid(467, 0, "TypeId ActivateSessionRequest") + request_header(req, AUTH) +
                string(None, "ClientSignature.Algorithm") + string(None, "ClientSignature.Signature") +
                array(None, "ClientSoftwareCertificates") + array([string("en", "  [0]")], "LocaleIds") +
-               token + string(None, "UserTokenSignature.Algorithm") + string(None, "UserTokenSignature.Signature"))
+               token + string(sig_alg, "UserTokenSignature.Algorithm") + string(sig, "UserTokenSignature.Signature"))
 
 
 add("v_activate_anon", activate(63, 7, extobj(321, string("anonymous", "PolicyId"),
@@ -188,6 +207,19 @@ add("v_activate_user", activate(64, 8, extobj(324, string("username_basic", "Pol
                                               string(None, "EncryptionAlgorithm"),
                                               "UserIdentityToken (UserNameIdentityToken)")),
     "MSG ActivateSessionRequest with a user name token: the password must never be emitted")
+# The secrets carry an ASCII marker so test_opcua.c can look for them in the JSON and the record.
+X509_CERT = bytes([0x30, 0x82, 0x01, 0x0a, 0x30, 0x81, 0xf3]) + b"tz-x509-cert-SECRET" + bytes(range(0xe0, 0xf0))
+ISSUED_TOKEN = b"eyJhbGciOiJSUzI1NiJ9.tz-issued-SECRET.c2lnbmF0dXJl"
+add("v_activate_x509", activate(93, 22, extobj(327, string("certificate_basic256sha256", "PolicyId") +
+                                               string(X509_CERT, "CertificateData (DER, user certificate)"),
+                                               "UserIdentityToken (X509IdentityToken)"),
+                                "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", bytes([0x5c] * 64)),
+    "MSG ActivateSessionRequest with an X509 token: the certificate must never be emitted")
+add("v_activate_issued", activate(94, 23, extobj(940, string("issued_jwt", "PolicyId") +
+                                                 string(ISSUED_TOKEN, "TokenData (JWT, clear under policy None)") +
+                                                 string(None, "EncryptionAlgorithm"),
+                                                 "UserIdentityToken (IssuedIdentityToken)")),
+    "MSG ActivateSessionRequest with an issued (JWT) token: the token must never be emitted")
 add("v_activate_resp", msg("MSG", "F", CH, TOK, 65, 8,
                            nodeid(470, 0, "TypeId ActivateSessionResponse") + response_header(8) +
                            string(bytes(32), "ServerNonce") + array([], "Results") + array(None, "DiagnosticInfos")),
@@ -265,6 +297,19 @@ add("v_find_servers_req", msg("MSG", "F", CH, TOK, 74, 14,
                               string("opc.tcp://lds:4840", "EndpointUrl") + array(None, "LocaleIds") +
                               array(None, "ServerUris")),
     "MSG FindServersRequest")
+def app_desc(uri, name, app_type, urls, c):
+    return string(uri, c + ".ApplicationUri") + string(None, "  ProductUri") + ltext(name, "  ApplicationName") + \
+        u32(app_type[0], "  ApplicationType (%d %s)" % app_type) + string(None, "  GatewayServerUri") + \
+        string(None, "  DiscoveryProfileUri") + array([string(u, "  DiscoveryUrl") for u in urls], "  DiscoveryUrls")
+
+
+add("v_find_servers_resp", msg("MSG", "F", CH, TOK, 95, 14,
+                               nodeid(425, 0, "TypeId FindServersResponse") + response_header(14) +
+                               array([app_desc("urn:lds", "LDS", (3, "DiscoveryServer"), ["opc.tcp://lds:4840"],
+                                               "Servers[0]"),
+                                      app_desc("urn:plc1", "PLC 1", (0, "Server"), ["opc.tcp://plc1:4840"],
+                                               "Servers[1]")], "Servers")),
+    "MSG FindServersResponse: the discovery server and one server")
 
 # --- Other services -------------------------------------------------------------------
 add("v_history_req", msg("MSG", "F", CH, TOK, 75, 15,
@@ -285,6 +330,13 @@ add("v_translate_req", msg("MSG", "F", CH, TOK, 76, 16,
                                          qname(0, "Objects", "  TargetName")], "  RelativePath.Elements")],
                                  "BrowsePaths")),
     "MSG TranslateBrowsePathsToNodeIdsRequest: Root/Objects")
+add("v_translate_resp", msg("MSG", "F", CH, TOK, 96, 16,
+                            nodeid(557, 0, "TypeId TranslateBrowsePathsToNodeIdsResponse") + response_header(16) +
+                            array([status(0, "BrowsePathResult.StatusCode Good") +
+                                   array([expnodeid(85, 0, "  BrowsePathTarget.TargetId (Objects)") +
+                                          u32(0xFFFFFFFF, "  RemainingPathIndex (UInt32 max: fully resolved)")],
+                                         "  Targets")], "Results") + array(None, "DiagnosticInfos")),
+    "MSG TranslateBrowsePathsToNodeIdsResponse: Root/Objects is i=85")
 add("v_add_nodes_req", msg("MSG", "F", CH, TOK, 77, 17,
                            nodeid(488, 0, "TypeId AddNodesRequest") + request_header(17, AUTH) +
                            array([expnodeid(85, 0, "AddNodesItem.ParentNodeId") +
@@ -293,11 +345,44 @@ add("v_add_nodes_req", msg("MSG", "F", CH, TOK, 77, 17,
                                   u32(2, "  NodeClass (2 Variable)") + extobj(None, None, "  NodeAttributes") +
                                   expnodeid(63, 0, "  TypeDefinition (BaseDataVariableType)")], "NodesToAdd")),
     "MSG AddNodesRequest: ns=2;s=NewVar")
+add("v_add_nodes_resp", msg("MSG", "F", CH, TOK, 97, 17,
+                            nodeid(491, 0, "TypeId AddNodesResponse") + response_header(17) +
+                            array([status(0, "AddNodesResult.StatusCode Good") +
+                                   nodeid("NewVar", 2, "  AddedNodeId")], "Results") +
+                            array(None, "DiagnosticInfos")),
+    "MSG AddNodesResponse: ns=2;s=NewVar added")
+
+
+def add_item(requested, name, c):
+    return expnodeid(85, 0, c + ".ParentNodeId (Objects)") + nodeid(35, 0, "  ReferenceTypeId (Organizes)") + \
+        requested + qname(2, name, "  BrowseName") + u32(2, "  NodeClass (2 Variable)") + \
+        extobj(None, None, "  NodeAttributes") + expnodeid(63, 0, "  TypeDefinition (BaseDataVariableType)")
+
+
+add("v_add_nodes2_req", msg("MSG", "F", CH, TOK, 98, 24,
+                            nodeid(488, 0, "TypeId AddNodesRequest") + request_header(24, AUTH) +
+                            array([add_item(null_nodeid("  RequestedNewNodeId"), "Auto", "AddNodesItem[0]"),
+                                   add_item(expnodeid("Dup", 2, "  RequestedNewNodeId"), "Dup", "AddNodesItem[1]")],
+                                  "NodesToAdd")),
+    "MSG AddNodesRequest: one node the server names, one with a requested id ns=2;s=Dup")
+add("v_add_nodes2_resp", msg("MSG", "F", CH, TOK, 99, 24,
+                             nodeid(491, 0, "TypeId AddNodesResponse") + response_header(24) +
+                             array([status(0, "AddNodesResult[0].StatusCode Good") +
+                                    nodeid(7001, 2, "  AddedNodeId (chosen by the server)"),
+                                    status(0x805E0000, "AddNodesResult[1].StatusCode BadNodeIdExists") +
+                                    null_nodeid("  AddedNodeId")], "Results") +
+                             array(None, "DiagnosticInfos")),
+    "MSG AddNodesResponse: ns=2;i=7001 added, ns=2;s=Dup refused")
 add("v_delete_nodes_req", msg("MSG", "F", CH, TOK, 78, 18,
                               nodeid(500, 0, "TypeId DeleteNodesRequest") + request_header(18, AUTH) +
                               array([nodeid("OldVar", 2, "DeleteNodesItem.NodeId") +
                                      boolean(True, "  DeleteTargetReferences")], "NodesToDelete")),
     "MSG DeleteNodesRequest: ns=2;s=OldVar")
+add("v_delete_nodes_resp", msg("MSG", "F", CH, TOK, 100, 18,
+                               nodeid(503, 0, "TypeId DeleteNodesResponse") + response_header(18) +
+                               array([status(0x801F0000, "Results[0] BadUserAccessDenied")], "Results") +
+                               array(None, "DiagnosticInfos")),
+    "MSG DeleteNodesResponse: BadUserAccessDenied")
 
 # --- Chunks ---------------------------------------------------------------------------
 WRITE3 = nodeid(673, 0, "TypeId WriteRequest") + request_header(19, AUTH) + \
@@ -392,6 +477,39 @@ bad("m_abort_short", msg("MSG", "A", CH, TOK, 101, 101, status(0x80B80000, "Erro
 bad("m_read_trunc", mreq(nodeid(631, 0, "TypeId ReadRequest") + RH + f64(0.0, "MaxAge") + u32(0, "TimestampsToReturn") +
                          i32(2, "NodesToRead count = 2") + rvid(2258, 0, 13)),
     "ReadRequest announcing two nodes but carrying one: truncated")
+bad("m_browse_next_trunc", mreq(nodeid(533, 0, "TypeId BrowseNextRequest") + RH +
+                                boolean(False, "ReleaseContinuationPoints") +
+                                i32(2, "ContinuationPoints count = 2") + string(BROWSE_CP1, "  [0]")),
+    "BrowseNextRequest announcing two continuation points but carrying one: truncated")
+bad("m_browse_next_refs", mreq(nodeid(536, 0, "TypeId BrowseNextResponse") + response_header(1) +
+                               i32(1, "Results count") + status(0, "BrowseResult.StatusCode") +
+                               string(None, "  ContinuationPoint") + i32(2, "  References count = 2") +
+                               refdesc("Pump2", 2, "Pump2")),
+    "BrowseNextResponse announcing two references but carrying one: truncated")
+bad("m_translate_targets", mreq(nodeid(557, 0, "TypeId TranslateBrowsePathsToNodeIdsResponse") + response_header(1) +
+                                i32(1, "Results count") + status(0, "BrowsePathResult.StatusCode") +
+                                i32(2, "  Targets count = 2") + expnodeid(85, 0, "  TargetId") +
+                                u32(0xFFFFFFFF, "  RemainingPathIndex")),
+    "TranslateBrowsePathsToNodeIdsResponse announcing two targets but carrying one: truncated")
+bad("m_add_nodes_added_flags", mreq(nodeid(491, 0, "TypeId AddNodesResponse") + response_header(1) +
+                                    i32(1, "Results count") + status(0, "AddNodesResult.StatusCode") +
+                                    u8(0x80, "AddedNodeId encoding 0x80: an ExpandedNodeId flag in a NodeId") +
+                                    u8(7001 & 0xff, "  identifier")),
+    "AddNodesResponse whose AddedNodeId carries the ExpandedNodeId NamespaceUri flag: invalid")
+bad("m_delete_nodes_results", mreq(nodeid(503, 0, "TypeId DeleteNodesResponse") + response_header(1) +
+                                   i32(0x7fffffff, "Results count, absurd")),
+    "DeleteNodesResponse claiming 2^31-1 results")
+bad("m_find_servers_count", mreq(nodeid(425, 0, "TypeId FindServersResponse") + response_header(1) +
+                                 i32(40, "Servers count = 40, past the end") + string("urn:lds", "  ApplicationUri")),
+    "FindServersResponse announcing more servers than it has bytes: truncated")
+bad("m_activate_token_len", mreq(nodeid(467, 0, "TypeId ActivateSessionRequest") + RH +
+                                 string(None, "ClientSignature.Algorithm") + string(None, "ClientSignature.Signature") +
+                                 array(None, "ClientSoftwareCertificates") + array(None, "LocaleIds") +
+                                 nodeid(327, 0, "UserIdentityToken TypeId (X509IdentityToken)") +
+                                 u8(0x01, "  encoding 0x01: ByteString body") +
+                                 i32(500, "  body length = 500, past the end") +
+                                 string("certificate_basic256sha256", "  PolicyId")),
+    "ActivateSessionRequest whose X509 token body runs past the message: truncated")
 
 
 def main():

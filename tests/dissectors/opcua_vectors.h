@@ -567,6 +567,98 @@ static const uint8_t v_browse_resp[] = {
     0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
 };
 
+/* MSG BrowseNextRequest: two continuation points */
+static const uint8_t v_browse_next_req[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x58, 0x00, 0x00, 0x00,                                                  /* message size = 88 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x5b, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 91 */
+    0x15, 0x00, 0x00, 0x00,                                                  /* RequestId = 21 */
+    0x01,                                                                    /* TypeId BrowseNextRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x15, 0x02,                                                              /*   identifier i=533 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x15, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 21 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0x00,                                                                    /* ReleaseContinuationPoints = false */
+    0x02, 0x00, 0x00, 0x00,                                                  /* ContinuationPoints count = 2 */
+    0x08, 0x00, 0x00, 0x00,                                                  /*   [0] length = 8 */
+    0x42, 0x4e, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07,                          /*   [0] 8 bytes */
+    0x08, 0x00, 0x00, 0x00,                                                  /*   [1] length = 8 */
+    0x42, 0x4e, 0x00, 0x02, 0x00, 0x00, 0x00, 0x09,                          /*   [1] 8 bytes */
+};
+
+/* MSG BrowseNextResponse: two more references, then BadContinuationPointInvalid */
+static const uint8_t v_browse_next_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0xb0, 0x00, 0x00, 0x00,                                                  /* message size = 176 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x5c, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 92 */
+    0x15, 0x00, 0x00, 0x00,                                                  /* RequestId = 21 */
+    0x01,                                                                    /* TypeId BrowseNextResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x18, 0x02,                                                              /*   identifier i=536 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x15, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 21 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x02, 0x00, 0x00, 0x00,                                                  /* Results count = 2 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* BrowseResult[0].StatusCode Good = 0x00000000 */
+    0x08, 0x00, 0x00, 0x00,                                                  /*   ContinuationPoint (more to come) length = 8 */
+    0x42, 0x4e, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08,                          /*   ContinuationPoint (more to come) 8 bytes */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   References count = 2 */
+    0x00,                                                                    /* ReferenceDescription.ReferenceTypeId (Organizes): encoding 0x00 two-byte */
+    0x23,                                                                    /*   identifier i=35 */
+    0x01,                                                                    /*   IsForward = true */
+    0x03,                                                                    /*   NodeId: encoding 0x03 string */
+    0x02, 0x00,                                                              /*   namespace 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   identifier s= "Pump2" */
+    0x02, 0x00,                                                              /*   BrowseName namespace = 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   BrowseName name length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   BrowseName name "Pump2" */
+    0x02,                                                                    /*   DisplayName mask 0x02 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   DisplayName text length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   DisplayName text "Pump2" */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   NodeClass (1 Object) = 1 */
+    0x00,                                                                    /*   TypeDefinition (FolderType): encoding 0x00 two-byte */
+    0x3d,                                                                    /*   identifier i=61 */
+    0x00,                                                                    /* ReferenceDescription.ReferenceTypeId (Organizes): encoding 0x00 two-byte */
+    0x23,                                                                    /*   identifier i=35 */
+    0x01,                                                                    /*   IsForward = true */
+    0x03,                                                                    /*   NodeId: encoding 0x03 string */
+    0x02, 0x00,                                                              /*   namespace 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x33,                                            /*   identifier s= "Pump3" */
+    0x02, 0x00,                                                              /*   BrowseName namespace = 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   BrowseName name length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x33,                                            /*   BrowseName name "Pump3" */
+    0x02,                                                                    /*   DisplayName mask 0x02 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   DisplayName text length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x33,                                            /*   DisplayName text "Pump3" */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   NodeClass (1 Object) = 1 */
+    0x00,                                                                    /*   TypeDefinition (FolderType): encoding 0x00 two-byte */
+    0x3d,                                                                    /*   identifier i=61 */
+    0x00, 0x00, 0x4a, 0x80,                                                  /* BrowseResult[1].StatusCode BadContinuationPointInvalid = 0x804A0000 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   ContinuationPoint: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   References: null array (-1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
+};
+
 /* MSG CreateSessionRequest */
 static const uint8_t v_create_session_req[] = {
     0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
@@ -730,6 +822,109 @@ static const uint8_t v_activate_user[] = {
     0x6f, 0x70, 0x65, 0x72, 0x61, 0x74, 0x6f, 0x72, 0x37,                    /* UserName "operator7" */
     0x0c, 0x00, 0x00, 0x00,                                                  /* Password (clear under policy None) length = 12 */
     0x53, 0x33, 0x63, 0x72, 0x33, 0x74, 0x2d, 0x50, 0x61, 0x35, 0x35, 0x21,  /* Password (clear under policy None) 12 bytes */
+    0xff, 0xff, 0xff, 0xff,                                                  /* EncryptionAlgorithm: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* UserTokenSignature.Algorithm: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* UserTokenSignature.Signature: null (length -1) */
+};
+
+/* MSG ActivateSessionRequest with an X509 token: the certificate must never be emitted */
+static const uint8_t v_activate_x509[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x1f, 0x01, 0x00, 0x00,                                                  /* message size = 287 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x5d, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 93 */
+    0x16, 0x00, 0x00, 0x00,                                                  /* RequestId = 22 */
+    0x01,                                                                    /* TypeId ActivateSessionRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xd3, 0x01,                                                              /*   identifier i=467 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x16, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 22 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Algorithm: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Signature: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSoftwareCertificates: null array (-1) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* LocaleIds count = 1 */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   [0] length = 2 */
+    0x65, 0x6e,                                                              /*   [0] "en" */
+    0x01,                                                                    /* UserIdentityToken (X509IdentityToken) TypeId: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x47, 0x01,                                                              /*   identifier i=327 */
+    0x01,                                                                    /* UserIdentityToken (X509IdentityToken) encoding 0x01: ByteString body */
+    0x4c, 0x00, 0x00, 0x00,                                                  /* UserIdentityToken (X509IdentityToken) body length = 76 */
+    0x1a, 0x00, 0x00, 0x00,                                                  /* PolicyId length = 26 */
+    0x63, 0x65, 0x72, 0x74, 0x69, 0x66, 0x69, 0x63, 0x61, 0x74, 0x65, 0x5f,  /* PolicyId "certificate_basic256sha256" */
+    0x62, 0x61, 0x73, 0x69, 0x63, 0x32, 0x35, 0x36, 0x73, 0x68, 0x61, 0x32,  /*   ... */
+    0x35, 0x36,                                                              /*   ... */
+    0x2a, 0x00, 0x00, 0x00,                                                  /* CertificateData (DER, user certificate) length = 42 */
+    0x30, 0x82, 0x01, 0x0a, 0x30, 0x81, 0xf3, 0x74, 0x7a, 0x2d, 0x78, 0x35,  /* CertificateData (DER, user certificate) 42 bytes */
+    0x30, 0x39, 0x2d, 0x63, 0x65, 0x72, 0x74, 0x2d, 0x53, 0x45, 0x43, 0x52,  /*   ... */
+    0x45, 0x54, 0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9,  /*   ... */
+    0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,                                      /*   ... */
+    0x31, 0x00, 0x00, 0x00,                                                  /* UserTokenSignature.Algorithm length = 49 */
+    0x68, 0x74, 0x74, 0x70, 0x3a, 0x2f, 0x2f, 0x77, 0x77, 0x77, 0x2e, 0x77,  /* UserTokenSignature.Algorithm "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" */
+    0x33, 0x2e, 0x6f, 0x72, 0x67, 0x2f, 0x32, 0x30, 0x30, 0x31, 0x2f, 0x30,  /*   ... */
+    0x34, 0x2f, 0x78, 0x6d, 0x6c, 0x64, 0x73, 0x69, 0x67, 0x2d, 0x6d, 0x6f,  /*   ... */
+    0x72, 0x65, 0x23, 0x72, 0x73, 0x61, 0x2d, 0x73, 0x68, 0x61, 0x32, 0x35,  /*   ... */
+    0x36,                                                                    /*   ... */
+    0x40, 0x00, 0x00, 0x00,                                                  /* UserTokenSignature.Signature length = 64 */
+    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,  /* UserTokenSignature.Signature 64 bytes */
+    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,  /*   ... */
+    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,  /*   ... */
+    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,  /*   ... */
+    0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c, 0x5c,  /*   ... */
+    0x5c, 0x5c, 0x5c, 0x5c,                                                  /*   ... */
+};
+
+/* MSG ActivateSessionRequest with an issued (JWT) token: the token must never be emitted */
+static const uint8_t v_activate_issued[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0xaa, 0x00, 0x00, 0x00,                                                  /* message size = 170 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x5e, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 94 */
+    0x17, 0x00, 0x00, 0x00,                                                  /* RequestId = 23 */
+    0x01,                                                                    /* TypeId ActivateSessionRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xd3, 0x01,                                                              /*   identifier i=467 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x17, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 23 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Algorithm: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Signature: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSoftwareCertificates: null array (-1) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* LocaleIds count = 1 */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   [0] length = 2 */
+    0x65, 0x6e,                                                              /*   [0] "en" */
+    0x01,                                                                    /* UserIdentityToken (IssuedIdentityToken) TypeId: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xac, 0x03,                                                              /*   identifier i=940 */
+    0x01,                                                                    /* UserIdentityToken (IssuedIdentityToken) encoding 0x01: ByteString body */
+    0x48, 0x00, 0x00, 0x00,                                                  /* UserIdentityToken (IssuedIdentityToken) body length = 72 */
+    0x0a, 0x00, 0x00, 0x00,                                                  /* PolicyId length = 10 */
+    0x69, 0x73, 0x73, 0x75, 0x65, 0x64, 0x5f, 0x6a, 0x77, 0x74,              /* PolicyId "issued_jwt" */
+    0x32, 0x00, 0x00, 0x00,                                                  /* TokenData (JWT, clear under policy None) length = 50 */
+    0x65, 0x79, 0x4a, 0x68, 0x62, 0x47, 0x63, 0x69, 0x4f, 0x69, 0x4a, 0x53,  /* TokenData (JWT, clear under policy None) 50 bytes */
+    0x55, 0x7a, 0x49, 0x31, 0x4e, 0x69, 0x4a, 0x39, 0x2e, 0x74, 0x7a, 0x2d,  /*   ... */
+    0x69, 0x73, 0x73, 0x75, 0x65, 0x64, 0x2d, 0x53, 0x45, 0x43, 0x52, 0x45,  /*   ... */
+    0x54, 0x2e, 0x63, 0x32, 0x6c, 0x6e, 0x62, 0x6d, 0x46, 0x30, 0x64, 0x58,  /*   ... */
+    0x4a, 0x6c,                                                              /*   ... */
     0xff, 0xff, 0xff, 0xff,                                                  /* EncryptionAlgorithm: null (length -1) */
     0xff, 0xff, 0xff, 0xff,                                                  /* UserTokenSignature.Algorithm: null (length -1) */
     0xff, 0xff, 0xff, 0xff,                                                  /* UserTokenSignature.Signature: null (length -1) */
@@ -1074,6 +1269,54 @@ static const uint8_t v_find_servers_req[] = {
     0xff, 0xff, 0xff, 0xff,                                                  /* ServerUris: null array (-1) */
 };
 
+/* MSG FindServersResponse: the discovery server and one server */
+static const uint8_t v_find_servers_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0xb6, 0x00, 0x00, 0x00,                                                  /* message size = 182 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x5f, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 95 */
+    0x0e, 0x00, 0x00, 0x00,                                                  /* RequestId = 14 */
+    0x01,                                                                    /* TypeId FindServersResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xa9, 0x01,                                                              /*   identifier i=425 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x0e, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 14 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x02, 0x00, 0x00, 0x00,                                                  /* Servers count = 2 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* Servers[0].ApplicationUri length = 7 */
+    0x75, 0x72, 0x6e, 0x3a, 0x6c, 0x64, 0x73,                                /* Servers[0].ApplicationUri "urn:lds" */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   ProductUri: null (length -1) */
+    0x02,                                                                    /*   ApplicationName mask 0x02 */
+    0x03, 0x00, 0x00, 0x00,                                                  /*   ApplicationName text length = 3 */
+    0x4c, 0x44, 0x53,                                                        /*   ApplicationName text "LDS" */
+    0x03, 0x00, 0x00, 0x00,                                                  /*   ApplicationType (3 DiscoveryServer) = 3 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   GatewayServerUri: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   DiscoveryProfileUri: null (length -1) */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   DiscoveryUrls count = 1 */
+    0x12, 0x00, 0x00, 0x00,                                                  /*   DiscoveryUrl length = 18 */
+    0x6f, 0x70, 0x63, 0x2e, 0x74, 0x63, 0x70, 0x3a, 0x2f, 0x2f, 0x6c, 0x64,  /*   DiscoveryUrl "opc.tcp://lds:4840" */
+    0x73, 0x3a, 0x34, 0x38, 0x34, 0x30,                                      /*   ... */
+    0x08, 0x00, 0x00, 0x00,                                                  /* Servers[1].ApplicationUri length = 8 */
+    0x75, 0x72, 0x6e, 0x3a, 0x70, 0x6c, 0x63, 0x31,                          /* Servers[1].ApplicationUri "urn:plc1" */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   ProductUri: null (length -1) */
+    0x02,                                                                    /*   ApplicationName mask 0x02 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   ApplicationName text length = 5 */
+    0x50, 0x4c, 0x43, 0x20, 0x31,                                            /*   ApplicationName text "PLC 1" */
+    0x00, 0x00, 0x00, 0x00,                                                  /*   ApplicationType (0 Server) = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   GatewayServerUri: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   DiscoveryProfileUri: null (length -1) */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   DiscoveryUrls count = 1 */
+    0x13, 0x00, 0x00, 0x00,                                                  /*   DiscoveryUrl length = 19 */
+    0x6f, 0x70, 0x63, 0x2e, 0x74, 0x63, 0x70, 0x3a, 0x2f, 0x2f, 0x70, 0x6c,  /*   DiscoveryUrl "opc.tcp://plc1:4840" */
+    0x63, 0x31, 0x3a, 0x34, 0x38, 0x34, 0x30,                                /*   ... */
+};
+
 /* MSG HistoryReadRequest: raw history of one node */
 static const uint8_t v_history_req[] = {
     0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
@@ -1154,6 +1397,34 @@ static const uint8_t v_translate_req[] = {
     0x4f, 0x62, 0x6a, 0x65, 0x63, 0x74, 0x73,                                /*   TargetName name "Objects" */
 };
 
+/* MSG TranslateBrowsePathsToNodeIdsResponse: Root/Objects is i=85 */
+static const uint8_t v_translate_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x4a, 0x00, 0x00, 0x00,                                                  /* message size = 74 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x60, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 96 */
+    0x10, 0x00, 0x00, 0x00,                                                  /* RequestId = 16 */
+    0x01,                                                                    /* TypeId TranslateBrowsePathsToNodeIdsResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x2d, 0x02,                                                              /*   identifier i=557 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x10, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 16 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* BrowsePathResult.StatusCode Good = 0x00000000 */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   Targets count = 1 */
+    0x00,                                                                    /*   BrowsePathTarget.TargetId (Objects): encoding 0x00 two-byte */
+    0x55,                                                                    /*   identifier i=85 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   RemainingPathIndex (UInt32 max: fully resolved) = 4294967295 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
+};
+
 /* MSG AddNodesRequest: ns=2;s=NewVar */
 static const uint8_t v_add_nodes_req[] = {
     0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
@@ -1195,6 +1466,117 @@ static const uint8_t v_add_nodes_req[] = {
     0x3f,                                                                    /*   identifier i=63 */
 };
 
+/* MSG AddNodesResponse: ns=2;s=NewVar added */
+static const uint8_t v_add_nodes_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x4d, 0x00, 0x00, 0x00,                                                  /* message size = 77 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x61, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 97 */
+    0x11, 0x00, 0x00, 0x00,                                                  /* RequestId = 17 */
+    0x01,                                                                    /* TypeId AddNodesResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xeb, 0x01,                                                              /*   identifier i=491 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x11, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 17 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* AddNodesResult.StatusCode Good = 0x00000000 */
+    0x03,                                                                    /*   AddedNodeId: encoding 0x03 string */
+    0x02, 0x00,                                                              /*   namespace 2 */
+    0x06, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 6 */
+    0x4e, 0x65, 0x77, 0x56, 0x61, 0x72,                                      /*   identifier s= "NewVar" */
+    0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
+};
+
+/* MSG AddNodesRequest: one node the server names, one with a requested id ns=2;s=Dup */
+static const uint8_t v_add_nodes2_req[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x78, 0x00, 0x00, 0x00,                                                  /* message size = 120 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x62, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 98 */
+    0x18, 0x00, 0x00, 0x00,                                                  /* RequestId = 24 */
+    0x01,                                                                    /* TypeId AddNodesRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xe8, 0x01,                                                              /*   identifier i=488 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x18, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 24 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0x02, 0x00, 0x00, 0x00,                                                  /* NodesToAdd count = 2 */
+    0x00,                                                                    /* AddNodesItem[0].ParentNodeId (Objects): encoding 0x00 two-byte */
+    0x55,                                                                    /*   identifier i=85 */
+    0x00,                                                                    /*   ReferenceTypeId (Organizes): encoding 0x00 two-byte */
+    0x23,                                                                    /*   identifier i=35 */
+    0x00, 0x00,                                                              /*   RequestedNewNodeId: null (two-byte i=0) */
+    0x02, 0x00,                                                              /*   BrowseName namespace = 2 */
+    0x04, 0x00, 0x00, 0x00,                                                  /*   BrowseName name length = 4 */
+    0x41, 0x75, 0x74, 0x6f,                                                  /*   BrowseName name "Auto" */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   NodeClass (2 Variable) = 2 */
+    0x00, 0x00,                                                              /*   NodeAttributes TypeId: null */
+    0x00,                                                                    /*   NodeAttributes encoding 0x00: no body */
+    0x00,                                                                    /*   TypeDefinition (BaseDataVariableType): encoding 0x00 two-byte */
+    0x3f,                                                                    /*   identifier i=63 */
+    0x00,                                                                    /* AddNodesItem[1].ParentNodeId (Objects): encoding 0x00 two-byte */
+    0x55,                                                                    /*   identifier i=85 */
+    0x00,                                                                    /*   ReferenceTypeId (Organizes): encoding 0x00 two-byte */
+    0x23,                                                                    /*   identifier i=35 */
+    0x03,                                                                    /*   RequestedNewNodeId: encoding 0x03 string */
+    0x02, 0x00,                                                              /*   namespace 2 */
+    0x03, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 3 */
+    0x44, 0x75, 0x70,                                                        /*   identifier s= "Dup" */
+    0x02, 0x00,                                                              /*   BrowseName namespace = 2 */
+    0x03, 0x00, 0x00, 0x00,                                                  /*   BrowseName name length = 3 */
+    0x44, 0x75, 0x70,                                                        /*   BrowseName name "Dup" */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   NodeClass (2 Variable) = 2 */
+    0x00, 0x00,                                                              /*   NodeAttributes TypeId: null */
+    0x00,                                                                    /*   NodeAttributes encoding 0x00: no body */
+    0x00,                                                                    /*   TypeDefinition (BaseDataVariableType): encoding 0x00 two-byte */
+    0x3f,                                                                    /*   identifier i=63 */
+};
+
+/* MSG AddNodesResponse: ns=2;i=7001 added, ns=2;s=Dup refused */
+static const uint8_t v_add_nodes2_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x4a, 0x00, 0x00, 0x00,                                                  /* message size = 74 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x63, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 99 */
+    0x18, 0x00, 0x00, 0x00,                                                  /* RequestId = 24 */
+    0x01,                                                                    /* TypeId AddNodesResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xeb, 0x01,                                                              /*   identifier i=491 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x18, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 24 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x02, 0x00, 0x00, 0x00,                                                  /* Results count = 2 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* AddNodesResult[0].StatusCode Good = 0x00000000 */
+    0x01,                                                                    /*   AddedNodeId (chosen by the server): encoding 0x01 four-byte */
+    0x02,                                                                    /*   namespace 2 */
+    0x59, 0x1b,                                                              /*   identifier i=7001 */
+    0x00, 0x00, 0x5e, 0x80,                                                  /* AddNodesResult[1].StatusCode BadNodeIdExists = 0x805E0000 */
+    0x00, 0x00,                                                              /*   AddedNodeId: null (two-byte i=0) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
+};
+
 /* MSG DeleteNodesRequest: ns=2;s=OldVar */
 static const uint8_t v_delete_nodes_req[] = {
     0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
@@ -1223,6 +1605,30 @@ static const uint8_t v_delete_nodes_req[] = {
     0x06, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 6 */
     0x4f, 0x6c, 0x64, 0x56, 0x61, 0x72,                                      /*   identifier s= "OldVar" */
     0x01,                                                                    /*   DeleteTargetReferences = true */
+};
+
+/* MSG DeleteNodesResponse: BadUserAccessDenied */
+static const uint8_t v_delete_nodes_resp[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x40, 0x00, 0x00, 0x00,                                                  /* message size = 64 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x12, 0x00, 0x00, 0x00,                                                  /* RequestId = 18 */
+    0x01,                                                                    /* TypeId DeleteNodesResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xf7, 0x01,                                                              /*   identifier i=503 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x12, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 18 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x1f, 0x80,                                                  /* Results[0] BadUserAccessDenied = 0x801F0000 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* DiagnosticInfos: null array (-1) */
 };
 
 /* MSG 'C' chunk 1 of 3 */
@@ -1720,6 +2126,210 @@ static const uint8_t m_read_trunc[] = {
     0xff, 0xff, 0xff, 0xff,                                                  /*   IndexRange: null (length -1) */
     0x00, 0x00,                                                              /*   DataEncoding namespace = 0 */
     0xff, 0xff, 0xff, 0xff,                                                  /*   DataEncoding name: null (length -1) */
+};
+
+/* BrowseNextRequest announcing two continuation points but carrying one: truncated */
+static const uint8_t m_browse_next_trunc[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x4c, 0x00, 0x00, 0x00,                                                  /* message size = 76 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId BrowseNextRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x15, 0x02,                                                              /*   identifier i=533 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0x00,                                                                    /* ReleaseContinuationPoints = false */
+    0x02, 0x00, 0x00, 0x00,                                                  /* ContinuationPoints count = 2 = 2 */
+    0x08, 0x00, 0x00, 0x00,                                                  /*   [0] length = 8 */
+    0x42, 0x4e, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07,                          /*   [0] 8 bytes */
+};
+
+/* BrowseNextResponse announcing two references but carrying one: truncated */
+static const uint8_t m_browse_next_refs[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x6e, 0x00, 0x00, 0x00,                                                  /* message size = 110 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId BrowseNextResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x18, 0x02,                                                              /*   identifier i=536 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* BrowseResult.StatusCode = 0x00000000 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   ContinuationPoint: null (length -1) */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   References count = 2 = 2 */
+    0x00,                                                                    /* ReferenceDescription.ReferenceTypeId (Organizes): encoding 0x00 two-byte */
+    0x23,                                                                    /*   identifier i=35 */
+    0x01,                                                                    /*   IsForward = true */
+    0x03,                                                                    /*   NodeId: encoding 0x03 string */
+    0x02, 0x00,                                                              /*   namespace 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   identifier s= length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   identifier s= "Pump2" */
+    0x02, 0x00,                                                              /*   BrowseName namespace = 2 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   BrowseName name length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   BrowseName name "Pump2" */
+    0x02,                                                                    /*   DisplayName mask 0x02 */
+    0x05, 0x00, 0x00, 0x00,                                                  /*   DisplayName text length = 5 */
+    0x50, 0x75, 0x6d, 0x70, 0x32,                                            /*   DisplayName text "Pump2" */
+    0x01, 0x00, 0x00, 0x00,                                                  /*   NodeClass (1 Object) = 1 */
+    0x00,                                                                    /*   TypeDefinition (FolderType): encoding 0x00 two-byte */
+    0x3d,                                                                    /*   identifier i=61 */
+};
+
+/* TranslateBrowsePathsToNodeIdsResponse announcing two targets but carrying one: truncated */
+static const uint8_t m_translate_targets[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x46, 0x00, 0x00, 0x00,                                                  /* message size = 70 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId TranslateBrowsePathsToNodeIdsResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x2d, 0x02,                                                              /*   identifier i=557 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* BrowsePathResult.StatusCode = 0x00000000 */
+    0x02, 0x00, 0x00, 0x00,                                                  /*   Targets count = 2 = 2 */
+    0x00,                                                                    /*   TargetId: encoding 0x00 two-byte */
+    0x55,                                                                    /*   identifier i=85 */
+    0xff, 0xff, 0xff, 0xff,                                                  /*   RemainingPathIndex = 4294967295 */
+};
+
+/* AddNodesResponse whose AddedNodeId carries the ExpandedNodeId NamespaceUri flag: invalid */
+static const uint8_t m_add_nodes_added_flags[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x3e, 0x00, 0x00, 0x00,                                                  /* message size = 62 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId AddNodesResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xeb, 0x01,                                                              /*   identifier i=491 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x01, 0x00, 0x00, 0x00,                                                  /* Results count = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* AddNodesResult.StatusCode = 0x00000000 */
+    0x80,                                                                    /* AddedNodeId encoding 0x80: an ExpandedNodeId flag in a NodeId */
+    0x59,                                                                    /*   identifier */
+};
+
+/* DeleteNodesResponse claiming 2^31-1 results */
+static const uint8_t m_delete_nodes_results[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x38, 0x00, 0x00, 0x00,                                                  /* message size = 56 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId DeleteNodesResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xf7, 0x01,                                                              /*   identifier i=503 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0xff, 0xff, 0xff, 0x7f,                                                  /* Results count, absurd = 2147483647 */
+};
+
+/* FindServersResponse announcing more servers than it has bytes: truncated */
+static const uint8_t m_find_servers_count[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x43, 0x00, 0x00, 0x00,                                                  /* message size = 67 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId FindServersResponse: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xa9, 0x01,                                                              /*   identifier i=425 */
+    0x10, 0xa7, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* ResponseHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* ResponseHeader.ServiceResult = 0x00000000 */
+    0x00,                                                                    /* ResponseHeader.ServiceDiagnostics: DiagnosticInfo mask 0 (empty) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ResponseHeader.StringTable: null array (-1) */
+    0x00, 0x00,                                                              /* ResponseHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* ResponseHeader.AdditionalHeader encoding 0x00: no body */
+    0x28, 0x00, 0x00, 0x00,                                                  /* Servers count = 40, past the end = 40 */
+    0x07, 0x00, 0x00, 0x00,                                                  /*   ApplicationUri length = 7 */
+    0x75, 0x72, 0x6e, 0x3a, 0x6c, 0x64, 0x73,                                /*   ApplicationUri "urn:lds" */
+};
+
+/* ActivateSessionRequest whose X509 token body runs past the message: truncated */
+static const uint8_t m_activate_token_len[] = {
+    0x4d, 0x53, 0x47,                                                        /* "MSG" message type */
+    0x46,                                                                    /* 'F' chunk type */
+    0x72, 0x00, 0x00, 0x00,                                                  /* message size = 114 */
+    0x07, 0x00, 0x00, 0x00,                                                  /* SecureChannelId = 7 */
+    0x03, 0x00, 0x00, 0x00,                                                  /* TokenId (symmetric security header) = 3 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* SequenceNumber = 100 */
+    0x64, 0x00, 0x00, 0x00,                                                  /* RequestId = 100 */
+    0x01,                                                                    /* TypeId ActivateSessionRequest: encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0xd3, 0x01,                                                              /*   identifier i=467 */
+    0x01,                                                                    /* RequestHeader.AuthenticationToken: encoding 0x01 four-byte */
+    0x01,                                                                    /*   namespace 1 */
+    0x39, 0x30,                                                              /*   identifier i=12345 */
+    0x00, 0x80, 0x20, 0x9b, 0xcb, 0x82, 0xd8, 0x01,                          /* RequestHeader.Timestamp (DateTime, 100 ns ticks since 1601) */
+    0x01, 0x00, 0x00, 0x00,                                                  /* RequestHeader.RequestHandle = 1 */
+    0x00, 0x00, 0x00, 0x00,                                                  /* RequestHeader.ReturnDiagnostics = 0 */
+    0xff, 0xff, 0xff, 0xff,                                                  /* RequestHeader.AuditEntryId: null (length -1) */
+    0x10, 0x27, 0x00, 0x00,                                                  /* RequestHeader.TimeoutHint = 10000 */
+    0x00, 0x00,                                                              /* RequestHeader.AdditionalHeader TypeId: null */
+    0x00,                                                                    /* RequestHeader.AdditionalHeader encoding 0x00: no body */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Algorithm: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSignature.Signature: null (length -1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* ClientSoftwareCertificates: null array (-1) */
+    0xff, 0xff, 0xff, 0xff,                                                  /* LocaleIds: null array (-1) */
+    0x01,                                                                    /* UserIdentityToken TypeId (X509IdentityToken): encoding 0x01 four-byte */
+    0x00,                                                                    /*   namespace 0 */
+    0x47, 0x01,                                                              /*   identifier i=327 */
+    0x01,                                                                    /*   encoding 0x01: ByteString body */
+    0xf4, 0x01, 0x00, 0x00,                                                  /*   body length = 500, past the end = 500 */
+    0x1a, 0x00, 0x00, 0x00,                                                  /*   PolicyId length = 26 */
+    0x63, 0x65, 0x72, 0x74, 0x69, 0x66, 0x69, 0x63, 0x61, 0x74, 0x65, 0x5f,  /*   PolicyId "certificate_basic256sha256" */
+    0x62, 0x61, 0x73, 0x69, 0x63, 0x32, 0x35, 0x36, 0x73, 0x68, 0x61, 0x32,  /*   ... */
+    0x35, 0x36,                                                              /*   ... */
 };
 
 #endif

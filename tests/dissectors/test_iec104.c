@@ -3,9 +3,11 @@
  * test_iec104.c - IEC 60870-5-104 dissector vectors: one APDU per message type (U, S and
  * I formats with the common monitor, command and system ASDUs), SQ=1 sequences, negative
  * confirmations, several APDUs in one buffer and one APDU across segments, sequence gap
- * and duplicate anomalies, U act/con latency, every type id of the name table, a table of
- * malformed inputs and the every-prefix truncation loop. Vectors follow IEC 60870-5-104
- * clauses 5 and 9 and IEC 60870-5-101 clause 7; every octet is commented.
+ * and duplicate anomalies, N(R) that acknowledges unsent frames or goes backwards (and
+ * the wrap and mid-stream cases that must not), U act/con latency, every type id of the
+ * name table, a table of malformed inputs and the every-prefix truncation loop. Vectors
+ * follow IEC 60870-5-104 clauses 5 and 9 and IEC 60870-5-101 clause 7; every octet is
+ * commented.
  * Covers dissectors/iec104.c and iec104_asdu.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
@@ -424,6 +426,99 @@ static const uint8_t i_f_fr_na[] = {
     0x00,             /* FRQ 0: positive, default */
 };
 
+/* ---- N(S) and N(R) at the edges of the sequence space (clause 5.1: mod 32768, the
+ * number sits in bits 1-15 of its two octets, little endian) ---- */
+static const uint8_t s_ack0[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S: octet 1 = 0x01, octet 2 = 0 */
+    0x00, 0x00, /* N(R) = 0 */
+};
+static const uint8_t s_ack1[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S */
+    0x02, 0x00, /* N(R) = 1 (1 << 1) */
+};
+static const uint8_t s_ack2[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S */
+    0x04, 0x00, /* N(R) = 2 (2 << 1) */
+};
+static const uint8_t s_ack1000[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S */
+    0xd0, 0x07, /* N(R) = 1000 (1000 << 1 = 0x07d0) */
+};
+static const uint8_t s_ack20001[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S */
+    0x42, 0x9c, /* N(R) = 20001 (20001 << 1 = 0x9c42) */
+};
+static const uint8_t s_ack32767[] = {
+    0x68, 0x04, /* start, length 4 */
+    0x01, 0x00, /* S */
+    0xfe, 0xff, /* N(R) = 32767 (32767 << 1 = 0xfffe), the highest */
+};
+static const uint8_t i_m_sp_na_ns12[] = {
+    0x68, 0x0e,       /* start, length 14 */
+    0x18, 0x00,       /* N(S) = 12 (12 << 1 = 0x0018) */
+    0x00, 0x00,       /* N(R) = 0 */
+    0x01,             /* type 1 M_SP_NA_1 */
+    0x01,             /* SQ=0, 1 object */
+    0x03,             /* COT 3 spont */
+    0x00,             /* OA 0 */
+    0x01, 0x00,       /* CA 1 */
+    0x64, 0x00, 0x00, /* IOA 100 */
+    0x00,             /* SIQ: off */
+};
+static const uint8_t i_m_sp_na_ns32766[] = {
+    0x68, 0x0e,       /* start, length 14 */
+    0xfc, 0xff,       /* N(S) = 32766 (32766 << 1 = 0xfffc) */
+    0x00, 0x00,       /* N(R) = 0 */
+    0x01,             /* type 1 M_SP_NA_1 */
+    0x01,             /* SQ=0, 1 object */
+    0x03,             /* COT 3 spont */
+    0x00,             /* OA 0 */
+    0x01, 0x00,       /* CA 1 */
+    0x64, 0x00, 0x00, /* IOA 100 */
+    0x01,             /* SIQ: on */
+};
+static const uint8_t i_m_sp_na_ns32767[] = {
+    0x68, 0x0e,       /* start, length 14 */
+    0xfe, 0xff,       /* N(S) = 32767, the last before the wrap to 0 */
+    0x00, 0x00,       /* N(R) = 0 */
+    0x01,             /* type 1 M_SP_NA_1 */
+    0x01,             /* SQ=0, 1 object */
+    0x03,             /* COT 3 spont */
+    0x00,             /* OA 0 */
+    0x01, 0x00,       /* CA 1 */
+    0x64, 0x00, 0x00, /* IOA 100 */
+    0x00,             /* SIQ: off */
+};
+static const uint8_t i_m_sp_na_ns1000[] = {
+    0x68, 0x0e,       /* start, length 14 */
+    0xd0, 0x07,       /* N(S) = 1000 (1000 << 1 = 0x07d0) */
+    0x40, 0x9c,       /* N(R) = 20000 (20000 << 1 = 0x9c40) */
+    0x01,             /* type 1 M_SP_NA_1 */
+    0x01,             /* SQ=0, 1 object */
+    0x03,             /* COT 3 spont */
+    0x00,             /* OA 0 */
+    0x01, 0x00,       /* CA 1 */
+    0x64, 0x00, 0x00, /* IOA 100 */
+    0x01,             /* SIQ: on */
+};
+static const uint8_t i_c_ic_na_ns20000[] = {
+    0x68, 0x0e,       /* start, length 14 */
+    0x40, 0x9c,       /* N(S) = 20000 (0x9c40 >> 1) */
+    0xd2, 0x07,       /* N(R) = 1001 (1001 << 1 = 0x07d2): acknowledges N(S) 1000 */
+    0x64,             /* type 100 C_IC_NA_1 */
+    0x01,             /* SQ=0, 1 object */
+    0x06,             /* COT 6 act */
+    0x00,             /* OA 0 */
+    0x01, 0x00,       /* CA 1 */
+    0x00, 0x00, 0x00, /* IOA 0 */
+    0x14,             /* QOI 20: station interrogation */
+};
+
 struct vec {
     const char *name;
     const uint8_t *p;
@@ -437,6 +532,9 @@ static const struct vec all_vectors[] = {
     V(i_m_sp_tb),     V(i_m_me_tf),     V(i_m_ei_na),    V(i_m_sp_sq),    V(i_m_me_nb_sq),
     V(i_c_sc_select), V(i_c_sc_execute), V(i_c_dc_na),   V(i_c_se_nc),    V(i_c_ic_na),
     V(i_c_cs_na),     V(i_c_ci_na),     V(i_c_sc_negcon), V(i_c_ic_unknown_ca),
+    V(s_ack0),        V(s_ack1),        V(s_ack2),       V(s_ack1000),    V(s_ack20001),
+    V(s_ack32767),    V(i_m_sp_na_ns12), V(i_m_sp_na_ns32766), V(i_m_sp_na_ns32767),
+    V(i_m_sp_na_ns1000), V(i_c_ic_na_ns20000),
     V(i_m_me_ta_cp24), V(i_m_sp_tb_bad_date), V(i_m_ep_td), V(i_c_se_na_exec), V(i_f_fr_na),
 };
 
@@ -883,9 +981,10 @@ Test(iec104_framing, several_apdus_in_one_buffer)
 {
     uint8_t buf[128];
     size_t n = 0;
-    memcpy(buf + n, s_ack10, sizeof s_ack10), n += sizeof s_ack10;
+    /* the S-frame (N(R)=10) after the I-frames (N(R)=0): before them, N(R) would go back */
     memcpy(buf + n, i_m_sp_na, sizeof i_m_sp_na), n += sizeof i_m_sp_na;
     memcpy(buf + n, i_m_dp_na, sizeof i_m_dp_na), n += sizeof i_m_dp_na;
+    memcpy(buf + n, s_ack10, sizeof s_ack10), n += sizeof s_ack10;
     memcpy(buf + n, u_testfr_act, sizeof u_testfr_act), n += sizeof u_testfr_act;
     struct pdt *T = pdt_new(&pd_iec104);
     cr_assert_eq(stream_feed(T, S2C, buf, n), n);
@@ -995,16 +1094,18 @@ Test(iec104_seq, gap_and_duplicate)
 {
     struct pdt *T = pdt_new(&pd_iec104);
     uint8_t f[sizeof i_m_sp_na];
-    static const unsigned ns[] = {5, 6, 9, 10, 7, 8};
+    static const unsigned ns[] = {5, 6, 9, 10, 7, 8, 11};
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
         i_frame(f, ns[i], 0);
         cr_assert_eq(pdt_parse(T, S2C, T0, f, sizeof f), 0);
     }
-    cr_assert_eq(T->n_events, 6);
-    cr_assert_eq(T->n_anomalies, 2);
+    cr_assert_eq(T->n_events, 7);
+    cr_assert_eq(T->n_anomalies, 3);
     cr_assert_str_eq(T->anomaly_kind[0], "iec104_seq_gap");       /* 6 -> 9 */
-    cr_assert_str_eq(T->anomaly_kind[1], "iec104_seq_duplicate"); /* 10 -> 7 */
+    cr_assert_str_eq(T->anomaly_kind[1], "iec104_seq_duplicate"); /* 7, expected 11 */
+    cr_assert_str_eq(T->anomaly_kind[2], "iec104_seq_duplicate"); /* 8, still expected 11 */
     HAS(T, 2, "\"tx\":9");
+    cr_assert_eq(((const struct iec104_state *)T->state)->dir[S2C].next_tx, 12);
     pdt_free(T);
 }
 
@@ -1012,26 +1113,124 @@ Test(iec104_seq, directions_are_independent_and_wrap_is_fine)
 {
     struct pdt *T = pdt_new(&pd_iec104);
     uint8_t f[sizeof i_m_sp_na];
-    i_frame(f, 32766, 3);
+    /* each N(R) acknowledges only what the other side has sent */
+    i_frame(f, 32766, 0);
     cr_assert_eq(pdt_parse(T, S2C, T0, f, sizeof f), 0);
-    i_frame(f, 0, 0);
+    i_frame(f, 0, 32767); /* acknowledges up to 32766 */
     cr_assert_eq(pdt_parse(T, C2S, T0, f, sizeof f), 0);
-    i_frame(f, 32767, 3);
+    i_frame(f, 32767, 1);
     cr_assert_eq(pdt_parse(T, S2C, T0, f, sizeof f), 0);
-    i_frame(f, 0, 3);
+    i_frame(f, 0, 1);
     cr_assert_eq(pdt_parse(T, S2C, T0, f, sizeof f), 0);
-    i_frame(f, 1, 0);
+    i_frame(f, 1, 1); /* acknowledges up to 0: N(R) 32767 -> 1 across the wrap */
     cr_assert_eq(pdt_parse(T, C2S, T0, f, sizeof f), 0);
     cr_assert_eq(T->n_anomalies, 0);
-    HAS(T, 2, "\"tx\":32767,\"rx\":3");
+    HAS(T, 2, "\"tx\":32767,\"rx\":1");
     const struct iec104_state *st = T->state;
     cr_assert_eq(st->dir[S2C].next_tx, 1);
     cr_assert_eq(st->dir[C2S].next_tx, 2);
     cr_assert_eq(st->dir[S2C].i_frames, 3);
-    i_frame(f, 32767, 0); /* behind by 2 after the wrap */
+    i_frame(f, 32767, 1); /* behind by 2 after the wrap */
     cr_assert_eq(pdt_parse(T, S2C, T0, f, sizeof f), 0);
     cr_assert_eq(T->n_anomalies, 1);
     cr_assert_str_eq(T->anomaly_kind[0], "iec104_seq_duplicate");
+    pdt_free(T);
+}
+
+/* Feeds vector x in direction dir on T; expects parse() 0. */
+#define FEED(T, dir, x) cr_assert_eq(pdt_parse((T), (dir), T0, (x), sizeof(x)), 0, "%s", #x)
+
+Test(iec104_seq, duplicate_then_resume_is_one_duplicate_and_no_gap)
+{
+    struct pdt *T = pdt_new(&pd_iec104);
+    FEED(T, S2C, i_m_sp_na); /* N(S) 0 */
+    FEED(T, S2C, i_m_dp_na); /* N(S) 1 */
+    FEED(T, S2C, i_m_st_na); /* N(S) 2 */
+    FEED(T, S2C, i_m_dp_na); /* N(S) 1 again: a duplicate, 3 still expected */
+    FEED(T, S2C, i_m_bo_na); /* N(S) 3: the stream resumes */
+    cr_assert_eq(T->n_events, 5);
+    cr_assert_eq(T->n_anomalies, 1);
+    cr_assert_str_eq(T->anomaly_kind[0], "iec104_seq_duplicate");
+    cr_assert_eq(((const struct iec104_state *)T->state)->dir[S2C].next_tx, 4);
+    pdt_free(T);
+}
+
+Test(iec104_seq, ack_of_unsent_frames)
+{
+    /* S-format: the station sent N(S) 0 and 1; N(R) 2 is right, N(R) 10 is 8 too many */
+    struct pdt *T = pdt_new(&pd_iec104);
+    FEED(T, S2C, i_m_sp_na); /* N(S) 0 */
+    FEED(T, S2C, i_m_dp_na); /* N(S) 1 */
+    FEED(T, C2S, s_ack2);    /* acknowledges 0 and 1 */
+    cr_assert_eq(T->n_anomalies, 0);
+    FEED(T, C2S, s_ack10);   /* acknowledges 2..9, never sent */
+    FEED(T, C2S, s_ack10);   /* the same claim again is not a new anomaly */
+    cr_assert_eq(T->n_anomalies, 1);
+    cr_assert_str_eq(T->anomaly_kind[0], "iec104_ack_unsent");
+    pdt_free(T);
+
+    /* I-format: the N(R) of a command does the same */
+    T = pdt_new(&pd_iec104);
+    FEED(T, S2C, i_m_sp_na);     /* N(S) 0 */
+    FEED(T, S2C, i_m_dp_na);     /* N(S) 1 */
+    FEED(T, C2S, i_c_sc_select); /* N(S) 0, N(R) 10 */
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->n_anomalies, 1);
+    cr_assert_str_eq(T->anomaly_kind[0], "iec104_ack_unsent");
+    pdt_free(T);
+}
+
+Test(iec104_seq, ack_going_backwards)
+{
+    /* S-format: N(R) 10, then 2 */
+    struct pdt *T = pdt_new(&pd_iec104);
+    FEED(T, C2S, s_ack10);
+    FEED(T, C2S, s_ack2);
+    cr_assert_eq(T->n_anomalies, 1);
+    cr_assert_str_eq(T->anomaly_kind[0], "iec104_ack_backwards");
+    pdt_free(T);
+
+    /* I-format: N(R) 1, 1, then 0; N(S) 10, 11, 12 run on without a gap */
+    T = pdt_new(&pd_iec104);
+    FEED(T, S2C, i_m_sp_sq);
+    FEED(T, S2C, i_m_me_nb_sq);
+    cr_assert_eq(T->n_anomalies, 0);
+    FEED(T, S2C, i_m_sp_na_ns12);
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->n_anomalies, 1);
+    cr_assert_str_eq(T->anomaly_kind[0], "iec104_ack_backwards");
+    pdt_free(T);
+}
+
+Test(iec104_seq, wrap_at_32767_is_no_anomaly)
+{
+    struct pdt *T = pdt_new(&pd_iec104);
+    FEED(T, S2C, i_m_sp_na_ns32766); /* N(S) 32766 */
+    FEED(T, S2C, i_m_sp_na_ns32767); /* N(S) 32767 */
+    FEED(T, S2C, i_m_sp_na);         /* N(S) 32767 -> 0: next expected 1 */
+    FEED(T, C2S, s_ack32767);        /* lags behind next N(S) 1: acknowledges up to 32766 */
+    FEED(T, C2S, s_ack0);            /* N(R) 32767 -> 0 moves forward: acknowledges 32767 */
+    FEED(T, C2S, s_ack1);            /* acknowledges 0 */
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->n_anomalies, 0, "anomaly %s", T->anomaly_kind[0]);
+    const struct iec104_state *st = T->state;
+    cr_assert_eq(st->dir[S2C].next_tx, 1);
+    cr_assert_eq(st->dir[C2S].last_rx, 1);
+    pdt_free(T);
+}
+
+Test(iec104_seq, mid_stream_start_is_no_anomaly)
+{
+    /* The capture starts with the station at N(S) 1000 and the client at N(S) 20000.
+     * Against a zeroed state N(R) 1000 would acknowledge unsent frames and N(R) 20000
+     * would be behind 0; neither is reported, nothing being known yet. */
+    struct pdt *T = pdt_new(&pd_iec104);
+    FEED(T, C2S, s_ack1000);         /* N(R) 1000: nothing seen from the station */
+    FEED(T, S2C, i_m_sp_na_ns1000);  /* N(S) 1000, N(R) 20000: first N(R) of this side */
+    FEED(T, C2S, i_c_ic_na_ns20000); /* N(S) 20000, N(R) 1001 */
+    FEED(T, S2C, s_ack20001);        /* N(R) 20001 */
+    cr_assert_eq(T->n_events, 2);
+    cr_assert_eq(T->n_anomalies, 0, "anomaly %s", T->anomaly_kind[0]);
     pdt_free(T);
 }
 

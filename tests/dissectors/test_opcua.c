@@ -54,6 +54,47 @@ static void lacks(int i, const char *s)
     cr_assert(!strstr(T->json[i], s), "event %d has %s:\n%s", i, s, T->json[i]);
 }
 
+/* Whether the n bytes at s occur anywhere in the n_hay bytes at hay. */
+static int bytes_contain(const void *hay, size_t n_hay, const char *s, size_t n)
+{
+    const uint8_t *h = hay;
+    for (size_t i = 0; n && i + n <= n_hay; i++)
+        if (memcmp(h + i, s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Neither the text s nor its hex form (how ByteStrings are written) is in event i. */
+static void lacks_secret(int i, const char *s)
+{
+    char hex[128];
+    size_t n = strlen(s);
+    cr_assert_lt(2 * n, sizeof hex);
+    for (size_t k = 0; k < n; k++)
+        snprintf(hex + 2 * k, 3, "%02x", (unsigned)(uint8_t)s[k]);
+    lacks(i, s);
+    lacks(i, hex);
+}
+
+/* Token secrets of v_activate_x509 and v_activate_issued (gen_opcua_vectors.py). */
+static const char *const token_secrets[] = {
+    "tz-x509-cert-SECRET", "tz-issued-SECRET", "eyJhbGciOiJSUzI1NiJ9",
+    "certificate_basic256sha256", "issued_jwt",
+};
+#define N_SECRETS (sizeof token_secrets / sizeof token_secrets[0])
+
+static int secret_hits; /* records handed to emit() that held a token secret */
+
+/* emit() that looks through the decoded record for the secrets before encoding it. */
+static void secret_emit(struct pd_ctx *ctx, const struct pd_txn *t)
+{
+    for (size_t k = 0; k < N_SECRETS; k++)
+        if (t->rec && bytes_contain(t->rec, sizeof(struct opcua_rec), token_secrets[k],
+                                    strlen(token_secrets[k])))
+            secret_hits++;
+    pdt_emit(ctx, t);
+}
+
 static void one_event(uint8_t op, uint8_t status)
 {
     cr_assert_eq(T->n_events, 1, "events: %d", T->n_events);
@@ -247,6 +288,35 @@ Test(opcua, browse_pair)
     has(0, "\"references\":2");
 }
 
+Test(opcua, browse_next_pair)
+{
+    open_clear_channel();
+    cr_assert_eq(req(V(v_browse_next_req), T0), 0);
+    cr_assert_eq(T->n_events, 0);
+    cr_assert_eq(rsp(V(v_browse_next_resp), T0 + 8), 0);
+    one_event(PD_OP_READ, PD_ST_OK);
+    cr_assert_eq(T->txn[0].latency_us, 8);
+    has(0, "\"seq\":91,\"req_id\":21,\"service\":\"BrowseNext\",\"service_id\":533,"
+           "\"resp_service_id\":536");
+    has(0, "\"status\":\"0x00000000\",\"status_name\":\"Good\"");
+    /* two continuation points asked for, two BrowseResults back */
+    has(0, "\"nodes_total\":2,\"results\":[\"Good\",\"BadContinuationPointInvalid\"]");
+    has(0, "\"references\":2");
+    lacks(0, "\"nodes\":"); /* a continuation point is no node id */
+}
+
+Test(opcua, browse_next_request_alone)
+{
+    open_clear_channel();
+    cr_assert_eq(req(V(v_browse_next_req), T0), 0);
+    finish();
+    one_event(PD_OP_READ, PD_ST_NO_RESPONSE);
+    has(0, "\"req_id\":21,\"service\":\"BrowseNext\",\"service_id\":533");
+    has(0, "\"nodes_total\":2");
+    lacks(0, "\"results\"");
+    lacks(0, "\"references\"");
+}
+
 Test(opcua, create_session_pair)
 {
     open_clear_channel();
@@ -278,6 +348,36 @@ Test(opcua, activate_identity_without_secrets)
         lacks(i, "operator7");
         lacks(i, "username_basic");
     }
+}
+
+Test(opcua, activate_certificate_and_issued_without_secrets)
+{
+    open_clear_channel();
+    T->ctx.emit = secret_emit;
+    secret_hits = 0;
+    cr_assert_eq(req(V(v_activate_x509), T0), 0);
+    cr_assert_eq(req(V(v_activate_issued), T0 + 1), 0);
+    cr_assert_eq(T->n_events, 0);
+    /* the pending records live in the flow state: no secret was copied into it */
+    for (size_t k = 0; k < N_SECRETS; k++)
+        cr_assert(!bytes_contain(T->state, pd_opcua.state_size, token_secrets[k],
+                                 strlen(token_secrets[k])),
+                  "flow state holds %s", token_secrets[k]);
+    finish();
+    cr_assert_eq(T->n_events, 2);
+    cr_assert_eq(T->n_anomalies, 0);
+    cr_assert_eq(T->txn[0].op, PD_OP_SESSION);
+    cr_assert_eq(T->txn[0].status, PD_ST_NO_RESPONSE);
+    has(0, "\"req_id\":22,\"service\":\"ActivateSession\",\"service_id\":467");
+    has(0, "\"identity\":\"certificate\"");
+    cr_assert_eq(T->txn[1].op, PD_OP_SESSION);
+    cr_assert_eq(T->txn[1].status, PD_ST_NO_RESPONSE);
+    has(1, "\"req_id\":23,\"service\":\"ActivateSession\",\"service_id\":467");
+    has(1, "\"identity\":\"issued\"");
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; k < N_SECRETS; k++)
+            lacks_secret(i, token_secrets[k]);
+    cr_assert_eq(secret_hits, 0, "a decoded record held a token secret");
 }
 
 Test(opcua, close_session_and_clo)
@@ -345,6 +445,21 @@ Test(opcua, discovery)
     has(1, "\"endpoint\":\"opc.tcp://lds:4840\"");
 }
 
+Test(opcua, find_servers_pair)
+{
+    open_clear_channel();
+    req(V(v_find_servers_req), T0);
+    cr_assert_eq(rsp(V(v_find_servers_resp), T0 + 4), 0);
+    one_event(PD_OP_IDENTIFY, PD_ST_OK);
+    cr_assert_eq(T->txn[0].latency_us, 4);
+    has(0, "\"req_id\":14,\"service\":\"FindServers\",\"service_id\":422,"
+           "\"resp_service_id\":425");
+    has(0, "\"endpoint\":\"opc.tcp://lds:4840\"");
+    has(0, "\"status\":\"0x00000000\",\"status_name\":\"Good\"");
+    has(0, "\"found\":2");
+    lacks(0, "urn:plc1"); /* only the count of ApplicationDescriptions is kept */
+}
+
 Test(opcua, history_translate_add_delete)
 {
     open_clear_channel();
@@ -366,6 +481,66 @@ Test(opcua, history_translate_add_delete)
     cr_assert_eq(T->txn[3].op, PD_OP_WRITE);
     has(3, "\"service\":\"DeleteNodes\"");
     has(3, "\"nodes\":[\"ns=2;s=OldVar\"]");
+}
+
+Test(opcua, translate_pair)
+{
+    open_clear_channel();
+    req(V(v_translate_req), T0);
+    cr_assert_eq(rsp(V(v_translate_resp), T0 + 3), 0);
+    one_event(PD_OP_READ, PD_ST_OK);
+    cr_assert_eq(T->txn[0].latency_us, 3);
+    has(0, "\"req_id\":16,\"service\":\"TranslateBrowsePathsToNodeIds\",\"service_id\":554,"
+           "\"resp_service_id\":557");
+    has(0, "\"status\":\"0x00000000\",\"status_name\":\"Good\"");
+    has(0, "\"nodes_total\":1,\"nodes\":[\"i=84\"],\"results\":[\"Good\"]");
+}
+
+Test(opcua, add_nodes_pair)
+{
+    open_clear_channel();
+    req(V(v_add_nodes_req), T0);
+    cr_assert_eq(rsp(V(v_add_nodes_resp), T0 + 3), 0);
+    one_event(PD_OP_WRITE, PD_ST_OK);
+    has(0, "\"req_id\":17,\"service\":\"AddNodes\",\"service_id\":488,\"resp_service_id\":491");
+    has(0, "\"status\":\"0x00000000\",\"status_name\":\"Good\"");
+    has(0, "\"nodes_total\":1,\"nodes\":[\"ns=2;s=NewVar\"],\"results\":[\"Good\"]");
+}
+
+Test(opcua, add_nodes_server_chosen_id)
+{
+    open_clear_channel();
+    req(V(v_add_nodes2_req), T0);
+    cr_assert_eq(rsp(V(v_add_nodes2_resp), T0 + 3), 0);
+    one_event(PD_OP_WRITE, PD_ST_OK);
+    has(0, "\"req_id\":24,\"service\":\"AddNodes\",\"service_id\":488,\"resp_service_id\":491");
+    /* item 0 asked for no id: the one the server chose is shown; item 1 was refused,
+     * its null AddedNodeId does not replace the id it asked for */
+    has(0, "\"nodes_total\":2,\"nodes\":[\"ns=2;i=7001\",\"ns=2;s=Dup\"],"
+           "\"results\":[\"Good\",\"BadNodeIdExists\"]");
+}
+
+Test(opcua, add_nodes_response_only)
+{
+    /* no request seen: the AddedNodeIds are all there is to show */
+    open_clear_channel();
+    cr_assert_eq(rsp(V(v_add_nodes2_resp), T0), 0);
+    one_event(PD_OP_WRITE, PD_ST_RESPONSE_ONLY);
+    has(0, "\"service\":\"AddNodes\",\"service_id\":491");
+    has(0, "\"nodes_total\":2,\"nodes\":[\"ns=2;i=7001\",\"i=0\"],"
+           "\"results\":[\"Good\",\"BadNodeIdExists\"]");
+}
+
+Test(opcua, delete_nodes_pair)
+{
+    open_clear_channel();
+    req(V(v_delete_nodes_req), T0);
+    cr_assert_eq(rsp(V(v_delete_nodes_resp), T0 + 3), 0);
+    one_event(PD_OP_WRITE, PD_ST_OK); /* the service succeeded; the operation did not */
+    has(0, "\"req_id\":18,\"service\":\"DeleteNodes\",\"service_id\":500,"
+           "\"resp_service_id\":503");
+    has(0, "\"status\":\"0x00000000\",\"status_name\":\"Good\"");
+    has(0, "\"nodes_total\":1,\"nodes\":[\"ns=2;s=OldVar\"],\"results\":[\"BadUserAccessDenied\"]");
 }
 
 Test(opcua, multi_chunk_reassembly)
@@ -580,7 +755,10 @@ static const struct bad_case bad_cases[] = {
     BAD(m_variant_dims, PD_DIR_TO_CLIENT),    BAD(m_string_negative, PD_DIR_TO_SERVER),
     BAD(m_deep_variant, PD_DIR_TO_SERVER),    BAD(m_diag_mask, PD_DIR_TO_CLIENT),
     BAD(m_extobj_enc, PD_DIR_TO_SERVER),      BAD(m_abort_short, PD_DIR_TO_SERVER),
-    BAD(m_read_trunc, PD_DIR_TO_SERVER),
+    BAD(m_read_trunc, PD_DIR_TO_SERVER),        BAD(m_browse_next_trunc, PD_DIR_TO_SERVER),
+    BAD(m_browse_next_refs, PD_DIR_TO_CLIENT),  BAD(m_translate_targets, PD_DIR_TO_CLIENT),
+    BAD(m_add_nodes_added_flags, PD_DIR_TO_CLIENT), BAD(m_delete_nodes_results, PD_DIR_TO_CLIENT),
+    BAD(m_find_servers_count, PD_DIR_TO_CLIENT), BAD(m_activate_token_len, PD_DIR_TO_SERVER),
 };
 
 Test(opcua, malformed_table)
@@ -616,6 +794,12 @@ Test(opcua, truncated_and_invalid_told_apart)
     cr_assert_str_eq(T->anomaly_kind[0], "truncated");
     cr_assert_lt(req(V(m_read_count), T0), 0);
     cr_assert_str_eq(T->anomaly_kind[1], "malformed");
+    cr_assert_lt(req(V(m_browse_next_trunc), T0), 0);
+    cr_assert_str_eq(T->anomaly_kind[2], "truncated");
+    cr_assert_lt(rsp(V(m_add_nodes_added_flags), T0), 0);
+    cr_assert_str_eq(T->anomaly_kind[3], "malformed");
+    cr_assert_lt(req(V(m_activate_token_len), T0), 0);
+    cr_assert_str_eq(T->anomaly_kind[4], "truncated");
 }
 
 static const struct {
@@ -635,6 +819,10 @@ static const struct {
     {V(v_history_req), 0}, {V(v_translate_req), 0}, {V(v_add_nodes_req), 0},
     {V(v_delete_nodes_req), 0}, {V(v_chunk_c1), 0}, {V(v_chunk_c2), 0}, {V(v_chunk_f3), 0},
     {V(v_abort_client), 0}, {V(v_abort_server), 1}, {V(v_clo), 0}, {V(v_msg_signed), 0},
+    {V(v_browse_next_req), 0}, {V(v_browse_next_resp), 1}, {V(v_activate_x509), 0},
+    {V(v_activate_issued), 0}, {V(v_find_servers_resp), 1}, {V(v_translate_resp), 1},
+    {V(v_add_nodes_resp), 1}, {V(v_add_nodes2_req), 0}, {V(v_add_nodes2_resp), 1},
+    {V(v_delete_nodes_resp), 1},
 };
 
 Test(opcua, every_prefix)
