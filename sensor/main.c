@@ -36,7 +36,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: tanzhen-sensor (-r FILE ... | -i IFACE) [options]\n"
             "       tanzhen-sensor keygen DIR [NAME]   write a CURVE key pair (NAME: sensor)\n"
-            "Passive industrial-protocol monitor: decodes Modbus/TCP (and more) from pcap files\n"
+            "Passive industrial-protocol monitor: decodes Modbus/TCP, DNP3, S7comm, S7comm-plus,\n"
+            "OPC UA and IEC 60870-5-104 from pcap files "
             "or a mirror port and writes one JSON event per transaction.\n\n"
             "  -r, --read FILE        read a pcap/pcapng file (repeatable, read in order)\n"
             "  -i, --interface IFACE  capture live from IFACE (TPACKET_V3 ring)\n"
