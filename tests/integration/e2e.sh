@@ -82,6 +82,10 @@ diff "$TZ_TMP/direct.ids" "$TZ_TMP/kafka.ids" >/dev/null || tz_fail "event ids d
 stored=$(tz_rows "$store" "WHERE type <> 'health'")
 [ "$stored" -eq "$expected" ] || tz_fail "store holds $stored non-health events, expected $expected"
 health=$(tz_kafka_count tanzhen.health)
+for t in events alerts assets health; do
+    timeout 20 kcat -b "$BOOTSTRAP" -C -t "tanzhen.$t" -o beginning -e -q 2>/dev/null || true
+done >"$TZ_TMP/kafka-all.jsonl"
+tz_schema "$TZ_TMP/kafka-all.jsonl"
 tz_stop "$COLLECTOR_PID" 20
 [ "$TZ_RC" -eq 0 ] || tz_fail "collector exited with $TZ_RC"
 v=$("$TZ_BUILD/collector/tanzhen-collector" verify --store "$store") || tz_fail "$v"

@@ -270,6 +270,7 @@ fz_settle() {
     fz_log "collector: $(grep -o 'kafka produced.*' "${FZ_COLLECTOR_LOGS[-1]}" | tail -n 1)"
     fz_kafka_dump "$TZ_TMP/kafka.txt"
     fz_kafka_complete
+    fz_log "$(tz_schema "$TZ_TMP/kafka.txt")"
     timeout 120 "$FZ_COLLECTOR_BIN" verify --store "$FZ_STORE" >"$TZ_TMP/verify.out" 2>&1 ||
         { cat "$TZ_TMP/verify.out"; tz_fail "verify of the store failed after the fault"; }
     fz_log "verify: $(tail -n 1 "$TZ_TMP/verify.out")"

@@ -10,6 +10,18 @@ TZ_PIDS=()
 TZ_TMP=$(mktemp -d /tmp/tz_it.XXXXXX)
 TZ_SEND=(/usr/bin/python3 "$TZ_SRC/tests/integration/tz_send.py")
 
+# tz_schema FILE.jsonl... : validates the events in JSON-lines files (Kafka read back with
+# kcat: the platform envelope, the collector's own health events, the sensor's anomalies)
+# against docs/schema/event.schema.json, at most 500 per (type, proto); fails on any error.
+tz_schema() {
+    /usr/bin/python3 "$TZ_SRC/tests/golden/schema_check.py" --jsonl --per-type 500 \
+        --schema "$TZ_SRC/docs/schema/event.schema.json" "$@" >"$TZ_TMP/schema.out" 2>&1 || {
+        cat "$TZ_TMP/schema.out"
+        tz_fail "events that left the collector do not follow the schema"
+    }
+    sed -n 's/^schema: validated: /schema: validated: /p' "$TZ_TMP/schema.out"
+}
+
 tz_cleanup() {
     local pid
     for pid in "${TZ_PIDS[@]}"; do

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_reasm.c - TCP reassembly of one direction: in order, out of order, retransmission,
- * overlap, gap (by buffer pressure, by peer ACK, at flush), mid-stream start and sequence
- * wrap-around. The delivered byte stream and gap marks are checked exactly.
+ * overlap, gap (by buffer pressure, by peer ACK, at flush), mid-stream start, sequence
+ * wrap-around, and the end of a stream by FIN or RST. The delivered byte stream and gap marks
+ * are checked exactly.
+ *
+ * FIN and RST never reach the reassembler as such: the worker passes a FIN segment's payload to
+ * reasm_data like any other, records the flags on the flow, and when the flow ends (FIN from both
+ * sides or a RST, then the closed timeout or a new SYN) calls reasm_flush on each direction. The
+ * FIN/RST tests below replay that sequence of calls.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -170,4 +176,76 @@ Test(reasm, early_segment_after_peer_acked_the_hole_is_released_at_once)
     expect_stream(&s, "ab");
     SEG(&r, &io, 5, "fg");     /* no need to wait for another ACK */
     expect_stream(&s, "ab|fg");
+}
+
+Test(reasm, fin_after_in_order_data_leaves_nothing_to_flush)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 0, "abc");
+    SEG(&r, &io, 3, "def");      /* carries the FIN: its payload is ordinary data */
+    reasm_data(&r, &io, 6, NULL, 0); /* a bare FIN has no payload: nothing to do */
+    expect_stream(&s, "abcdef");
+    reasm_flush(&r, &io);        /* the flow ends */
+    expect_stream(&s, "abcdef");
+    cr_expect_eq(r.next_seq, 6);
+    cr_expect_eq(r.gaps, 0);
+    cr_expect_eq(r.n_seg, 0);
+}
+
+Test(reasm, fin_segment_before_a_hole_waits_for_it)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 6, "ghi");      /* the last segment, with the FIN, overtakes two others */
+    SEG(&r, &io, 3, "def");
+    expect_stream(&s, "");
+    SEG(&r, &io, 0, "abc");      /* the hole fills before the flow ends */
+    expect_stream(&s, "abcdefghi");
+    reasm_flush(&r, &io);
+    expect_stream(&s, "abcdefghi");
+    cr_expect_eq(r.ooo, 2);
+    cr_expect_eq(r.gaps, 0);
+    cr_expect_eq(r.ooo_used, 0);
+}
+
+Test(reasm, rst_end_delivers_buffered_data_past_the_holes)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 0, "ab");
+    SEG(&r, &io, 9, "j");        /* buffered out of order, in reverse */
+    SEG(&r, &io, 5, "fg");
+    /* RST: nothing is discarded; the flow's end flushes what is buffered (reasm.h) */
+    reasm_flush(&r, &io);
+    expect_stream(&s, "ab|fg|j");
+    cr_expect_eq(r.gaps, 2);
+    cr_expect_eq(r.gap_bytes, 5);
+    cr_expect_eq(r.next_seq, 10);
+    cr_expect_eq(r.n_seg, 0);
+    cr_expect_eq(r.ooo_used, 0);
+}
+
+Test(reasm, retransmitted_fin_segment_is_delivered_once)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 3, "def");      /* FIN segment, early */
+    SEG(&r, &io, 3, "def");      /* its retransmission, still early: buffered twice */
+    SEG(&r, &io, 0, "abc");
+    SEG(&r, &io, 3, "def");      /* and once more after delivery */
+    reasm_data(&r, &io, 6, NULL, 0);
+    reasm_flush(&r, &io);
+    expect_stream(&s, "abcdef");
+    cr_expect_eq(r.retrans, 2);
+    cr_expect_eq(r.gaps, 0);
+    cr_expect_eq(r.next_seq, 6);
 }
