@@ -92,6 +92,33 @@ static void skip_gap(struct reasm *r, const struct reasm_io *io)
     drain(r, io);
 }
 
+void reasm_end(struct reasm *r, uint32_t end_seq)
+{
+    if (!r->init)
+        reasm_start(r, end_seq);
+    if (r->has_end)
+        return;
+    r->has_end = 1;
+    r->end_seq = end_seq;
+    /* segments buffered beyond the end: cut them there */
+    for (int i = 0; i < r->n_seg;) {
+        struct reasm_seg *s = &r->seg[i];
+        int32_t room = seq_diff(end_seq, s->seq);
+        if (room <= 0) {
+            r->past_end += s->len;
+            *s = r->seg[--r->n_seg];
+            continue;
+        }
+        if ((uint32_t)room < s->len) {
+            r->past_end += s->len - (uint32_t)room;
+            s->len = (uint32_t)room;
+        }
+        i++;
+    }
+    if (r->n_seg == 0)
+        r->ooo_used = 0;
+}
+
 void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const uint8_t *p,
                 uint32_t len)
 {
@@ -99,6 +126,17 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
         return;
     if (!r->init)
         reasm_start(r, seq);
+    if (r->has_end) {
+        int32_t room = seq_diff(r->end_seq, seq);
+        if (room <= 0) {
+            r->past_end += len;
+            return;
+        }
+        if ((uint32_t)room < len) {
+            r->past_end += len - (uint32_t)room;
+            len = (uint32_t)room;
+        }
+    }
     if (deliver_inorder(r, io, seq, p, len)) {
         if (r->n_seg)
             drain(r, io);

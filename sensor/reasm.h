@@ -30,6 +30,10 @@ struct reasm {
     uint32_t gaps;      /* times bytes were skipped */
     uint64_t gap_bytes; /* bytes never seen */
     uint32_t ooo;       /* segments that arrived early and were buffered */
+    uint32_t end_seq;   /* the stream ends here (the FIN's sequence number, or a RST's) */
+    uint8_t has_end;
+    uint64_t past_end;  /* bytes at or after end_seq: never delivered (the receiver
+                           discards them too, RFC 9293 3.10.7.4) */
 };
 
 /* data == NULL && gap: bytes were lost before the next delivery; resynchronise. */
@@ -49,6 +53,10 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
                 uint32_t len);
 /* The other side acknowledged `ack`: bytes before it that never arrived are lost. */
 void reasm_peer_ack(struct reasm *r, const struct reasm_io *io, uint32_t ack);
+/* The direction ends at end_seq (a FIN at that sequence number, or an accepted RST): bytes
+ * at or after it, buffered or still to come, are dropped and counted in past_end, so data
+ * slipped in after the close never reaches a dissector. The first end seen stays. */
+void reasm_end(struct reasm *r, uint32_t end_seq);
 /* End of the flow: deliver whatever is buffered, skipping holes. */
 void reasm_flush(struct reasm *r, const struct reasm_io *io);
 

@@ -700,6 +700,27 @@ static void identify_datagram(struct worker *w, struct flow *f, int side, const 
     found(w, f, d, side);
 }
 
+/*
+ * Where a direction's stream ends, after this packet's payload was delivered: a FIN ends
+ * its sender's direction at the FIN's sequence number; a RST ends the sender's direction
+ * when its sequence number is exactly the next one expected (RFC 5961 3.2: a receiver
+ * resets only then, so a blind or stale RST does not blind the sensor), and with ACK set
+ * the other direction at that acknowledgment.
+ */
+static void stream_end(struct ics_slot *s, const struct pkt *k, int side)
+{
+    uint32_t seq = k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u);
+    if (k->tcp_flags & TCP_FIN) {
+        reasm_end(&s->rs[side], seq + k->payload_len);
+        return;
+    }
+    if (!s->rs[side].init || s->rs[side].next_seq != seq)
+        return;
+    reasm_end(&s->rs[side], seq);
+    if (k->tcp_flags & TCP_ACK)
+        reasm_end(&s->rs[!side], k->ack);
+}
+
 static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
 {
     struct wpriv *P = w->priv;
@@ -761,7 +782,12 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
                     reasm_start(&f->ics->rs[side], seq);
                     f->ics->resync[side] = 1;
                 }
+                uint64_t past = f->ics->rs[side].past_end;
                 reasm_data(&f->ics->rs[side], &io, seq, payload, k->payload_len);
+                if (past == 0 && f->ics->rs[side].past_end > 0)
+                    emit_anomaly(w, f, side, f->d ? f->d->name : NULL, "tcp_data_after_close",
+                                 "payload after this direction's FIN or RST: not decoded (the "
+                                 "receiver discards it too)");
                 release_if_not_ics(w, f);
             }
         } else {
@@ -776,6 +802,8 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
         }
         f->data_seen[side] = 1;
     }
+    if (f->ics && f->l4proto == 6 && (k->tcp_flags & (TCP_FIN | TCP_RST)))
+        stream_end(f->ics, k, side);
     uint8_t list = f->l4proto != 6                                 ? FLOW_L_UDP
                    : (f->rst_seen || (f->fin_seen[0] && f->fin_seen[1])) ? FLOW_L_CLOSED
                                                                    : FLOW_L_TCP;

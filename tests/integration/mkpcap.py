@@ -9,6 +9,11 @@ header, or reshaped by a TCP scenario:
   gap        the segment holding request 2 is missing (the server acks it anyway)
   midstream  no handshake: the capture starts in the middle of the session
   rst        the session ends with a RST instead of FINs
+  afterfin   after the client's FIN, a write request (FC 6, tid 99) at the next sequence
+             numbers: the server discards it, so the sensor must not decode it
+  afterrst   the same write after the client's RST
+  stalerst   a RST from the client with a stale sequence number (a receiver ignores it,
+             RFC 5961) in the middle of the session: nothing may stop being decoded
 Usage: mkpcap.py OUT [--requests N] [--linktype N] [--scenario NAME]"""
 import argparse
 import struct
@@ -64,8 +69,18 @@ def session(a):
         pkts.append(s2c(ss, cs, 0x18, pending_rsp + rsp))
         ss += len(pending_rsp + rsp)
         pending_rsp = b""
-    if sc == "rst":
+        if sc == "stalerst" and tid == 2:
+            pkts.append(c2s(cs - 12, ss, 0x14))  # RST|ACK, 12 bytes behind
+    late = struct.pack("!HHHBBHH", 99, 0, 6, 1, 6, 0, 0xDEAD)  # FC 6 write, tid 99
+    if sc in ("rst", "afterrst"):
         pkts.append(c2s(cs, ss, 0x14))
+        if sc == "afterrst":
+            pkts.append(c2s(cs, ss, 0x18, late))
+            pkts.append(s2c(ss, cs, 0x18, struct.pack("!HHHBBHH", 99, 0, 6, 1, 6, 0, 0xDEAD)))
+    elif sc == "afterfin":
+        pkts.append(c2s(cs, ss, 0x11))
+        pkts.append(c2s(cs + 1, ss, 0x18, late))
+        pkts.append(s2c(ss, cs + 1, 0x11))
     else:
         pkts.append(c2s(cs, ss, 0x11))
         pkts.append(s2c(ss, cs + 1, 0x11))
@@ -78,7 +93,8 @@ def main():
     ap.add_argument("--requests", type=int, default=3)
     ap.add_argument("--linktype", type=int, default=1)
     ap.add_argument("--scenario", default="plain",
-                    choices=["plain", "split", "ooo", "retrans", "gap", "midstream", "rst"])
+                    choices=["plain", "split", "ooo", "retrans", "gap", "midstream", "rst",
+                             "afterfin", "afterrst", "stalerst"])
     a = ap.parse_args()
     pkts = session(a)
     with open(a.out, "wb") as f:

@@ -4,14 +4,16 @@
 # (PDUs split across segments and several in one segment, out of order, retransmitted and
 # overlapping, a lost segment, a capture that starts mid-stream, a RST) must still give one
 # ics event per transaction with the right tids, the flow event must say how it ended, and
-# a lost segment must show as an anomaly and a no_response, not as garbage.
+# a lost segment must show as an anomaly and a no_response, not as garbage. Data sent after
+# a FIN or an accepted RST is not decoded (a tcp_data_after_close anomaly says it was there),
+# and a stale RST does not stop decoding.
 set -uo pipefail
 S="$TZ_BUILD/sensor/tanzhen-sensor"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 py=/usr/bin/python3
 fail=0
-for sc in plain split ooo retrans gap midstream rst; do
+for sc in plain split ooo retrans gap midstream rst afterfin afterrst stalerst; do
   $py "$TZ_SRC/tests/integration/mkpcap.py" "$T/$sc.pcap" --requests 6 --scenario $sc
   if ! "$S" -r "$T/$sc.pcap" --jsonl "$T/$sc.jsonl" -w 1 2>"$T/$sc.err"; then
     echo "FAIL $sc: sensor failed"; cat "$T/$sc.err"; fail=1; continue
@@ -40,13 +42,21 @@ if sc == "gap":
         errors.append("no tcp_gap anomaly")
     if not any(e["status"] == "response_only" and e["modbus"]["tid"] == 2 for e in ics):
         errors.append("the response to the lost request is not response_only")
+elif sc in ("afterfin", "afterrst"):
+    kinds = [a["anomaly"]["kind"] for a in anoms]
+    # afterrst: the server answers the late write too, also after the close
+    want = ["tcp_data_after_close"] * (2 if sc == "afterrst" else 1)
+    if kinds != want:
+        errors.append("anomalies %s, expected %s" % (kinds, want))
+    if any(e["modbus"]["tid"] == 99 for e in ics):
+        errors.append("the write sent after the close was decoded")
 elif anoms:
     errors.append("unexpected anomalies: %s" % [a["anomaly"] for a in anoms])
 if len(flows) != 1:
     errors.append("%d flow events" % len(flows))
 else:
     f = flows[0]["flow"]
-    want_state = {"rst": "reset"}.get(sc, "closed")
+    want_state = {"rst": "reset", "afterrst": "reset", "stalerst": "reset"}.get(sc, "closed")
     if f["state"] != want_state:
         errors.append("flow state %s, expected %s" % (f["state"], want_state))
     if sc == "retrans" and f.get("tcp_retrans", 0) < 6:

@@ -5,10 +5,10 @@
  * wrap-around, and the end of a stream by FIN or RST. The delivered byte stream and gap marks
  * are checked exactly.
  *
- * FIN and RST never reach the reassembler as such: the worker passes a FIN segment's payload to
- * reasm_data like any other, records the flags on the flow, and when the flow ends (FIN from both
- * sides or a RST, then the closed timeout or a new SYN) calls reasm_flush on each direction. The
- * FIN/RST tests below replay that sequence of calls.
+ * The worker passes a FIN segment's payload to reasm_data like any other, then calls reasm_end
+ * at the FIN's sequence number (or a RST's, when it is exactly the next one expected), and
+ * when the flow ends (FIN from both sides or a RST, then the closed timeout or a new SYN)
+ * reasm_flush on each direction. The FIN/RST tests below replay that sequence of calls.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -248,4 +248,52 @@ Test(reasm, retransmitted_fin_segment_is_delivered_once)
     cr_expect_eq(r.retrans, 2);
     cr_expect_eq(r.gaps, 0);
     cr_expect_eq(r.next_seq, 6);
+}
+
+Test(reasm, data_after_the_end_is_never_delivered)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 100);
+    SEG(&r, &io, 100, "abc");
+    reasm_end(&r, 103);          /* FIN at 103 */
+    SEG(&r, &io, 103, "EVIL");   /* slipped in after the FIN */
+    SEG(&r, &io, 110, "MORE");   /* and further on */
+    reasm_flush(&r, &io);
+    expect_stream(&s, "abc");
+    cr_expect_eq(r.past_end, 8);
+    cr_expect_eq(r.gaps, 0);
+}
+
+Test(reasm, end_cuts_a_segment_across_it_and_buffered_ones_beyond)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_start(&r, 0);
+    SEG(&r, &io, 4, "efgh");     /* early: buffered, crosses the end at 6 */
+    SEG(&r, &io, 9, "jk");       /* early: wholly beyond the end */
+    reasm_end(&r, 6);
+    cr_expect_eq(r.n_seg, 1);
+    cr_expect_eq(r.past_end, 4);
+    SEG(&r, &io, 0, "abcd");     /* fills the hole: the buffered part up to the end follows */
+    expect_stream(&s, "abcdef");
+    SEG(&r, &io, 5, "fXY");      /* a resend running past the end: XY is cut */
+    expect_stream(&s, "abcdef");
+    cr_expect_eq(r.past_end, 6);
+    reasm_end(&r, 100);          /* a second FIN does not move the end */
+    SEG(&r, &io, 6, "z");
+    expect_stream(&s, "abcdef");
+}
+
+Test(reasm, end_before_any_data_starts_the_direction_there)
+{
+    struct sink s = {0};
+    struct reasm r = {0};
+    struct reasm_io io = io_for(&s, sizeof ooo);
+    reasm_end(&r, 500);          /* a bare FIN is the first thing seen of this direction */
+    SEG(&r, &io, 500, "late");
+    expect_stream(&s, "");
+    cr_expect_eq(r.past_end, 4);
 }
