@@ -35,8 +35,9 @@
 /* Link control byte (IEEE 1815-2012 9.2.4.1.3). */
 #define DNP3_LC_DIR 0x80        /* 1: sent by a master */
 #define DNP3_LC_PRM 0x40        /* 1: primary (initiating) frame */
-#define DNP3_LC_FCB 0x20
-#define DNP3_LC_FCV 0x10
+#define DNP3_LC_FCB 0x20        /* primary frames: frame count bit */
+#define DNP3_LC_FCV 0x10        /* primary frames: FCB is valid */
+#define DNP3_LC_DFC 0x10        /* secondary frames: data flow control (0x20 reserved) */
 #define DNP3_LC_FUNC 0x0f
 #define DNP3_LF_CONFIRMED_USER_DATA 3
 #define DNP3_LF_UNCONFIRMED_USER_DATA 4
@@ -170,7 +171,8 @@ struct dnp3_object {
 struct dnp3_frag {
     uint64_t ts_us;          /* first frame of the fragment */
     uint16_t src, dst;       /* link addresses */
-    uint8_t link_ctrl;
+    uint8_t link_ctrl;       /* control and length octets of the fragment's first frame */
+    uint8_t link_len;
     uint8_t dir;             /* enum pd_dir */
     uint8_t ac, func;
     uint16_t iin;            /* IIN1 << 8 | IIN2 */
@@ -201,7 +203,8 @@ struct dnp3_rec {
 struct dnp3_reasm {
     uint8_t active;
     uint8_t next_seq;
-    uint8_t link_ctrl;
+    uint8_t link_ctrl;       /* control and length octets of the FIR segment's frame */
+    uint8_t link_len;
     uint16_t src, dst;
     uint16_t len;
     uint32_t crc_errors;     /* bad CRCs in this direction not yet charged to a fragment */

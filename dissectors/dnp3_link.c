@@ -151,7 +151,7 @@ static void crc_error(struct pd_ctx *ctx, struct dnp3_state *st, const char *det
 
 /* One transport segment (IEEE 1815-2012 8.2): TH byte, then application bytes. */
 static int transport_segment(struct pd_ctx *ctx, struct dnp3_state *st, struct pd_cur *seg,
-                             uint16_t src, uint16_t dst, uint8_t ctrl)
+                             uint16_t src, uint16_t dst, uint8_t ctrl, uint8_t link_len)
 {
     struct dnp3_reasm *r = &st->rx[ctx->dir & 1];
     uint8_t th = pd_u8(seg);
@@ -168,6 +168,7 @@ static int transport_segment(struct pd_ctx *ctx, struct dnp3_state *st, struct p
         r->src = src;
         r->dst = dst;
         r->link_ctrl = ctrl;
+        r->link_len = link_len;
         r->ts_us = ctx->now_us;
     } else if (!r->active || seq != r->next_seq || src != r->src || dst != r->dst) {
         st->out_of_seq++;
@@ -258,7 +259,7 @@ static int dnp3_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
         return -1;
     }
     struct pd_cur seg = pd_cur_make(user, ulen);
-    return transport_segment(ctx, st, &seg, src, dst, ctrl);
+    return transport_segment(ctx, st, &seg, src, dst, ctrl, (uint8_t)len);
 }
 
 _Static_assert(sizeof(struct dnp3_state) <= PD_MAX_STATE, "DNP3 per-flow state too large");

@@ -344,13 +344,17 @@ int dnp3_layout_table_sorted(void)
 
 /* Every field json_dnp3.c writes, under the event's `dnp3` object. */
 const struct pd_field dnp3_fields[] = {
-    {"dnp3.link", "object", "link header of the record's first message"},
+    {"dnp3.link", "object", "link header of the first frame of the record's first message"},
     {"dnp3.link.src", "int", "link source address"},
     {"dnp3.link.dst", "int", "link destination address"},
     {"dnp3.link.func", "int", "link function code (control bits 0-3)"},
     {"dnp3.link.func_name", "string", "link function name (PRM decides the table)"},
     {"dnp3.link.dir", "bool", "DIR bit: sent by a master"},
     {"dnp3.link.prm", "bool", "PRM bit: primary (initiating) frame"},
+    {"dnp3.link.fcb", "bool", "FCB bit: frame count bit (primary frames only)"},
+    {"dnp3.link.fcv", "bool", "FCV bit: FCB is valid (primary frames only)"},
+    {"dnp3.link.dfc", "bool", "DFC bit: data flow control (secondary frames only)"},
+    {"dnp3.link.len", "int", "link length octet (control, addresses and user data, 5-255)"},
     {"dnp3.func", "int", "application function code of the first message"},
     {"dnp3.func_name", "string", "its name (READ, DIRECT_OPERATE, UNSOLICITED_RESPONSE, ...)"},
     {"dnp3.seq", "int", "application sequence number (0-15)"},

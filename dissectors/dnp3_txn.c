@@ -185,6 +185,7 @@ static void frag_init(struct dnp3_frag *f, const struct pd_ctx *ctx, const struc
     f->src = r->src;
     f->dst = r->dst;
     f->link_ctrl = r->link_ctrl;
+    f->link_len = r->link_len;
     f->dir = ctx->dir;
     f->ac = ac;
     f->last_ac = ac;

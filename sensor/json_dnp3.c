@@ -18,15 +18,26 @@ static int room_left(const struct jw *w)
     return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
 }
 
+/* The link header of the fragment's first frame. FCB and FCV mean something only in
+ * primary frames and DFC only in secondary ones (IEEE 1815-2012 9.2.4.1.3), so each frame
+ * gets its own pair, as Wireshark shows them. */
 static void write_link(struct jw *w, const struct dnp3_frag *f)
 {
+    uint8_t ctrl = f->link_ctrl;
     jw_obj_begin(w, "link");
     jw_uint(w, "src", f->src);
     jw_uint(w, "dst", f->dst);
-    jw_uint(w, "func", f->link_ctrl & DNP3_LC_FUNC);
-    jw_str(w, "func_name", dnp3_link_func_name(f->link_ctrl));
-    jw_bool(w, "dir", (f->link_ctrl & DNP3_LC_DIR) != 0);
-    jw_bool(w, "prm", (f->link_ctrl & DNP3_LC_PRM) != 0);
+    jw_uint(w, "func", ctrl & DNP3_LC_FUNC);
+    jw_str(w, "func_name", dnp3_link_func_name(ctrl));
+    jw_bool(w, "dir", (ctrl & DNP3_LC_DIR) != 0);
+    jw_bool(w, "prm", (ctrl & DNP3_LC_PRM) != 0);
+    if (ctrl & DNP3_LC_PRM) {
+        jw_bool(w, "fcb", (ctrl & DNP3_LC_FCB) != 0);
+        jw_bool(w, "fcv", (ctrl & DNP3_LC_FCV) != 0);
+    } else {
+        jw_bool(w, "dfc", (ctrl & DNP3_LC_DFC) != 0);
+    }
+    jw_uint(w, "len", f->link_len);
     jw_obj_end(w);
 }
 

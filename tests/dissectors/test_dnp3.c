@@ -374,6 +374,127 @@ static const uint8_t a_read_indexed[] = {
     0x07, 0x00, 0x00, 0x00,         /* index 7 */
 };
 
+static const uint8_t a_resp_double_bit[] = {
+    0xc2, 0x81, 0x00, 0x00,         /* FIR FIN seq 2, RESPONSE, IIN clear */
+    0x03, 0x01, 0x00, 0x00, 0x04,   /* g3v1 double-bit packed, qualifier 0x00, 0..4 */
+    0x1b,                           /* 2 bits each, point 0 lowest: 3 INDETERMINATE,
+                                     * 2 DETERMINED_ON, 1 DETERMINED_OFF, 0 INTERMEDIATE */
+    0x02,                           /* point 4: 2 DETERMINED_ON; bits 2-7 unused */
+    0x03, 0x02, 0x00, 0x05, 0x06,   /* g3v2 double-bit with flags, qualifier 0x00, 5..6 */
+    0x81,                           /* point 5: ONLINE, state bits 7-6 = 2 DETERMINED_ON */
+    0x43,                           /* point 6: ONLINE RESTART, state 1 DETERMINED_OFF */
+};
+
+static const uint8_t a_resp_double_bit_events[] = {
+    0xc3, 0x81, 0x02, 0x00,         /* FIR FIN seq 3, RESPONSE, IIN1 CLASS_1_EVENTS */
+    0x04, 0x01, 0x17, 0x01,         /* g4v1 double-bit event without time, 0x17, count 1 */
+    0x02,                           /* index 2 */
+    0xc1,                           /* ONLINE, state 3 INDETERMINATE */
+    0x04, 0x02, 0x28, 0x01, 0x00,   /* g4v2 event with absolute time, 0x28, count 1 */
+    0x05, 0x00,                     /* index 5 */
+    0x81,                           /* ONLINE, state 2 DETERMINED_ON */
+    0x7b, 0x68, 0xe5, 0xcf, 0x8b, 0x01, /* time 1700000000123 ms */
+    0x33, 0x01, 0x07, 0x01,         /* g51v1 CTO (synchronized), qualifier 0x07, count 1 */
+    0x00, 0x68, 0xe5, 0xcf, 0x8b, 0x01, /* CTO 1700000000000 ms */
+    0x04, 0x03, 0x17, 0x01,         /* g4v3 event with relative time, 0x17, count 1 */
+    0x06,                           /* index 6 */
+    0x41,                           /* ONLINE, state 1 DETERMINED_OFF */
+    0xf4, 0x01,                     /* 500 ms after the CTO */
+};
+
+static const uint8_t a_resp_binary_outputs[] = {
+    0xc4, 0x81, 0x00, 0x00,         /* FIR FIN seq 4, RESPONSE, IIN clear */
+    0x0a, 0x02, 0x00, 0x00, 0x01,   /* g10v2 binary output status with flags, 0x00, 0..1 */
+    0x81,                           /* point 0: ONLINE, state 1 */
+    0x11,                           /* point 1: ONLINE LOCAL_FORCED, state 0 */
+    0x0b, 0x01, 0x17, 0x01,         /* g11v1 binary output event without time, 0x17, count 1 */
+    0x00,                           /* index 0 */
+    0x01,                           /* ONLINE, state 0 */
+    0x0b, 0x02, 0x17, 0x01,         /* g11v2 binary output event with time, 0x17, count 1 */
+    0x01,                           /* index 1 */
+    0x81,                           /* ONLINE, state 1 */
+    0x54, 0x54, 0xe6, 0xcf, 0x8b, 0x01, /* time 1700000060500 ms */
+};
+
+static const uint8_t a_resp_counter_events[] = {
+    0xc5, 0x81, 0x00, 0x00,         /* FIR FIN seq 5, RESPONSE, IIN clear */
+    0x16, 0x01, 0x28, 0x01, 0x00,   /* g22v1 32-bit counter event with flag, 0x28, count 1 */
+    0x03, 0x00,                     /* index 3 */
+    0x01,                           /* ONLINE */
+    0xa0, 0x86, 0x01, 0x00,         /* 100000 */
+    0x16, 0x05, 0x17, 0x01,         /* g22v5 32-bit counter event with flag and time, 0x17 */
+    0x04,                           /* index 4 */
+    0x41,                           /* ONLINE DISCONTINUITY */
+    0xff, 0xff, 0xff, 0xff,         /* 4294967295 */
+    0x40, 0x4a, 0xe7, 0xcf, 0x8b, 0x01, /* time 1700000123456 ms */
+    0x17, 0x02, 0x17, 0x01,         /* g23v2 16-bit frozen counter event with flag, 0x17 */
+    0x00,                           /* index 0 */
+    0x05,                           /* ONLINE COMM_LOST */
+    0x34, 0x12,                     /* 0x1234 = 4660 */
+    0x17, 0x05, 0x17, 0x01,         /* g23v5 32-bit frozen counter event with time, 0x17 */
+    0x02,                           /* index 2 */
+    0x01,                           /* ONLINE */
+    0x07, 0x00, 0x00, 0x00,         /* 7 */
+    0x40, 0x75, 0xe8, 0xcf, 0x8b, 0x01, /* time of freeze 1700000200000 ms */
+};
+
+static const uint8_t a_resp_analog_output_status[] = {
+    0xc6, 0x81, 0x00, 0x00,         /* FIR FIN seq 6, RESPONSE, IIN clear */
+    0x28, 0x01, 0x00, 0x00, 0x00,   /* g40v1 32-bit analog output status with flag, 0..0 */
+    0x01,                           /* ONLINE */
+    0x18, 0xfc, 0xff, 0xff,         /* -1000 (signed) */
+    0x28, 0x02, 0x01, 0x02, 0x00, 0x02, 0x00, /* g40v2 16-bit with flag, 0x01, 2..2 */
+    0x01,                           /* ONLINE */
+    0x39, 0x30,                     /* 12345 */
+    0x28, 0x03, 0x00, 0x05, 0x05,   /* g40v3 single-precision float with flag, 0x00, 5..5 */
+    0x01,                           /* ONLINE */
+    0x00, 0x00, 0x20, 0xc1,         /* -10.0f */
+    0x28, 0x04, 0x00, 0x06, 0x06,   /* g40v4 double-precision float with flag, 0x00, 6..6 */
+    0x03,                           /* ONLINE RESTART */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xd0, 0x3f, /* 0.25 */
+};
+
+static const uint8_t a_resp_cto_unsync[] = {
+    0xc7, 0x81, 0x02, 0x00,         /* FIR FIN seq 7, RESPONSE, IIN1 CLASS_1_EVENTS */
+    0x33, 0x02, 0x07, 0x01,         /* g51v2 CTO (unsynchronized), qualifier 0x07, count 1 */
+    0x7b, 0x68, 0xe5, 0xcf, 0x8b, 0x01, /* CTO 1700000000123 ms */
+    0x02, 0x03, 0x17, 0x02,         /* g2v3 binary input event with relative time, count 2 */
+    0x01,                           /* index 1 */
+    0x81,                           /* ONLINE, state 1 */
+    0x0a, 0x00,                     /* 10 ms after the CTO */
+    0x02,                           /* index 2 */
+    0x01,                           /* ONLINE, state 0 */
+    0x00, 0x01,                     /* 256 ms after the CTO */
+};
+
+/* Range code 0xB: a 1-octet count. With prefix code 0 (qualifier 0x0B) the objects follow
+ * packed, each the size its variation gives (g110vN: N octets). */
+static const uint8_t a_write_octets_0b[] = {
+    0xc8, 0x02,                     /* FIR FIN seq 8, WRITE */
+    0x6e, 0x04, 0x0b,               /* g110v4 octet string of 4, qualifier 0x0B */
+    0x02,                           /* count 2 (1 octet) */
+    'A', 'B', 'C', 'D',             /* object 1 */
+    'W', 'X', 'Y', 'Z',             /* object 2 */
+    0x50, 0x01, 0x00, 0x07, 0x07,   /* g80v1 IIN, qualifier 0x00, 7..7: parsing went on */
+    0x00,                           /* IIN1.7 DEVICE_RESTART cleared */
+};
+
+/* Qualifier 0x4B: 1-octet count, each object with a 1-octet size prefix (prefix code 4),
+ * the free-format form g70/g120 use (0x5B: the same with a 2-octet size). */
+static const uint8_t a_write_file_4b[] = {
+    0xc9, 0x02,                     /* FIR FIN seq 9, WRITE */
+    0x46, 0x05, 0x4b,               /* g70v5 file transport, qualifier 0x4B */
+    0x02,                           /* count 2 (1 octet) */
+    0x0c,                           /* object 1: size 12 (1 octet) */
+    0x2a, 0x00, 0x00, 0x00,         /* handle 42 */
+    0x01, 0x00, 0x00, 0x00,         /* block 1, bit 31 clear: not the last */
+    'd', 'a', 't', 'a',             /* file data */
+    0x09,                           /* object 2: size 9 */
+    0x2a, 0x00, 0x00, 0x00,         /* handle 42 */
+    0x02, 0x00, 0x00, 0x80,         /* block 2, bit 31: the last */
+    '!',                            /* file data */
+};
+
 /* ---- the framing functions ---------------------------------------------------------- */
 
 Test(dnp3, probe_pdu_len_resync)
@@ -419,7 +540,7 @@ Test(dnp3, read_class_0123_literal_frame)
     cr_assert_eq(T->txn[0].op, PD_OP_READ);
     cr_assert_eq(T->txn[0].req_dir, PD_DIR_TO_SERVER);
     HAS(T, 0, "\"link\":{\"src\":3,\"dst\":2,\"func\":4,\"func_name\":\"UNCONFIRMED_USER_DATA\","
-              "\"dir\":true,\"prm\":true}");
+              "\"dir\":true,\"prm\":true,\"fcb\":false,\"fcv\":false,\"len\":20}");
     HAS(T, 0, "\"func\":1,\"func_name\":\"READ\",\"seq\":8,\"fir\":true,\"fin\":true,"
               "\"con\":false,\"uns\":false");
     HAS(T, 0, "{\"group\":60,\"var\":2,\"qual\":6,\"group_name\":\"class\"}");
@@ -732,6 +853,160 @@ Test(dnp3, freeze_at_time_and_indexed_read_qualifiers)
     pdt_free(T);
 }
 
+/* ---- point values of groups 3, 4, 10, 11, 22, 23, 40, 51 ------------------------------- */
+
+Test(dnp3, double_bit_inputs_g3)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc2, 0x01, 0x03, 0x00, 0x06}; /* READ g3v0 all */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_double_bit), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    HAS(T, 0, "{\"group\":3,\"var\":1,\"qual\":0,\"group_name\":\"double_bit_input\",\"start\":0,"
+              "\"stop\":4,\"count\":5,\"points\":[{\"index\":0,\"value\":3},{\"index\":1,"
+              "\"value\":2},{\"index\":2,\"value\":1},{\"index\":3,\"value\":0},{\"index\":4,"
+              "\"value\":2}]}");
+    HAS(T, 0, "{\"group\":3,\"var\":2,\"qual\":0,\"group_name\":\"double_bit_input\",\"start\":5,"
+              "\"stop\":6,\"count\":2,\"points\":[{\"index\":5,\"value\":2,\"flags\":129},"
+              "{\"index\":6,\"value\":1,\"flags\":67}]}");
+    pdt_free(T);
+}
+
+Test(dnp3, double_bit_events_g4_and_cto_g51v1)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc3, 0x01, 0x04, 0x00, 0x06}; /* READ g4v0 all */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_double_bit_events), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->n_anomalies, 0);
+    HAS(T, 0, "{\"group\":4,\"var\":1,\"qual\":23,\"group_name\":\"double_bit_input_event\","
+              "\"count\":1,\"points\":[{\"index\":2,\"value\":3,\"flags\":193}]}");
+    HAS(T, 0, "{\"group\":4,\"var\":2,\"qual\":40,\"group_name\":\"double_bit_input_event\","
+              "\"count\":1,\"points\":[{\"index\":5,\"value\":2,\"flags\":129,"
+              "\"time\":1700000000123}]}");
+    HAS(T, 0, "{\"group\":51,\"var\":1,\"qual\":7,\"group_name\":\"cto\",\"count\":1,\"points\":"
+              "[{\"index\":0,\"value\":1700000000000}]}");
+    HAS(T, 0, "{\"group\":4,\"var\":3,\"qual\":23,\"group_name\":\"double_bit_input_event\","
+              "\"count\":1,\"points\":[{\"index\":6,\"value\":1,\"flags\":65,"
+              "\"rel_time_ms\":500}]}]");
+    pdt_free(T);
+}
+
+Test(dnp3, cto_g51v2_and_relative_time_events)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc7, 0x01, 0x02, 0x00, 0x06}; /* READ g2v0 all */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_cto_unsync), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "{\"group\":51,\"var\":2,\"qual\":7,\"group_name\":\"cto\",\"count\":1,\"points\":"
+              "[{\"index\":0,\"value\":1700000000123}]}");
+    HAS(T, 0, "\"group_name\":\"binary_input_event\",\"count\":2,\"points\":[{\"index\":1,"
+              "\"value\":1,\"flags\":129,\"rel_time_ms\":10},{\"index\":2,\"value\":0,"
+              "\"flags\":1,\"rel_time_ms\":256}]}]");
+    pdt_free(T);
+}
+
+Test(dnp3, binary_output_status_g10_and_events_g11)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc4, 0x01, 0x0a, 0x00, 0x06, 0x0b, 0x00, 0x06}; /* READ g10v0, g11v0 */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_binary_outputs), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "{\"group\":10,\"var\":2,\"qual\":0,\"group_name\":\"binary_output\",\"start\":0,"
+              "\"stop\":1,\"count\":2,\"points\":[{\"index\":0,\"value\":1,\"flags\":129},"
+              "{\"index\":1,\"value\":0,\"flags\":17}]}");
+    HAS(T, 0, "{\"group\":11,\"var\":1,\"qual\":23,\"group_name\":\"binary_output_event\","
+              "\"count\":1,\"points\":[{\"index\":0,\"value\":0,\"flags\":1}]}");
+    HAS(T, 0, "{\"group\":11,\"var\":2,\"qual\":23,\"group_name\":\"binary_output_event\","
+              "\"count\":1,\"points\":[{\"index\":1,\"value\":1,\"flags\":129,"
+              "\"time\":1700000060500}]}]");
+    pdt_free(T);
+}
+
+Test(dnp3, counter_events_g22_g23)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc5, 0x01, 0x16, 0x00, 0x06, 0x17, 0x00, 0x06}; /* READ g22v0, g23v0 */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_counter_events), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "{\"group\":22,\"var\":1,\"qual\":40,\"group_name\":\"counter_event\",\"count\":1,"
+              "\"points\":[{\"index\":3,\"value\":100000,\"flags\":1}]}");
+    HAS(T, 0, "{\"group\":22,\"var\":5,\"qual\":23,\"group_name\":\"counter_event\",\"count\":1,"
+              "\"points\":[{\"index\":4,\"value\":4294967295,\"flags\":65,"
+              "\"time\":1700000123456}]}");
+    HAS(T, 0, "{\"group\":23,\"var\":2,\"qual\":23,\"group_name\":\"frozen_counter_event\","
+              "\"count\":1,\"points\":[{\"index\":0,\"value\":4660,\"flags\":5}]}");
+    HAS(T, 0, "{\"group\":23,\"var\":5,\"qual\":23,\"group_name\":\"frozen_counter_event\","
+              "\"count\":1,\"points\":[{\"index\":2,\"value\":7,\"flags\":1,"
+              "\"time\":1700000200000}]}]");
+    pdt_free(T);
+}
+
+Test(dnp3, analog_output_status_g40)
+{
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc6, 0x01, 0x28, 0x00, 0x06}; /* READ g40v0 all */
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, a_resp_analog_output_status), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "{\"group\":40,\"var\":1,\"qual\":0,\"group_name\":\"analog_output_status\","
+              "\"start\":0,\"stop\":0,\"count\":1,\"points\":[{\"index\":0,\"value\":-1000,"
+              "\"flags\":1}]}");
+    HAS(T, 0, "{\"group\":40,\"var\":2,\"qual\":1,\"group_name\":\"analog_output_status\","
+              "\"start\":2,\"stop\":2,\"count\":1,\"points\":[{\"index\":2,\"value\":12345,"
+              "\"flags\":1}]}");
+    HAS(T, 0, "\"start\":5,\"stop\":5,\"count\":1,\"points\":[{\"index\":5,\"value\":-10,"
+              "\"flags\":1}]}");
+    HAS(T, 0, "\"start\":6,\"stop\":6,\"count\":1,\"points\":[{\"index\":6,\"value\":0.25,"
+              "\"flags\":3}]}]");
+    HASNT(T, 0, "\"status\":"); /* g40 has flags; a control status is g41/g43 only */
+    pdt_free(T);
+}
+
+/* ---- qualifier range code 0xB -------------------------------------------------------- */
+
+Test(dnp3, qualifier_0x0b_one_octet_count)
+{
+    struct pdt *T = t_new();
+    uint8_t r1[] = {0xc8, 0x81, 0x00, 0x00};
+    uint8_t r2[] = {0xc9, 0x81, 0x00, 0x00};
+    cr_assert_eq(REQ(T, T0, a_write_octets_0b), 0);
+    cr_assert_eq(t_send(T, 0, T0 + 1, r1, sizeof r1), 0);
+    cr_assert_eq(REQ(T, T0 + 2, a_write_file_4b), 0);
+    cr_assert_eq(t_send(T, 0, T0 + 3, r2, sizeof r2), 0);
+    cr_assert_eq(T->n_events, 2);
+    cr_assert_eq(T->n_anomalies, 0);
+    /* 0x0B: count 2, two 4-octet objects walked, and the next header decoded after them */
+    cr_assert_eq(T->txn[0].status, PD_ST_OK, "%s", T->json[0]);
+    HAS(T, 0, "\"objects\":[{\"group\":110,\"var\":4,\"qual\":11,\"group_name\":"
+              "\"octet_string\",\"count\":2},{\"group\":80,\"var\":1,\"qual\":0,"
+              "\"group_name\":\"iin\",\"start\":7,\"stop\":7,\"count\":1,\"points\":"
+              "[{\"index\":7,\"value\":0}]}]");
+    /* 0x4B: count 2, each object bounded by its 1-octet size (file data 4 octets) */
+    cr_assert_eq(T->txn[1].status, PD_ST_OK, "%s", T->json[1]);
+    HAS(T, 1, "\"objects\":[{\"group\":70,\"var\":5,\"qual\":75,\"group_name\":\"file\","
+              "\"count\":2,\"file\":{\"handle\":42,\"size\":4,\"block\":1,\"last\":false}}]");
+
+    /* the same through dnp3_app_objects: the header's count and the bytes consumed */
+    struct dnp3_frag *f = calloc(1, sizeof *f);
+    f->func = DNP3_FC_WRITE;
+    cr_assert_eq(dnp3_app_objects(f, a_write_octets_0b + 2, sizeof a_write_octets_0b - 2,
+                                  &T->lim), 0);
+    cr_assert_eq(f->n_objects, 2);
+    cr_assert_eq(f->obj[0].count, 2);
+    cr_assert_eq(f->obj[0].has & (DNP3_OH_COUNT | DNP3_OH_RANGE | DNP3_OH_UNKNOWN),
+                 DNP3_OH_COUNT);
+    cr_assert_eq(f->obj[1].group, 80);
+    cr_assert_eq(f->malformed, 0);
+    pdt_free(T);
+    free(f);
+}
+
 /* ---- pairing ------------------------------------------------------------------------- */
 
 Test(dnp3, pairing_by_seq_and_addresses)
@@ -996,6 +1271,86 @@ Test(dnp3, json_stays_within_the_event_buffer)
     pdt_free(T);
 }
 
+/* ---- link control bits ------------------------------------------------------------- */
+
+/* FCB/FCV (primary frames) and the length octet, from the first frame of the fragment. */
+Test(dnp3, link_fcb_fcv_and_length)
+{
+    static const struct {
+        uint8_t ctrl;
+        const char *want;
+    } rows[] = {
+        {0xf3, "\"func\":3,\"func_name\":\"CONFIRMED_USER_DATA\",\"dir\":true,\"prm\":true,"
+               "\"fcb\":true,\"fcv\":true,\"len\":11}"},  /* DIR PRM FCB FCV, func 3 */
+        {0xd3, "\"func\":3,\"func_name\":\"CONFIRMED_USER_DATA\",\"dir\":true,\"prm\":true,"
+               "\"fcb\":false,\"fcv\":true,\"len\":11}"}, /* DIR PRM FCV, func 3 */
+        {0xe4, "\"func\":4,\"func_name\":\"UNCONFIRMED_USER_DATA\",\"dir\":true,\"prm\":true,"
+               "\"fcb\":true,\"fcv\":false,\"len\":11}"}, /* DIR PRM FCB, func 4 */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct pdt *T = t_new();
+        uint8_t user[1 + sizeof a_read_class0] = {0xc0}; /* transport FIR FIN seq 0 */
+        memcpy(user + 1, a_read_class0, sizeof a_read_class0);
+        uint8_t fr[DNP3_MAX_FRAME];
+        size_t n = t_frame(fr, rows[i].ctrl, OUTSTATION, MASTER, user, sizeof user);
+        cr_assert_eq(fr[2], 11); /* length: ctrl + addresses (5) + 6 bytes of user data */
+        cr_assert_eq(pdt_parse(T, PD_DIR_TO_SERVER, T0, fr, n), 0);
+        pd_dnp3.expire(&T->ctx, 1);
+        cr_assert_eq(T->n_events, 1);
+        HAS(T, 0, rows[i].want);
+        HASNT(T, 0, "\"dfc\"");
+        pdt_free(T);
+    }
+
+    /* a fragment over three frames: the link object is its first frame's (121 bytes of
+     * user data, length 126), not the last one's (70 bytes, length 75) */
+    struct pdt *T = t_new();
+    uint8_t app[400];
+    size_t n = big_response(app);
+    cr_assert_eq(send_segments(T, app, n, 120, 0), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "\"link\":{\"src\":10,\"dst\":1,\"func\":4,\"func_name\":\"UNCONFIRMED_USER_DATA\","
+              "\"dir\":false,\"prm\":true,\"fcb\":false,\"fcv\":false,\"len\":126}");
+    pdt_free(T);
+}
+
+/* A secondary frame's control carries DFC (0x10) and a reserved bit (0x20), never FCB/FCV.
+ * Only primary user-data frames make records, so the encoder is called directly. */
+Test(dnp3, link_dfc_on_secondary_frames)
+{
+    static const struct {
+        uint8_t ctrl;
+        const char *want;
+    } rows[] = {
+        {0x1b, "\"func\":11,\"func_name\":\"LINK_STATUS\",\"dir\":false,\"prm\":false,"
+               "\"dfc\":true,\"len\":5}"},  /* DFC, LINK_STATUS */
+        {0x20, "\"func\":0,\"func_name\":\"ACK\",\"dir\":false,\"prm\":false,"
+               "\"dfc\":false,\"len\":5}"}, /* reserved bit 0x20 only, ACK */
+        {0x90, "\"func\":0,\"func_name\":\"ACK\",\"dir\":true,\"prm\":false,"
+               "\"dfc\":true,\"len\":5}"},  /* DIR DFC, ACK */
+    };
+    json_proto_fn enc = json_proto_encoder(PD_PROTO_DNP3);
+    cr_assert_not_null(enc);
+    struct dnp3_frag *f = calloc(1, sizeof *f);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char buf[2048];
+        struct jw w;
+        struct dnp3_rec rec = {.first = f};
+        f->src = OUTSTATION;
+        f->dst = MASTER;
+        f->link_ctrl = rows[i].ctrl;
+        f->link_len = 5;
+        jw_init(&w, buf, sizeof buf);
+        jw_obj_begin(&w, NULL);
+        enc(&w, &rec);
+        jw_obj_end(&w);
+        cr_assert_geq(jw_finish(&w), 0);
+        cr_assert(strstr(buf, rows[i].want), "missing %s in %s", rows[i].want, buf);
+        cr_assert(!strstr(buf, "\"fcb\"") && !strstr(buf, "\"fcv\""), "%s", buf);
+    }
+    free(f);
+}
+
 /* ---- CRC errors ---------------------------------------------------------------------- */
 
 Test(dnp3, crc_error_table)
@@ -1147,6 +1502,10 @@ static const struct vec vectors[] = {
     V(a_unsol, 0),               V(a_unsol_confirm, 1),      V(a_open_file, 1),
     V(a_open_file_resp, 0),      V(a_auth_challenge, 0),     V(a_read_attr, 1),
     V(a_read_attr_resp, 0),      V(a_freeze_at_time, 1),     V(a_read_indexed, 1),
+    V(a_resp_double_bit, 0),     V(a_resp_double_bit_events, 0),
+    V(a_resp_binary_outputs, 0), V(a_resp_counter_events, 0),
+    V(a_resp_analog_output_status, 0),                       V(a_resp_cto_unsync, 0),
+    V(a_write_octets_0b, 1),     V(a_write_file_4b, 1),
 };
 
 Test(dnp3, every_prefix)
