@@ -118,6 +118,30 @@ struct s7comm_block {
     uint32_t number;
 };
 
+/* The block-functions "block info" response (78 bytes, layout of Wireshark's
+ * packet-s7comm.c). Times are S7 block times: milliseconds of the day and days since
+ * 1984-01-01. Strings are NUL-terminated, trailing spaces trimmed. */
+struct s7comm_blockinfo {
+    uint8_t present;
+    uint8_t flags;          /* block flags byte */
+    uint8_t lang;           /* 1 STL (AWL), 2 LAD, 3 FBD, 4 SCL, 5 DB, 6 GRAPH, 7 SDB... */
+    uint8_t version;        /* header version: major in the high nibble, minor in the low */
+    uint32_t load_len;      /* length in load memory */
+    uint32_t security;      /* 0 none, 3 know-how protected */
+    uint32_t code_ms;       /* last code change */
+    uint16_t code_days;
+    uint16_t iface_days;    /* last interface change */
+    uint32_t iface_ms;
+    uint16_t ssb_len;
+    uint16_t add_len;
+    uint16_t local_len;     /* local data length */
+    uint16_t mc7_len;       /* MC7 code length */
+    uint16_t checksum;
+    char author[9];
+    char family[9];
+    char name[9];
+};
+
 /* Asset identity decoded from SZL 0x0011 / 0x001C responses (NUL-terminated strings,
  * empty when not present). */
 struct s7comm_identity {
@@ -143,6 +167,11 @@ struct s7comm_rec {
     uint8_t has_func;
     uint8_t func;         /* parameter function code (job/ack-data) */
     uint16_t pdu_ref;
+    uint16_t param_len;   /* S7 header parameter length of the first message */
+    uint16_t data_len;    /* S7 header data length of the first message */
+    uint8_t has_resp_len;
+    uint16_t resp_param_len; /* the same of the response (the last data unit's) */
+    uint16_t resp_data_len;
     uint8_t has_error;    /* the response header carried error class/code */
     uint8_t error_class;
     uint8_t error_code;
@@ -162,6 +191,7 @@ struct s7comm_rec {
     uint8_t n_blocks;
     uint8_t blocks_total;
     struct s7comm_block blocks[S7COMM_MAX_BLOCKS];
+    struct s7comm_blockinfo binfo; /* block info response */
     char filename[S7COMM_FILE_MAX];
     char pi_service[S7COMM_PI_MAX];
     char pi_arg[S7COMM_PI_ARG_MAX];
@@ -232,6 +262,7 @@ const char *s7comm_ud_type_name(unsigned type);
 const char *s7comm_group_name(unsigned group);
 const char *s7comm_sub_name(unsigned group, unsigned sub);
 const char *s7comm_block_type_name(const char type[3]);
+const char *s7comm_block_lang_name(unsigned lang);
 const char *s7comm_error_name(unsigned error);
 const char *s7comm_plus_opcode_name(unsigned opcode);
 const char *s7comm_plus_func_name(unsigned func);

@@ -266,6 +266,14 @@ static void parse_stop(struct s7comm_rec *r, struct pd_cur *param)
         s7_copy_text(r->pi_service, sizeof r->pi_service, name, nlen);
 }
 
+/* The header lengths of a response, kept next to those of its request. */
+static void set_resp_len(struct s7comm_rec *r, const struct s7_hdr *h)
+{
+    r->resp_param_len = h->plen;
+    r->resp_data_len = h->dlen;
+    r->has_resp_len = 1;
+}
+
 static const char *err_kind(const struct pd_cur *a, const struct pd_cur *b)
 {
     if (a->err == PD_ERR_TRUNCATED || b->err == PD_ERR_TRUNCATED)
@@ -281,6 +289,8 @@ static int s7_job(struct pd_ctx *ctx, struct s7_state *st, const struct s7_hdr *
     r.kind = S7COMM_KIND_JOB;
     r.rosctr = h->rosctr;
     r.pdu_ref = h->ref;
+    r.param_len = h->plen;
+    r.data_len = h->dlen;
     r.func = pd_u8(param);
     r.has_func = !param->err;
     switch (r.func) {
@@ -330,8 +340,11 @@ static int s7_ack(struct pd_ctx *ctx, struct s7_state *st, const struct s7_hdr *
         tmp.kind = S7COMM_KIND_JOB;
         tmp.rosctr = h->rosctr;
         tmp.pdu_ref = h->ref;
+        tmp.param_len = h->plen;
+        tmp.data_len = h->dlen;
     }
     r->resp_rosctr = h->rosctr;
+    set_resp_len(r, h);
     r->has_error = 1;
     r->error_class = h->ecls;
     r->error_code = h->ecode;
@@ -392,8 +405,12 @@ static int s7_userdata(struct pd_ctx *ctx, struct s7_state *st, const struct s7_
         tmp.kind = S7COMM_KIND_USERDATA;
         tmp.rosctr = h->rosctr;
         tmp.pdu_ref = h->ref;
+        tmp.param_len = h->plen;
+        tmp.data_len = h->dlen;
     }
     int is_resp = hdr_ok && type == S7COMM_UD_TYPE_RES;
+    if (is_resp)
+        set_resp_len(r, h);
     int rc = hdr_ok ? s7_parse_userdata(ctx, st, r, param, data, is_resp) : -1;
     if (rc < 0) {
         s7_anomaly(ctx, hdr_ok ? err_kind(param, data) : err_kind(&peek, data),
@@ -428,6 +445,7 @@ static int s7_header_bad(struct pd_ctx *ctx, struct s7_state *st, const struct s
                                                       : s7_pend_find(st, k, h->ref, ctx->dir);
     if (p) {
         p->rec.resp_rosctr = h->rosctr;
+        set_resp_len(&p->rec, h);
         s7_pend_finish(ctx, st, p, PD_ST_MALFORMED);
         return -1;
     }
@@ -436,6 +454,8 @@ static int s7_header_bad(struct pd_ctx *ctx, struct s7_state *st, const struct s
     r.kind = k;
     r.rosctr = h->rosctr;
     r.pdu_ref = h->ref;
+    r.param_len = h->plen;
+    r.data_len = h->dlen;
     s7_emit_now(ctx, st, &r, PD_ST_MALFORMED);
     return -1;
 }

@@ -165,6 +165,13 @@ static const struct s7_name block_type_names[] = {
     {0x3043, "FC"}, {0x3044, "SFC"},  {0x3045, "FB"}, {0x3046, "SFB"},
 };
 
+/* Wireshark's blocklanguage_names, in English (AWL = STL, KOP = LAD, FUP = FBD). */
+static const struct s7_name block_lang_names[] = {
+    {0x00, "undefined"}, {0x01, "STL"},       {0x02, "LAD"},          {0x03, "FBD"},
+    {0x04, "SCL"},       {0x05, "DB"},        {0x06, "GRAPH"},        {0x07, "SDB"},
+    {0x08, "CPU_DB"},    {0x11, "SDB_RESET"}, {0x12, "SDB_ROUTING"},  {0x29, "ENCRYPTED"},
+};
+
 const char *s7comm_rosctr_name(unsigned v) { return NAMES_LOOKUP(rosctr_names, v, "unknown"); }
 const char *s7comm_func_name(unsigned v) { return NAMES_LOOKUP(func_names, v, "unknown"); }
 const char *s7comm_area_name(unsigned v) { return NAMES_LOOKUP(area_names, v, "unknown"); }
@@ -175,6 +182,10 @@ const char *s7comm_group_name(unsigned v) { return NAMES_LOOKUP(group_names, v, 
 const char *s7comm_error_name(unsigned v) { return NAMES_LOOKUP(error_names, v, NULL); }
 const char *s7comm_plus_opcode_name(unsigned v) { return NAMES_LOOKUP(plus_opcode_names, v, "unknown"); }
 const char *s7comm_plus_func_name(unsigned v) { return NAMES_LOOKUP(plus_func_names, v, "unknown"); }
+const char *s7comm_block_lang_name(unsigned v)
+{
+    return NAMES_LOOKUP(block_lang_names, v, "unknown");
+}
 
 const char *s7comm_ud_type_name(unsigned type)
 {
@@ -328,6 +339,11 @@ const struct pd_field s7comm_fields[] = {
     {"s7comm.rosctr_name", "string", "job, ack, ack_data, userdata"},
     {"s7comm.resp_rosctr", "int", "ROSCTR of the response"},
     {"s7comm.pdu_ref", "int", "PDU reference pairing request and response"},
+    {"s7comm.param_len", "int", "S7 header parameter length of the first message"},
+    {"s7comm.data_len", "int", "S7 header data length of the first message"},
+    {"s7comm.resp_param_len", "int", "S7 header parameter length of the response (the last "
+                                     "data unit's)"},
+    {"s7comm.resp_data_len", "int", "S7 header data length of the response"},
     {"s7comm.func", "int", "parameter function code (job/ack-data)"},
     {"s7comm.func_name", "string", "read_var, write_var, setup_communication, request_download, "
                                    "download_block, download_ended, start_upload, upload, "
@@ -371,6 +387,11 @@ const struct pd_field s7comm_fields[] = {
     {"s7comm.userdata.clock", "string", "time functions: PLC clock, local time"},
     {"s7comm.block", "object", "block {type (OB, DB, FC, FB, SDB...), number, filesys}"},
     {"s7comm.blocks", "array", "all blocks of a PI _INSE/_DELE"},
+    {"s7comm.block_info", "object", "block info response: flags, lang, lang_name (STL, LAD, "
+                                    "FBD, SCL, DB, GRAPH, SDB...), load_len, security, "
+                                    "know_how_protected, code_time, interface_time (S7 block "
+                                    "times as stored, no zone), ssb_len, add_len, local_len, "
+                                    "mc7_len, author, family, name, version, checksum"},
     {"s7comm.filename", "string", "up/download file name (\"_0A00001P\")"},
     {"s7comm.upload_id", "int", "upload id"},
     {"s7comm.pi_service", "string", "PI service name: _INSE, _DELE, _MODU, _GARB, P_PROGRAM"},

@@ -3,8 +3,9 @@
  * s7comm_ud.c - S7comm userdata (ROSCTR 7): the parameter header (type, function group,
  * subfunction, sequence, data unit reference, error code) and the data parts the sensor
  * reports: CPU functions / read SZL with the module and component identification lists
- * (SZL 0x0011 and 0x001C, also when spread over several PDUs), block functions, time
- * functions. Layouts as in Wireshark's packet-s7comm.c and packet-s7comm_szl_ids.c.
+ * (SZL 0x0011 and 0x001C, also when spread over several PDUs), block functions (list,
+ * block info with the block header), time functions. Layouts as in Wireshark's
+ * packet-s7comm.c and packet-s7comm_szl_ids.c.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #define UD_SUB_READ_CLOCK_F 0x03
 #define UD_SUB_SET_CLOCK2 0x04
 #define SZL_RECORDS_MAX 64 /* identity lists have a dozen records at most */
+#define UD_BLOCK_INFO_LEN 78 /* data of a block info response */
 
 int s7_ud_header(struct pd_cur *param, uint8_t *type, uint8_t *group, uint8_t *sub,
                  uint8_t *seq)
@@ -162,9 +164,60 @@ static void ud_szl(struct s7_state *st, struct s7comm_rec *r, struct pd_cur *d, 
     r->identity = st->ident.present ? &st->ident : NULL;
 }
 
-/* Block functions: "list blocks of type" names a type, "block info" a type and number. */
-static void ud_block(struct s7comm_rec *r, struct pd_cur *d, uint8_t type, uint8_t sub)
+/* Block info response data: block type, info length, unknown, "pp", unknown, then what
+ * is decoded, as laid out in Wireshark's packet-s7comm.c (78 bytes in all). */
+static void ud_block_info(struct s7comm_rec *r, struct pd_cur *d)
 {
+    static const char hex[] = "0123456789ABCDEF";
+    struct s7comm_blockinfo *bi = &r->binfo;
+    if (pd_left(d) < UD_BLOCK_INFO_LEN)
+        return; /* a shorter answer than the documented one: not decoded */
+    pd_skip(d, 2 + 2 + 2 + 2 + 1);
+    bi->flags = pd_u8(d);
+    bi->lang = pd_u8(d);
+    uint8_t sub_type = pd_u8(d); /* 0x08 OB, 0x0a DB, 0x0c FC, 0x0e FB... */
+    uint16_t number = pd_u16be(d);
+    bi->load_len = pd_u32be(d);
+    bi->security = pd_u32be(d);
+    bi->code_ms = pd_u32be(d);
+    bi->code_days = pd_u16be(d);
+    bi->iface_ms = pd_u32be(d);
+    bi->iface_days = pd_u16be(d);
+    bi->ssb_len = pd_u16be(d);
+    bi->add_len = pd_u16be(d);
+    bi->local_len = pd_u16be(d);
+    bi->mc7_len = pd_u16be(d);
+    ident_text(bi->author, sizeof bi->author, d, 8);
+    ident_text(bi->family, sizeof bi->family, d, 8);
+    ident_text(bi->name, sizeof bi->name, d, 8);
+    bi->version = pd_u8(d);
+    pd_skip(d, 1);
+    bi->checksum = pd_u16be(d);
+    pd_skip(d, 8); /* reserved */
+    if (d->err)
+        return;
+    bi->present = 1;
+    if (r->n_blocks == 0) {
+        /* no request seen: the block from the answer, its type as the ASCII of the wire */
+        struct s7comm_block *b = &r->blocks[0];
+        b->type[0] = hex[sub_type >> 4];
+        b->type[1] = hex[sub_type & 0x0f];
+        b->type[2] = '\0';
+        b->number = number;
+        b->has_number = 1;
+        r->n_blocks = r->blocks_total = 1;
+    }
+}
+
+/* Block functions: "list blocks of type" names a type, "block info" a type and number
+ * (request) and the block's header (response). */
+static void ud_block(struct s7comm_rec *r, struct pd_cur *d, uint8_t type, uint8_t sub,
+                     uint8_t ret)
+{
+    if (type == S7COMM_UD_TYPE_RES && sub == UD_SUB_BLOCK_INFO && ret == 0xff) {
+        ud_block_info(r, d);
+        return;
+    }
     if (type != S7COMM_UD_TYPE_REQ || r->n_blocks != 0)
         return;
     struct s7comm_block *b = &r->blocks[0];
@@ -256,7 +309,7 @@ int s7_parse_userdata(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_rec
     if (group == S7COMM_UD_GROUP_CPU && sub == S7COMM_UD_SUB_READ_SZL)
         ud_szl(st, r, &d, type, ret, unit_ref, last != 0);
     else if (group == S7COMM_UD_GROUP_BLOCK)
-        ud_block(r, &d, type, sub);
+        ud_block(r, &d, type, sub, ret);
     else if (group == S7COMM_UD_GROUP_TIME && ret == 0xff &&
              (((sub == UD_SUB_READ_CLOCK || sub == UD_SUB_READ_CLOCK_F) &&
                type == S7COMM_UD_TYPE_RES) ||

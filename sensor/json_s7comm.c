@@ -2,8 +2,8 @@
 /*
  * json_s7comm.c - the "s7comm" and "s7comm_plus" objects of ics events (EVENTS.md) from
  * the records of dissectors/s7comm.c: header, function, items with addresses, return
- * codes and capped values, userdata, blocks, PI service, COTP TSAPs with rack and slot,
- * and the asset identity of SZL 0x0011/0x001C. Field table: s7comm_fields.
+ * codes and capped values, userdata, blocks and block info, PI service, COTP TSAPs with
+ * rack and slot, and the asset identity of SZL 0x0011/0x001C. Field table: s7comm_fields.
  */
 #include <stdio.h>
 #include <string.h>
@@ -133,6 +133,54 @@ static void json_identity(struct jw *w, const struct s7comm_identity *id)
     jw_obj_end(w);
 }
 
+/* An S7 block time (milliseconds of the day, days since 1984-01-01) as
+ * "YYYY-MM-DDThh:mm:ss.mmm"; nothing when the milliseconds overrun the day. */
+static void json_s7_time(struct jw *w, const char *key, uint32_t ms, uint16_t days)
+{
+    if (ms >= 86400000u)
+        return;
+    /* civil date from days since 1970-01-01 (H. Hinnant's algorithm); 1984-01-01 is 5113 */
+    int64_t z = (int64_t)days + 5113 + 719468;
+    int64_t era = z / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02u:%02u:%02u.%03u", (int)y, (int)m, (int)d,
+             ms / 3600000u, ms / 60000u % 60u, ms / 1000u % 60u, ms % 1000u);
+    jw_str(w, key, buf);
+}
+
+static void json_blockinfo(struct jw *w, const struct s7comm_blockinfo *b)
+{
+    char version[8];
+    jw_obj_begin(w, "block_info");
+    jw_uint(w, "flags", b->flags);
+    jw_uint(w, "lang", b->lang);
+    jw_str(w, "lang_name", s7comm_block_lang_name(b->lang));
+    jw_uint(w, "load_len", b->load_len);
+    jw_uint(w, "security", b->security);
+    jw_bool(w, "know_how_protected", b->security == 3);
+    json_s7_time(w, "code_time", b->code_ms, b->code_days);
+    json_s7_time(w, "interface_time", b->iface_ms, b->iface_days);
+    jw_uint(w, "ssb_len", b->ssb_len);
+    jw_uint(w, "add_len", b->add_len);
+    jw_uint(w, "local_len", b->local_len);
+    jw_uint(w, "mc7_len", b->mc7_len);
+    opt_str(w, "author", b->author);
+    opt_str(w, "family", b->family);
+    opt_str(w, "name", b->name);
+    snprintf(version, sizeof version, "%u.%u", (unsigned)(b->version >> 4),
+             (unsigned)(b->version & 0x0f));
+    jw_str(w, "version", version);
+    jw_uint(w, "checksum", b->checksum);
+    jw_obj_end(w);
+}
+
 static void json_error(struct jw *w, const struct s7comm_rec *r)
 {
     unsigned err = 0;
@@ -166,6 +214,12 @@ void json_s7comm(struct jw *w, const void *rec)
         if (r->resp_rosctr)
             jw_uint(w, "resp_rosctr", r->resp_rosctr);
         jw_uint(w, "pdu_ref", r->pdu_ref);
+        jw_uint(w, "param_len", r->param_len);
+        jw_uint(w, "data_len", r->data_len);
+        if (r->has_resp_len) {
+            jw_uint(w, "resp_param_len", r->resp_param_len);
+            jw_uint(w, "resp_data_len", r->resp_data_len);
+        }
         if (r->has_func) {
             jw_uint(w, "func", r->func);
             jw_str(w, "func_name", s7comm_func_name(r->func));
@@ -196,6 +250,8 @@ void json_s7comm(struct jw *w, const void *rec)
             jw_arr_end(w);
         }
     }
+    if (r->binfo.present)
+        json_blockinfo(w, &r->binfo);
     opt_str(w, "filename", r->filename);
     if (r->has_upload_id)
         jw_uint(w, "upload_id", r->upload_id);

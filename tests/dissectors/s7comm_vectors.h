@@ -269,6 +269,57 @@ static const uint8_t v_req_download_ack[] = {
     0x1a,                   /* request download */
 };
 
+/* The PLC fetches the block the PG announced with request download: its own jobs. */
+static const uint8_t v_download_block_job[] = {
+    0x03, 0x00, 0x00, 0x23, /* TPKT length 35 */
+    COTP_DT_EOT,
+    0x32, 0x01, 0x00, 0x00, /* S7 job, sent by the PLC */
+    0x0e, 0x00,             /* PDU reference 3584 (the PLC's) */
+    0x00, 0x12, 0x00, 0x00, /* parameter length 18, data length 0 */
+    0x1b,                   /* download block */
+    0x00,                   /* function status */
+    0x01, 0x00,             /* unknown */
+    0x00, 0x00, 0x00, 0x00, /* unknown */
+    0x09,                   /* file name length */
+    '_', '0', '8', '0', '0', '0', '0', '1', 'P', /* OB 1, passive */
+};
+
+static const uint8_t v_download_block_ack[] = {
+    0x03, 0x00, 0x00, 0x21, /* TPKT length 33 */
+    COTP_DT_EOT,
+    0x32, 0x03, 0x00, 0x00, /* S7 ack-data, sent by the PG */
+    0x0e, 0x00,             /* PDU reference 3584 */
+    0x00, 0x02, 0x00, 0x0c, /* parameter length 2, data length 12 */
+    0x00, 0x00,             /* no error */
+    0x1b, 0x00,             /* download block, function status: last, no error */
+    0x00, 0x08, 0x00, 0xfb, /* data length 8, unknown */
+    0x70, 0x70, 0x01, 0x01, 0x01, 0x08, 0x00, 0x01, /* block bytes ("pp" MC7 header) */
+};
+
+static const uint8_t v_download_ended_job[] = {
+    0x03, 0x00, 0x00, 0x23, /* TPKT length 35 */
+    COTP_DT_EOT,
+    0x32, 0x01, 0x00, 0x00, /* S7 job, sent by the PLC */
+    0x0e, 0x01,             /* PDU reference 3585 (the PLC's) */
+    0x00, 0x12, 0x00, 0x00, /* parameter length 18, data length 0 */
+    0x1c,                   /* download ended */
+    0x00,                   /* function status */
+    0x00, 0x00,             /* error code 0 */
+    0x00, 0x00, 0x00, 0x00, /* unknown */
+    0x09,                   /* file name length */
+    '_', '0', '8', '0', '0', '0', '0', '1', 'P', /* OB 1, passive */
+};
+
+static const uint8_t v_download_ended_ack[] = {
+    0x03, 0x00, 0x00, 0x14, /* TPKT length 20 */
+    COTP_DT_EOT,
+    0x32, 0x03, 0x00, 0x00, /* S7 ack-data, sent by the PG */
+    0x0e, 0x01,             /* PDU reference 3585 */
+    0x00, 0x01, 0x00, 0x00, /* parameter length 1, data length 0 */
+    0x00, 0x00,             /* no error */
+    0x1c,                   /* download ended */
+};
+
 static const uint8_t v_pi_inse_job[] = {
     0x03, 0x00, 0x00, 0x2b, /* TPKT length 43 */
     COTP_DT_EOT,
@@ -505,6 +556,44 @@ static const uint8_t v_block_info_req[] = {
     'A',                    /* file system: active */
 };
 
+/* The answer to v_block_info_req: FB 42's block header. */
+static const uint8_t v_block_info_resp[] = {
+    0x03, 0x00, 0x00, 0x6f, /* TPKT length 111 */
+    COTP_DT_EOT,
+    0x32, 0x07, 0x00, 0x00, /* S7 userdata */
+    0x13, 0x00,             /* PDU reference 4864 */
+    0x00, 0x0c, 0x00, 0x52, /* parameter length 12, data length 82 */
+    0x00, 0x01, 0x12, 0x08, /* head, parameter length 8 */
+    0x12, 0x83, 0x03, 0x01, /* response, block functions, block info, sequence 1 */
+    0x00, 0x00, 0x00, 0x00, /* unit reference, last unit, error 0 */
+    0xff, 0x09, 0x00, 0x4e, /* success, octet string, length 78 */
+    '0', 'E',               /* block type FB */
+    0x00, 0x4a,             /* info length */
+    0x00, 0x00,             /* unknown */
+    'p', 'p',               /* constant "pp" */
+    0x00,                   /* unknown */
+    0x01,                   /* block flags */
+    0x01,                   /* language STL (AWL) */
+    0x0e,                   /* subblock type FB */
+    0x00, 0x2a,             /* block number 42 */
+    0x00, 0x00, 0x00, 0xf6, /* load memory length 246 */
+    0x00, 0x00, 0x00, 0x00, /* block security: none */
+    0x02, 0x39, 0xf0, 0x60, 0x32, 0x74, /* code: 10:22:31.520 of day 12916 (2019-05-13) */
+    0x01, 0xee, 0x62, 0x80, 0x32, 0x74, /* interface: 09:00:00.000 of the same day */
+    0x00, 0x1c,             /* SSB length 28 */
+    0x00, 0x02,             /* ADD length 2 */
+    0x00, 0x14,             /* local data length 20 */
+    0x00, 0xa2,             /* MC7 code length 162 */
+    'P', 'L', 'A', 'N', 'T', '2', 0, 0,   /* author */
+    'B', 'O', 'I', 'L', 'E', 'R', 0, 0,   /* family */
+    'F', 'B', '_', 'P', 'I', 'D', 0, 0,   /* name */
+    0x12,                   /* header version 1.2 */
+    0x00,                   /* unknown */
+    0xa5, 0xc3,             /* checksum 0xa5c3 */
+    0x00, 0x00, 0x00, 0x00, /* reserved 1 */
+    0x00, 0x00, 0x00, 0x00, /* reserved 2 */
+};
+
 static const uint8_t v_time_req[] = {
     0x03, 0x00, 0x00, 0x1d, /* TPKT length 29 */
     COTP_DT_EOT,
@@ -640,6 +729,104 @@ static const uint8_t v_p2_stop_resp[] = {
     0x72, 0x02, 0x00, 0x00, /* trailer */
 };
 
+/* A program download (S7-1200 style, version 2): BeginSequence on thePLCProgram, a
+ * CreateObject of a data block in it, EndSequence. Bodies as the S7comm-plus Wireshark
+ * dissector decodes them; object and class ids from S7CommPlusDriver's Ids. */
+static const uint8_t v_p2_begin_seq_req[] = {
+    0x03, 0x00, 0x00, 0x28, /* TPKT length 40 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x19, /* S7comm-plus, version 2, data length 25 */
+    0x31,                   /* opcode request */
+    0x00, 0x00, 0x05, 0x56, /* reserved, BeginSequence */
+    0x00, 0x00, 0x00, 0x06, /* reserved, sequence number 6 */
+    0x00, 0x00, 0x03, 0x88, /* session id 904 */
+    0x34,                   /* transport flags */
+    0x01,                   /* transaction type */
+    0x00, 0x12,             /* value type 18: an object id follows */
+    0x00, 0x00, 0x00, 0x03, /* object 3: thePLCProgram */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
+static const uint8_t v_p2_begin_seq_resp[] = {
+    0x03, 0x00, 0x00, 0x24, /* TPKT length 36 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x15, /* version 2, data length 21 */
+    0x32,                   /* opcode response */
+    0x00, 0x00, 0x05, 0x56, /* reserved, BeginSequence */
+    0x00, 0x00, 0x00, 0x06, /* reserved, sequence number 6 */
+    0x34,                   /* transport flags */
+    0x00,                   /* return value 0 */
+    0x00, 0x12,             /* value type 18 */
+    0x00, 0x00, 0x00, 0x03, /* object id 3 */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
+static const uint8_t v_p2_create_prog_req[] = {
+    0x03, 0x00, 0x00, 0x36, /* TPKT length 54 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x27, /* S7comm-plus, version 2, data length 39 */
+    0x31,                   /* opcode request */
+    0x00, 0x00, 0x04, 0xca, /* reserved, CreateObject */
+    0x00, 0x00, 0x00, 0x07, /* reserved, sequence number 7 */
+    0x00, 0x00, 0x03, 0x88, /* session id 904 */
+    0x34,                   /* transport flags */
+    0x00, 0x00, 0x00, 0x03, /* request id 3: create in thePLCProgram */
+    0x00, 0x04, 0x00,       /* value: flags 0, UDInt, 0 */
+    0x00, 0x00, 0x00, 0x00, /* unknown */
+    0xa1,                   /* start of object */
+    0x00, 0x00, 0x00, 0xd3, /* relation id 211: new id on the server */
+    0x94, 0x0e,             /* class id 2574: DB_Class_Rid (VLQ) */
+    0x00,                   /* class flags (VLQ) */
+    0x00,                   /* attribute id (VLQ) */
+    0xa2,                   /* terminating object */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
+static const uint8_t v_p2_create_prog_resp[] = {
+    0x03, 0x00, 0x00, 0x21, /* TPKT length 33 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x12, /* version 2, data length 18 */
+    0x32,                   /* opcode response */
+    0x00, 0x00, 0x04, 0xca, /* reserved, CreateObject */
+    0x00, 0x00, 0x00, 0x07, /* reserved, sequence number 7 */
+    0x34,                   /* transport flags */
+    0x00,                   /* return value 0 */
+    0x01,                   /* 1 object id */
+    0x87, 0x10,             /* 912: the new block (VLQ) */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
+static const uint8_t v_p2_end_seq_req[] = {
+    0x03, 0x00, 0x00, 0x23, /* TPKT length 35 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x14, /* S7comm-plus, version 2, data length 20 */
+    0x31,                   /* opcode request */
+    0x00, 0x00, 0x05, 0x60, /* reserved, EndSequence */
+    0x00, 0x00, 0x00, 0x08, /* reserved, sequence number 8 */
+    0x00, 0x00, 0x03, 0x88, /* session id 904 */
+    0x34,                   /* transport flags */
+    0x00, 0x00,             /* unknown */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
+static const uint8_t v_p2_end_seq_resp[] = {
+    0x03, 0x00, 0x00, 0x1e, /* TPKT length 30 */
+    COTP_DT_EOT,
+    0x72, 0x02, 0x00, 0x0f, /* version 2, data length 15 */
+    0x32,                   /* opcode response */
+    0x00, 0x00, 0x05, 0x60, /* reserved, EndSequence */
+    0x00, 0x00, 0x00, 0x08, /* reserved, sequence number 8 */
+    0x34,                   /* transport flags */
+    0x00,                   /* return value 0 */
+    0x00, 0x00, 0x00, 0x00, /* end */
+    0x72, 0x02, 0x00, 0x00, /* trailer */
+};
+
 static const uint8_t v_p3_getmulti_req[] = {
     0x03, 0x00, 0x00, 0x42, /* TPKT length 66 */
     COTP_DT_EOT,
@@ -732,20 +919,24 @@ struct s7v {
 
 static const struct s7v s7_vectors[] = {
     S7V(v_cotp_cr, 0),          S7V(v_cotp_cc, 1),           S7V(v_cotp_cr_simatic, 0),
-    S7V(v_cotp_cr_mms, 0),      S7V(v_cotp_cc_mms, 1),       S7V(v_cotp_cr_rdp, 0),       S7V(v_setup_job, 0),
-    S7V(v_setup_ack, 1),        S7V(v_read_job, 0),          S7V(v_read_ack, 1),
-    S7V(v_write_job, 0),        S7V(v_write_ack, 1),         S7V(v_start_upload_job, 0),
-    S7V(v_start_upload_ack, 1), S7V(v_upload_job, 0),        S7V(v_upload_ack, 1),
-    S7V(v_end_upload_job, 0),   S7V(v_end_upload_ack, 1),    S7V(v_req_download_job, 0),
-    S7V(v_req_download_ack, 1), S7V(v_pi_inse_job, 0),       S7V(v_pi_ack, 1),
-    S7V(v_pi_program_job, 0),   S7V(v_plc_stop_job, 0),      S7V(v_plc_stop_ack, 1),
-    S7V(v_error_ack, 1),        S7V(v_szl11_req, 0),         S7V(v_szl11_resp, 1),
-    S7V(v_szl1c_req, 0),        S7V(v_szl1c_resp, 1),        S7V(v_szl1c_frag1, 1),
-    S7V(v_szl_cont_req, 0),     S7V(v_szl1c_frag2, 1),       S7V(v_block_list_req, 0),
-    S7V(v_block_list_resp, 1),  S7V(v_block_info_req, 0),    S7V(v_time_req, 0),
+    S7V(v_cotp_cr_mms, 0),      S7V(v_cotp_cc_mms, 1),       S7V(v_cotp_cr_rdp, 0),
+    S7V(v_setup_job, 0),        S7V(v_setup_ack, 1),         S7V(v_read_job, 0),
+    S7V(v_read_ack, 1),         S7V(v_write_job, 0),         S7V(v_write_ack, 1),
+    S7V(v_start_upload_job, 0), S7V(v_start_upload_ack, 1),  S7V(v_upload_job, 0),
+    S7V(v_upload_ack, 1),       S7V(v_end_upload_job, 0),    S7V(v_end_upload_ack, 1),
+    S7V(v_req_download_job, 0), S7V(v_req_download_ack, 1),  S7V(v_download_block_job, 1),
+    S7V(v_download_block_ack, 0), S7V(v_download_ended_job, 1), S7V(v_download_ended_ack, 0),
+    S7V(v_pi_inse_job, 0),      S7V(v_pi_ack, 1),            S7V(v_pi_program_job, 0),
+    S7V(v_plc_stop_job, 0),     S7V(v_plc_stop_ack, 1),      S7V(v_error_ack, 1),
+    S7V(v_szl11_req, 0),        S7V(v_szl11_resp, 1),        S7V(v_szl1c_req, 0),
+    S7V(v_szl1c_resp, 1),       S7V(v_szl1c_frag1, 1),       S7V(v_szl_cont_req, 0),
+    S7V(v_szl1c_frag2, 1),      S7V(v_block_list_req, 0),    S7V(v_block_list_resp, 1),
+    S7V(v_block_info_req, 0),   S7V(v_block_info_resp, 1),   S7V(v_time_req, 0),
     S7V(v_time_resp, 1),        S7V(v_password_req, 0),      S7V(v_password_resp, 1),
     S7V(v_clear_password_req, 0), S7V(v_p1_create_req, 0),   S7V(v_p1_create_resp, 1),
-    S7V(v_p2_stop_req, 0),      S7V(v_p2_stop_resp, 1),      S7V(v_p3_getmulti_req, 0),
+    S7V(v_p2_stop_req, 0),      S7V(v_p2_stop_resp, 1),      S7V(v_p2_begin_seq_req, 0),
+    S7V(v_p2_begin_seq_resp, 1), S7V(v_p2_create_prog_req, 0), S7V(v_p2_create_prog_resp, 1),
+    S7V(v_p2_end_seq_req, 0),   S7V(v_p2_end_seq_resp, 1),   S7V(v_p3_getmulti_req, 0),
     S7V(v_p3_getmulti_resp_err, 1), S7V(v_p3_notification, 1), S7V(v_p2_frag1, 0),
     S7V(v_p2_frag2, 0),         S7V(v_p2_frag_resp, 1),      S7V(v_tls_record, 1),
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_s7comm.c - the S7comm side of pd_s7comm: COTP connection records, every job and
- * ack-data function, userdata (SZL identity, blocks, time, password), pairing by PDU
+ * ack-data function (download block and download ended sent by the PLC), userdata (SZL
+ * identity, block list and block info, time, password), header lengths, pairing by PDU
  * reference, COTP segment reassembly. Vectors in s7comm_vectors.h.
  * Covers dissectors/s7comm.c, s7comm_job.c and s7comm_ud.c (the layers of one dissector).
  */
@@ -35,6 +36,7 @@ Test(s7comm, cotp_cr_cc_session_record)
     JSON_HAS(0, "\"dst_tsap\":\"0102\"");
     JSON_HAS(0, "\"rack\":0,\"slot\":2,\"conn_type\":\"pg\"");
     JSON_HAS(0, "\"tpdu_size\":1024");
+    JSON_LACKS(0, "\"param_len\""); /* no S7 header in a COTP connection record */
     /* later S7 records carry the connection too */
     FEED(0, T0 + 1000, v_setup_job);
     FEED(1, T0 + 1500, v_setup_ack);
@@ -62,7 +64,8 @@ Test(s7comm, setup_communication)
     cr_assert_eq(T->txn[0].op, PD_OP_SESSION);
     cr_assert_eq(T->txn[0].status, PD_ST_OK);
     cr_assert_eq(T->txn[0].latency_us, 300);
-    JSON_HAS(0, "\"rosctr\":1,\"rosctr_name\":\"job\",\"resp_rosctr\":3,\"pdu_ref\":1024");
+    JSON_HAS(0, "\"rosctr\":1,\"rosctr_name\":\"job\",\"resp_rosctr\":3,\"pdu_ref\":1024,"
+                "\"param_len\":8,\"data_len\":0,\"resp_param_len\":8,\"resp_data_len\":0,");
     JSON_HAS(0, "\"func\":240,\"func_name\":\"setup_communication\"");
     JSON_HAS(0, "\"error_class\":0,\"error_code\":0");
     JSON_HAS(0, "\"pdu_size\":240,\"amq_calling\":1,\"amq_called\":1");
@@ -75,7 +78,8 @@ Test(s7comm, read_var_items_and_response)
     cr_assert_eq(T->n_events, 1);
     cr_assert_eq(T->txn[0].op, PD_OP_READ);
     cr_assert_eq(T->txn[0].status, PD_ST_EXCEPTION, "item 3 failed");
-    JSON_HAS(0, "\"func\":4,\"func_name\":\"read_var\"");
+    JSON_HAS(0, "\"pdu_ref\":1280,\"param_len\":38,\"data_len\":0,\"resp_param_len\":2,"
+                "\"resp_data_len\":18,\"func\":4,\"func_name\":\"read_var\"");
     JSON_HAS(0, "{\"syntax\":\"S7ANY\",\"area\":132,\"area_name\":\"DB\",\"db\":1,\"byte\":10,"
                 "\"bit\":2,\"type\":1,\"type_name\":\"BIT\",\"count\":1,\"ret\":255,"
                 "\"ret_name\":\"success\",\"value\":\"01\",\"value_len\":1}");
@@ -94,6 +98,7 @@ Test(s7comm, write_var_value_and_ack)
     cr_assert_eq(T->n_events, 1);
     cr_assert_eq(T->txn[0].op, PD_OP_WRITE);
     cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    JSON_HAS(0, "\"param_len\":14,\"data_len\":6,\"resp_param_len\":2,\"resp_data_len\":1,");
     JSON_HAS(0, "\"area_name\":\"DB\",\"db\":1,\"byte\":4,\"bit\":0,\"type\":2,"
                 "\"type_name\":\"BYTE\",\"count\":2,\"ret\":255,\"ret_name\":\"success\","
                 "\"value\":\"1234\",\"value_len\":2}");
@@ -148,6 +153,54 @@ Test(s7comm, request_download)
     JSON_HAS(0, "\"block\":{\"type\":\"OB\",\"number\":1,\"filesys\":\"P\"}");
 }
 
+/* Download: the PG announces the block, then the PLC fetches it with its own jobs. */
+Test(s7comm, download_block_and_download_ended)
+{
+    FEED(0, T0, v_req_download_job);
+    FEED(1, T0 + 9, v_req_download_ack);
+    cr_assert_eq(FEED(1, T0 + 20, v_download_block_job), 0);
+    cr_assert_eq(FEED(0, T0 + 26, v_download_block_ack), 0);
+    cr_assert_eq(FEED(1, T0 + 40, v_download_ended_job), 0);
+    cr_assert_eq(FEED(0, T0 + 43, v_download_ended_ack), 0);
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->n_anomalies, 0);
+    static const uint8_t req_dir[3] = {0, 1, 1};
+    static const uint64_t latency[3] = {9, 6, 3};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(T->txn[i].op, PD_OP_PROGRAM, "event %d", i);
+        cr_assert_eq(T->txn[i].status, PD_ST_OK, "event %d", i);
+        cr_assert_eq(T->txn[i].req_dir, req_dir[i], "event %d: the PLC asks", i);
+        cr_assert_eq(T->txn[i].latency_us, latency[i], "event %d", i);
+        JSON_HAS(i, "\"error_class\":0,\"error_code\":0");
+        JSON_HAS(i, "\"block\":{\"type\":\"OB\",\"number\":1,\"filesys\":\"P\"},"
+                    "\"filename\":\"_0800001P\"}");
+        JSON_LACKS(i, "\"error\":");
+        JSON_LACKS(i, "\"upload_id\"");
+    }
+    JSON_HAS(0, "\"pdu_ref\":2560,\"param_len\":32,\"data_len\":0,\"resp_param_len\":1,"
+                "\"resp_data_len\":0,\"func\":26,\"func_name\":\"request_download\"");
+    JSON_HAS(1, "{\"rosctr\":1,\"rosctr_name\":\"job\",\"resp_rosctr\":3,\"pdu_ref\":3584,"
+                "\"param_len\":18,\"data_len\":0,\"resp_param_len\":2,\"resp_data_len\":12,"
+                "\"func\":27,\"func_name\":\"download_block\",");
+    JSON_HAS(2, "{\"rosctr\":1,\"rosctr_name\":\"job\",\"resp_rosctr\":3,\"pdu_ref\":3585,"
+                "\"param_len\":18,\"data_len\":0,\"resp_param_len\":1,\"resp_data_len\":0,"
+                "\"func\":28,\"func_name\":\"download_ended\",");
+}
+
+Test(s7comm, download_ended_error_code)
+{
+    uint8_t v[sizeof v_download_ended_job];
+    memcpy(v, v_download_ended_job, sizeof v);
+    v[19] = 0x01; /* error code 0x0114: block not found */
+    v[20] = 0x14;
+    feed(1, T0, v, sizeof v);
+    FEED(0, T0 + 3, v_download_ended_ack);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].op, PD_OP_PROGRAM);
+    JSON_HAS(0, "\"error_class\":0,\"error_code\":0,\"error\":276,"
+                "\"error_name\":\"block_not_found\"");
+}
+
 Test(s7comm, pi_service_inse)
 {
     FEED(0, T0, v_pi_inse_job);
@@ -168,7 +221,8 @@ Test(s7comm, pi_service_p_program_with_error_header)
     cr_assert_eq(T->txn[0].op, PD_OP_CONTROL);
     cr_assert_eq(T->txn[0].status, PD_ST_EXCEPTION);
     JSON_HAS(0, "\"pi_service\":\"P_PROGRAM\"");
-    JSON_HAS(0, "\"resp_rosctr\":2");
+    JSON_HAS(0, "\"resp_rosctr\":2,\"pdu_ref\":3072,\"param_len\":20,\"data_len\":0,"
+                "\"resp_param_len\":0,\"resp_data_len\":0,");
     JSON_HAS(0, "\"error_class\":129,\"error_code\":4,\"error\":33028,"
                 "\"error_name\":\"service_not_implemented\"");
 }
@@ -253,6 +307,94 @@ Test(s7comm, block_functions)
     JSON_HAS(1, "\"block\":{\"type\":\"FB\",\"number\":42,\"filesys\":\"A\"}");
 }
 
+Test(s7comm, block_info_response)
+{
+    FEED(0, T0, v_block_info_req);
+    cr_assert_eq(FEED(1, T0 + 5, v_block_info_resp), 0);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->n_anomalies, 0);
+    cr_assert_eq(T->txn[0].op, PD_OP_READ);
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    cr_assert_eq(T->txn[0].latency_us, 5);
+    JSON_HAS(0, "{\"rosctr\":7,\"rosctr_name\":\"userdata\",\"pdu_ref\":4864,\"param_len\":8,"
+                "\"data_len\":12,\"resp_param_len\":12,\"resp_data_len\":82,"
+                "\"userdata\":{\"type\":\"request\",\"group\":3,"
+                "\"group_name\":\"block_functions\",\"sub\":3,\"sub_name\":\"block_info\","
+                "\"seq\":0},");
+    JSON_HAS(0, "\"block\":{\"type\":\"FB\",\"number\":42,\"filesys\":\"A\"}");
+    JSON_HAS(0, "\"block_info\":{\"flags\":1,\"lang\":1,\"lang_name\":\"STL\","
+                "\"load_len\":246,\"security\":0,\"know_how_protected\":false,"
+                "\"code_time\":\"2019-05-13T10:22:31.520\","
+                "\"interface_time\":\"2019-05-13T09:00:00.000\",\"ssb_len\":28,"
+                "\"add_len\":2,\"local_len\":20,\"mc7_len\":162,\"author\":\"PLANT2\","
+                "\"family\":\"BOILER\",\"name\":\"FB_PID\",\"version\":\"1.2\","
+                "\"checksum\":42435}");
+    JSON_LACKS(0, "\"error\":");
+}
+
+/* Without the request the block comes from the answer's subblock type and number. */
+Test(s7comm, block_info_response_only_know_how_protected)
+{
+    uint8_t v[sizeof v_block_info_resp];
+    memcpy(v, v_block_info_resp, sizeof v);
+    v[43] = 0x05; /* language DB */
+    v[44] = 0x0a; /* subblock type DB */
+    v[46] = 0x07; /* block number 7 */
+    v[54] = 0x03; /* block security: know-how protect */
+    feed(1, T0, v, sizeof v);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_RESPONSE_ONLY);
+    cr_assert_eq(T->txn[0].req_dir, 0);
+    JSON_HAS(0, "\"param_len\":12,\"data_len\":82,\"resp_param_len\":12,\"resp_data_len\":82");
+    JSON_HAS(0, "\"block\":{\"type\":\"DB\",\"number\":7},");
+    JSON_HAS(0, "\"lang\":5,\"lang_name\":\"DB\",\"load_len\":246,\"security\":3,"
+                "\"know_how_protected\":true");
+}
+
+/* The answer of the golden pcap: error 0xd209, data return code "object does not exist". */
+Test(s7comm, block_info_error_response)
+{
+    static const uint8_t err_resp[] = {
+        0x03, 0x00, 0x00, 0x21, /* TPKT length 33 */
+        COTP_DT_EOT,
+        0x32, 0x07, 0x00, 0x00, /* S7 userdata */
+        0x13, 0x00,             /* PDU reference 4864 */
+        0x00, 0x0c, 0x00, 0x04, /* parameter length 12, data length 4 */
+        0x00, 0x01, 0x12, 0x08, /* head, parameter length 8 */
+        0x12, 0x83, 0x03, 0x01, /* response, block functions, block info, sequence 1 */
+        0x00, 0x00, 0xd2, 0x09, /* unit reference, last unit, error 0xd209 */
+        0x0a, 0x00, 0x00, 0x00, /* object does not exist, no data */
+    };
+    FEED(0, T0, v_block_info_req);
+    FEED(1, T0 + 5, err_resp);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_EXCEPTION);
+    JSON_HAS(0, "\"resp_param_len\":12,\"resp_data_len\":4");
+    JSON_HAS(0, "\"error\":53769,\"error_name\":\"block_not_on_module\"");
+    JSON_HAS(0, "\"block\":{\"type\":\"FB\",\"number\":42,\"filesys\":\"A\"}");
+    JSON_LACKS(0, "\"block_info\":{");
+}
+
+/* A block info answer shorter than the documented 78 bytes, or whose data return code is
+ * not success, is not decoded (nor malformed). */
+Test(s7comm, block_info_short_or_failed_answer_not_decoded)
+{
+    uint8_t v[sizeof v_block_info_resp];
+    memcpy(v, v_block_info_resp, sizeof v);
+    v[32] = 0x4d; /* data item length 77 */
+    feed(1, T0, v, sizeof v);
+    memcpy(v, v_block_info_resp, sizeof v);
+    v[29] = 0x0a; /* data return code: object does not exist */
+    feed(1, T0 + 1, v, sizeof v);
+    cr_assert_eq(T->n_events, 2);
+    cr_assert_eq(T->n_anomalies, 0);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(T->txn[i].status, PD_ST_RESPONSE_ONLY);
+        JSON_LACKS(i, "\"block_info\":{");
+        JSON_LACKS(i, "\"block\":{");
+    }
+}
+
 Test(s7comm, time_read)
 {
     FEED(0, T0, v_time_req);
@@ -295,6 +437,8 @@ Test(s7comm, pairing_out_of_order_and_response_only)
     cr_assert_eq(T->txn[2].status, PD_ST_RESPONSE_ONLY);
     cr_assert_eq(T->txn[2].req_dir, 0, "the requester is the other side");
     JSON_HAS(2, "\"pdu_size\":240");
+    JSON_HAS(2, "\"rosctr\":3,\"rosctr_name\":\"ack_data\",\"resp_rosctr\":3,\"pdu_ref\":1024,"
+                "\"param_len\":8,\"data_len\":0,\"resp_param_len\":8,\"resp_data_len\":0,");
 }
 
 Test(s7comm, response_from_the_same_side_does_not_pair)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_s7comm_plus.c - the S7comm-plus side of pd_s7comm (versions 1-3, request, response,
- * notification, integrity part, trailer, fragments, TLS), the framing entry points (probe,
- * pdu_len, resync), the table of malformed inputs and the every-prefix loop over every
- * vector of s7comm_vectors.h.
+ * notification, integrity part, trailer, fragments, TLS, program download), the framing
+ * entry points (probe, pdu_len, resync), the table of malformed inputs and the every-prefix
+ * loop over every vector of s7comm_vectors.h.
  */
 #include <criterion/criterion.h>
 
@@ -54,6 +54,53 @@ Test(s7comm_plus, v2_run_request_value)
     cr_assert_eq(T->txn[0].op, PD_OP_CONTROL);
     cr_assert_eq(T->txn[0].status, PD_ST_NO_RESPONSE);
     JSON_HAS(0, "\"plc_state_req\":\"run\"");
+}
+
+/* Program download: BeginSequence, CreateObject in thePLCProgram (object 3), EndSequence. */
+Test(s7comm_plus, v2_program_download_sequence)
+{
+    FEED(0, T0, v_p2_begin_seq_req);
+    FEED(1, T0 + 3, v_p2_begin_seq_resp);
+    FEED(0, T0 + 10, v_p2_create_prog_req);
+    FEED(1, T0 + 14, v_p2_create_prog_resp);
+    FEED(0, T0 + 20, v_p2_end_seq_req);
+    FEED(1, T0 + 25, v_p2_end_seq_resp);
+    cr_assert_eq(T->n_events, 3);
+    cr_assert_eq(T->n_anomalies, 0);
+    static const uint64_t latency[3] = {3, 4, 5};
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(T->txn[i].proto, PD_PROTO_S7COMM_PLUS, "event %d", i);
+        cr_assert_eq(T->txn[i].op, PD_OP_PROGRAM, "event %d", i);
+        cr_assert_eq(T->txn[i].status, PD_ST_OK, "event %d", i);
+        cr_assert_eq(T->txn[i].latency_us, latency[i], "event %d", i);
+        JSON_HAS(i, "\"integrity\":false,\"trailer\":true,\"transport_flags\":52,\"ret\":0");
+    }
+    JSON_HAS(0, "{\"version\":2,\"opcode\":49,\"opcode_name\":\"request\",\"resp_opcode\":50,"
+                "\"func\":1366,\"func_name\":\"BeginSequence\",\"seq\":6,\"session\":904,"
+                "\"data_len\":25,");
+    JSON_HAS(1, "{\"version\":2,\"opcode\":49,\"opcode_name\":\"request\",\"resp_opcode\":50,"
+                "\"func\":1226,\"func_name\":\"CreateObject\",\"seq\":7,\"session\":904,"
+                "\"data_len\":39,");
+    JSON_HAS(1, "\"ret\":0,\"object_id\":3,\"class_id\":2574,\"created_object\":912}");
+    JSON_HAS(2, "{\"version\":2,\"opcode\":49,\"opcode_name\":\"request\",\"resp_opcode\":50,"
+                "\"func\":1376,\"func_name\":\"EndSequence\",\"seq\":8,\"session\":904,"
+                "\"data_len\":20,");
+    JSON_LACKS(0, "\"object_id\"");
+    JSON_LACKS(2, "\"object_id\"");
+}
+
+/* CreateObject elsewhere than in the program is not a download. */
+Test(s7comm_plus, create_object_outside_program_is_other)
+{
+    uint8_t v[sizeof v_p2_create_prog_req];
+    memcpy(v, v_p2_create_prog_req, sizeof v);
+    v[28] = 0x04; /* request id 4: theFolders */
+    feed(0, T0, v, sizeof v);
+    pd_s7comm.expire(&T->ctx, 1);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].op, PD_OP_OTHER);
+    cr_assert_eq(T->txn[0].status, PD_ST_NO_RESPONSE);
+    JSON_HAS(0, "\"object_id\":4,\"class_id\":2574");
 }
 
 Test(s7comm_plus, v3_integrity_and_error_response)
@@ -249,6 +296,18 @@ static const uint8_t b_pi_blocks[] = {
     0x05, '_', 'I', 'N', 'S', 'E',
 };
 
+static const uint8_t b_download_block_name[] = {
+    0x03, 0x00, 0x00, 0x1e, COTP_DT_EOT, 0x32, 0x01, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x0d,
+    0x00, 0x00, 0x1b, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, /* download block */
+    0x09, '_', '0', '8', '0', /* file name of 9 announced, 4 there */
+};
+static const uint8_t b_block_info_len[] = {
+    0x03, 0x00, 0x00, 0x29, COTP_DT_EOT, 0x32, 0x07, 0x00, 0x00, 0x13, 0x00, 0x00, 0x0c,
+    0x00, 0x0c, 0x00, 0x01, 0x12, 0x08, 0x12, 0x83, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0x09, 0x00, 0x4e, /* block info answer: 78 bytes announced, 8 there */
+    '0', 'E', 0x00, 0x4a, 0x00, 0x00, 'p', 'p',
+};
+
 #define BAD(v, k, m) {#v, v, sizeof v, k, m}
 
 static const struct bad bad_inputs[] = {
@@ -272,6 +331,8 @@ static const struct bad bad_inputs[] = {
     BAD(b_p_dlen, "s7comm_plus.truncated", 1),
     BAD(b_p_data_hdr, "s7comm_plus.truncated", 1),
     BAD(b_pi_blocks, "s7comm.invalid", 1),
+    BAD(b_download_block_name, "s7comm.truncated", 1),
+    BAD(b_block_info_len, "s7comm.truncated", 1),
 };
 
 Test(s7comm_plus, malformed_table)
