@@ -68,18 +68,57 @@ static inline int jw_key_(struct jw *w, const char *k, size_t extra)
     return 0;
 }
 
-static inline void jw_digits_(struct jw *w, uint64_t v)
+/* v in decimal at o; returns the end. Most numbers in events (function codes, flags,
+ * indexes, small values) have one to four digits: those are written straight in place,
+ * two at a time from a table; longer ones go through a small buffer. At most 20 bytes,
+ * no call to memcpy. */
+extern const char jw_digit_pairs[200];
+
+static inline char *jw_put_uint(char *o, uint64_t v)
 {
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
+    }
+    if (v < 100) {
+        o[0] = jw_digit_pairs[2 * v];
+        o[1] = jw_digit_pairs[2 * v + 1];
+        return o + 2;
+    }
+    if (v < 10000) {
+        unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
+        if (hi < 10) {
+            *o++ = (char)('0' + hi);
+        } else {
+            *o++ = jw_digit_pairs[2 * hi];
+            *o++ = jw_digit_pairs[2 * hi + 1];
+        }
+        o[0] = jw_digit_pairs[2 * lo];
+        o[1] = jw_digit_pairs[2 * lo + 1];
+        return o + 2;
+    }
     char tmp[20];
     char *p = tmp + sizeof tmp;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char *o = w->buf + w->len;
-    while (p < tmp + sizeof tmp) /* at most 20 bytes: no call to memcpy */
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        *--p = jw_digit_pairs[2 * r + 1];
+        *--p = jw_digit_pairs[2 * r];
+    }
+    if (v >= 10) {
+        *--p = jw_digit_pairs[2 * v + 1];
+        *--p = jw_digit_pairs[2 * v];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    while (p < tmp + sizeof tmp)
         *o++ = *p++;
-    w->len = (size_t)(o - w->buf);
+    return o;
+}
+
+static inline void jw_digits_(struct jw *w, uint64_t v)
+{
+    w->len = (size_t)(jw_put_uint(w->buf + w->len, v) - w->buf);
 }
 
 static inline void jw_open_(struct jw *w, const char *k, char c)
@@ -128,6 +167,57 @@ static inline void jw_int(struct jw *w, const char *k, int64_t val)
     if (val < 0)
         w->buf[w->len++] = '-';
     jw_digits_(w, val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val);
+}
+
+/*
+ * Raw writes, for hot output of a fixed shape (a DNP3 response's points): jw_raw_open
+ * checks once that n more bytes fit (the caller's upper bound for what it appends), writes
+ * the comma the element needs, and returns where to write, or NULL with the error set.
+ * The caller appends with jw_put_lit / jw_put_str / jw_put_uint / jw_put_int / jw_put_bool
+ * and hands the end to jw_raw_close. Nothing is escaped: the project's own keys and names,
+ * and numbers.
+ */
+static inline char *jw_raw_open(struct jw *w, size_t n)
+{
+    if (w->err || w->cap - w->len <= n + 2) {
+        w->err = 1;
+        return NULL;
+    }
+    char *o = w->buf + w->len;
+    if (!w->first[w->depth])
+        *o++ = ',';
+    w->first[w->depth] = 0;
+    return o;
+}
+
+static inline void jw_raw_close(struct jw *w, char *end)
+{
+    w->len = (size_t)(end - w->buf);
+}
+
+/* a string literal, its length folded at compile time */
+#define jw_put_lit(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
+
+/* s (plain ASCII the caller vouches for) between quotes; n counts toward the reserve */
+static inline char *jw_put_str(char *o, const char *s, size_t n)
+{
+    *o++ = '"';
+    memcpy(o, s, n);
+    o += n;
+    *o++ = '"';
+    return o;
+}
+
+static inline char *jw_put_bool(char *o, int v)
+{
+    return v ? jw_put_lit(o, "true") : jw_put_lit(o, "false");
+}
+
+static inline char *jw_put_int(char *o, int64_t v)
+{
+    if (v < 0)
+        *o++ = '-';
+    return jw_put_uint(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 static inline void jw_bool(struct jw *w, const char *k, int val)

@@ -315,19 +315,32 @@ struct dnp3_layout dnp3_layout(unsigned group, unsigned var)
     default:
         break;
     }
+    /* Every fixed layout has group < 128 and variation < 16: those (group, variation) pairs
+     * are remembered per thread after their first search, as row + 1, or -1 for none (a
+     * response repeats the same few objects thousands of times a second). */
+    _Static_assert(sizeof layouts / sizeof layouts[0] < 32767, "memo rows fit an int16_t");
+    static _Thread_local int16_t memo[128][16];
+    int16_t *m = group < 128 && var < 16 ? &memo[group][var] : NULL;
+    if (m && *m)
+        return *m > 0 ? layouts[*m - 1].ly : ly;
     /* the table is sorted by (group, variation): binary search (test_dnp3 checks the order) */
     size_t lo = 0, hi = sizeof layouts / sizeof layouts[0];
     unsigned key = group << 8 | var;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         unsigned k = (unsigned)layouts[mid].group << 8 | layouts[mid].var;
-        if (k == key)
+        if (k == key) {
+            if (m)
+                *m = (int16_t)(mid + 1);
             return layouts[mid].ly;
+        }
         if (k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
+    if (m)
+        *m = -1;
     return ly;
 }
 

@@ -18,27 +18,66 @@ static int room_left(const struct jw *w)
     return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
 }
 
-/* The link header of the fragment's first frame. FCB and FCV mean something only in
- * primary frames and DFC only in secondary ones (IEEE 1815-2012 9.2.4.1.3), so each frame
- * gets its own pair, as Wireshark shows them. */
-static void write_link(struct jw *w, const struct dnp3_frag *f)
+/* A name from the project's tables, at most NAME_MAX bytes. */
+#define NAME_MAX_LEN 64
+
+static char *put_name(char *o, const char *name)
+{
+    return jw_put_str(o, name, strnlen(name, NAME_MAX_LEN));
+}
+
+/*
+ * The link header of the fragment's first frame and the application header, with one
+ * bounds check (under 400 bytes). FCB and FCV mean something only in primary frames and
+ * DFC only in secondary ones (IEEE 1815-2012 9.2.4.1.3), so each frame gets its own pair,
+ * as Wireshark shows them.
+ */
+#define HEADER_MAX 400
+
+static void write_header(struct jw *w, const struct dnp3_frag *f)
 {
     uint8_t ctrl = f->link_ctrl;
-    jw_obj_begin(w, "link");
-    jw_uint(w, "src", f->src);
-    jw_uint(w, "dst", f->dst);
-    jw_uint(w, "func", ctrl & DNP3_LC_FUNC);
-    jw_str(w, "func_name", dnp3_link_func_name(ctrl));
-    jw_bool(w, "dir", (ctrl & DNP3_LC_DIR) != 0);
-    jw_bool(w, "prm", (ctrl & DNP3_LC_PRM) != 0);
+    char *o = jw_raw_open(w, HEADER_MAX);
+    if (!o)
+        return;
+    o = jw_put_lit(o, "\"link\":{\"src\":");
+    o = jw_put_uint(o, f->src);
+    o = jw_put_lit(o, ",\"dst\":");
+    o = jw_put_uint(o, f->dst);
+    o = jw_put_lit(o, ",\"func\":");
+    o = jw_put_uint(o, ctrl & DNP3_LC_FUNC);
+    o = jw_put_lit(o, ",\"func_name\":");
+    o = put_name(o, dnp3_link_func_name(ctrl));
+    o = jw_put_lit(o, ",\"dir\":");
+    o = jw_put_bool(o, (ctrl & DNP3_LC_DIR) != 0);
+    o = jw_put_lit(o, ",\"prm\":");
+    o = jw_put_bool(o, (ctrl & DNP3_LC_PRM) != 0);
     if (ctrl & DNP3_LC_PRM) {
-        jw_bool(w, "fcb", (ctrl & DNP3_LC_FCB) != 0);
-        jw_bool(w, "fcv", (ctrl & DNP3_LC_FCV) != 0);
+        o = jw_put_lit(o, ",\"fcb\":");
+        o = jw_put_bool(o, (ctrl & DNP3_LC_FCB) != 0);
+        o = jw_put_lit(o, ",\"fcv\":");
+        o = jw_put_bool(o, (ctrl & DNP3_LC_FCV) != 0);
     } else {
-        jw_bool(w, "dfc", (ctrl & DNP3_LC_DFC) != 0);
+        o = jw_put_lit(o, ",\"dfc\":");
+        o = jw_put_bool(o, (ctrl & DNP3_LC_DFC) != 0);
     }
-    jw_uint(w, "len", f->link_len);
-    jw_obj_end(w);
+    o = jw_put_lit(o, ",\"len\":");
+    o = jw_put_uint(o, f->link_len);
+    o = jw_put_lit(o, "},\"func\":");
+    o = jw_put_uint(o, f->func);
+    o = jw_put_lit(o, ",\"func_name\":");
+    o = put_name(o, dnp3_func_name(f->func));
+    o = jw_put_lit(o, ",\"seq\":");
+    o = jw_put_uint(o, f->ac & DNP3_AC_SEQ);
+    o = jw_put_lit(o, ",\"fir\":");
+    o = jw_put_bool(o, (f->ac & DNP3_AC_FIR) != 0);
+    o = jw_put_lit(o, ",\"fin\":");
+    o = jw_put_bool(o, (f->ac & DNP3_AC_FIN) != 0);
+    o = jw_put_lit(o, ",\"con\":");
+    o = jw_put_bool(o, (f->ac & DNP3_AC_CON) != 0);
+    o = jw_put_lit(o, ",\"uns\":");
+    o = jw_put_bool(o, (f->ac & DNP3_AC_UNS) != 0);
+    jw_raw_close(w, o);
 }
 
 static void write_iin(struct jw *w, uint16_t iin)
@@ -51,8 +90,44 @@ static void write_iin(struct jw *w, uint16_t iin)
     jw_uint(w, "iin_raw", iin);
 }
 
+/* The common point (an index, an integer value, flags, a time) with one bounds check:
+ * 125 bytes at most. Returns 0 for the other kinds, which write_point writes. */
+#define POINT_FAST_MAX 160
+
+static int write_point_fast(struct jw *w, const struct dnp3_point *pt)
+{
+    if (pt->type > DNP3_PT_INT || (pt->has & DNP3_PH_STATUS))
+        return 0;
+    char *o = jw_raw_open(w, POINT_FAST_MAX);
+    if (!o)
+        return 1;
+    o = jw_put_lit(o, "{\"index\":");
+    o = jw_put_uint(o, pt->index);
+    if (pt->has & DNP3_PH_VALUE) {
+        o = jw_put_lit(o, ",\"value\":");
+        o = pt->type == DNP3_PT_INT ? jw_put_int(o, pt->v.i) : jw_put_uint(o, pt->v.u);
+    }
+    if (pt->has & DNP3_PH_FLAGS) {
+        o = jw_put_lit(o, ",\"flags\":");
+        o = jw_put_uint(o, pt->flags);
+    }
+    if (pt->has & DNP3_PH_TIME) {
+        o = jw_put_lit(o, ",\"time\":");
+        o = jw_put_uint(o, pt->time.ms);
+    }
+    if (pt->has & DNP3_PH_RELTIME) {
+        o = jw_put_lit(o, ",\"rel_time_ms\":");
+        o = jw_put_uint(o, pt->time.ms);
+    }
+    *o++ = '}';
+    jw_raw_close(w, o);
+    return 1;
+}
+
 static void write_point(struct jw *w, const struct dnp3_point *pt)
 {
+    if (write_point_fast(w, pt))
+        return;
     jw_obj_begin(w, NULL);
     jw_uint(w, "index", pt->index);
     if (pt->has & DNP3_PH_VALUE) {
@@ -124,6 +199,37 @@ static void write_ext(struct jw *w, const struct dnp3_object *o)
     }
 }
 
+/* group, var, qual, group_name, and the range or count, with one bounds check (256 bytes
+ * at most). */
+#define HEAD_MAX 256
+
+static void write_object_head(struct jw *w, const struct dnp3_object *ob)
+{
+    const char *name = dnp3_group_name(ob->group);
+    char *o = jw_raw_open(w, HEAD_MAX);
+    if (!o)
+        return;
+    o = jw_put_lit(o, "\"group\":");
+    o = jw_put_uint(o, ob->group);
+    o = jw_put_lit(o, ",\"var\":");
+    o = jw_put_uint(o, ob->var);
+    o = jw_put_lit(o, ",\"qual\":");
+    o = jw_put_uint(o, ob->qual);
+    o = jw_put_lit(o, ",\"group_name\":");
+    o = put_name(o, name);
+    if (ob->has & DNP3_OH_RANGE) {
+        o = jw_put_lit(o, ",\"start\":");
+        o = jw_put_uint(o, ob->start);
+        o = jw_put_lit(o, ",\"stop\":");
+        o = jw_put_uint(o, ob->stop);
+    }
+    if (ob->has & DNP3_OH_COUNT) {
+        o = jw_put_lit(o, ",\"count\":");
+        o = jw_put_uint(o, ob->count);
+    }
+    jw_raw_close(w, o);
+}
+
 static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f,
                           unsigned *omitted)
 {
@@ -135,16 +241,7 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
             continue;
         }
         jw_obj_begin(w, NULL);
-        jw_uint(w, "group", o->group);
-        jw_uint(w, "var", o->var);
-        jw_uint(w, "qual", o->qual);
-        jw_str(w, "group_name", dnp3_group_name(o->group));
-        if (o->has & DNP3_OH_RANGE) {
-            jw_uint(w, "start", o->start);
-            jw_uint(w, "stop", o->stop);
-        }
-        if (o->has & DNP3_OH_COUNT)
-            jw_uint(w, "count", o->count);
+        write_object_head(w, o);
         write_ext(w, o);
         if (o->n_points) {
             jw_arr_begin(w, "points");
@@ -176,14 +273,7 @@ void json_dnp3(struct jw *w, const void *p)
     unsigned omitted = 0;
 
     jw_obj_begin(w, "dnp3");
-    write_link(w, f);
-    jw_uint(w, "func", f->func);
-    jw_str(w, "func_name", dnp3_func_name(f->func));
-    jw_uint(w, "seq", f->ac & DNP3_AC_SEQ);
-    jw_bool(w, "fir", (f->ac & DNP3_AC_FIR) != 0);
-    jw_bool(w, "fin", (f->ac & DNP3_AC_FIN) != 0);
-    jw_bool(w, "con", (f->ac & DNP3_AC_CON) != 0);
-    jw_bool(w, "uns", (f->ac & DNP3_AC_UNS) != 0);
+    write_header(w, f);
     if (answer)
         write_iin(w, answer->iin);
     if (!f->has_iin)

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_jw.c - the bounded JSON writer: nesting and commas, escaping (control characters,
- * quotes, invalid UTF-8), overflow is sticky and reported, unbalanced output refused.
+ * quotes, invalid UTF-8), overflow is sticky and reported, unbalanced output refused, and
+ * numbers written exactly as snprintf writes them.
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "jw.h"
 
@@ -55,4 +58,35 @@ Test(jw, overflow_is_sticky)
     jw_init(&w, buf, sizeof buf);
     jw_obj_begin(&w, NULL);
     cr_expect_eq(jw_finish(&w), -1, "an unclosed object is refused");
+}
+
+/* jw_put_uint / jw_put_int against snprintf: every value up to 200,000 (all the short
+ * paths and their edges), powers of ten and their neighbours, and the extremes. */
+static void expect_uint(uint64_t v)
+{
+    char want[32], got[32];
+    snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+    char *end = jw_put_uint(got, v);
+    *end = '\0';
+    cr_assert_str_eq(got, want, "jw_put_uint(%llu)", (unsigned long long)v);
+}
+
+Test(jw, numbers_match_snprintf)
+{
+    for (uint64_t v = 0; v <= 200000; v++)
+        expect_uint(v);
+    for (uint64_t p = 10; p <= 1000000000000000000ull; p *= 10) {
+        expect_uint(p - 1);
+        expect_uint(p);
+        expect_uint(p + 1);
+    }
+    expect_uint(UINT64_MAX);
+    expect_uint(UINT64_MAX - 1);
+    const int64_t ints[] = {0, -1, 1, -9, -10, -99, -100, -9999, -10000, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%lld", (long long)ints[i]);
+        *jw_put_int(got, ints[i]) = '\0';
+        cr_assert_str_eq(got, want);
+    }
 }
