@@ -115,9 +115,35 @@ static int all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
+int keys_check_file(const char *path, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    int rc = fstat(fd, &sb);
+    close(fd);
+    if (rc != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, whylen, "%s", S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
+        return -1;
+    }
+    return 0;
+}
+
 int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN],
                      char pub_z85[KEY_Z85_LEN], char *err, size_t errlen)
 {
+    char why[128];
+    if (keys_check_file(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, why);
+        return -1;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));

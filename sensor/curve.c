@@ -6,6 +6,7 @@
  * concurrent keygen. zcert writes the secret file with mode 0600; it is checked after.
  */
 #include "curve.h"
+#include "keys.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -18,13 +19,11 @@
 /* Checks that path can be read, then loads it with zcert. */
 static zcert_t *load_cert(const char *key, const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s %s: cannot read the key file: %s", key, path,
-                 strerror(errno));
+    char why[128];
+    if (keys_check_file(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s %s: cannot read the key file: %s", key, path, why);
         return NULL;
     }
-    close(fd);
     zsys_handler_set(NULL);
     zcert_t *c = zcert_load(path);
     if (!c)

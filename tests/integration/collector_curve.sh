@@ -109,6 +109,16 @@ if [ "$(id -u)" -ne 0 ]; then
     expect_start_error "Permission denied" "${TZ_CURVE[@]}"
     chmod 600 "$TZ_TMP/keys/collector.key_secret"
 fi
+# unreadable as root too: a directory where the key file should be
+mkdir -p "$TZ_TMP/adir.key_secret"
+expect_start_error "receiver.server_key $TZ_TMP/adir.key_secret: cannot read: is a directory" \
+    --server-key "$TZ_TMP/adir.key_secret" --allow-dir "$TZ_TMP/allow"
+rc=0
+timeout 20 "$TZ_BUILD/sensor/tanzhen-sensor" -r "$TZ_SRC/pcaps/modbus_libmodbus_rw.pcap" \
+    --collector "$ep" --client-key "$TZ_TMP/adir.key_secret" \
+    --server-key "$TZ_TMP/keys/collector.key" --jsonl /dev/null 2>"$TZ_TMP/err.txt" || rc=$?
+[ "$rc" -ne 0 ] && grep -q "output.client_key $TZ_TMP/adir.key_secret: cannot read the key file: is a directory" \
+    "$TZ_TMP/err.txt" || tz_fail "sensor with a directory as its key: exit $rc: $(cat "$TZ_TMP/err.txt")"
 # the defaults name the files they expect
 rc=0
 timeout 20 "$COL" --store "$TZ_TMP/s3" --listen "tcp://127.0.0.1:$(tz_free_port)" --http-listen "" \
