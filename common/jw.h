@@ -14,6 +14,10 @@
 
 #define JW_MAX_DEPTH 16
 
+/* The member writers below are inlined at every call, so a literal key's length is folded
+ * at compile time (an out-of-line copy would call strlen on each key). */
+#define JW_INLINE static inline __attribute__((always_inline))
+
 struct jw {
     char *buf;
     size_t cap;
@@ -45,7 +49,7 @@ long jw_finish(struct jw *w);
  * jw_key_ writes the separator and "key": with room for `extra` more bytes (and the final
  * NUL) checked in the same test; it returns 0, or -1 with the error set.
  */
-static inline int jw_key_(struct jw *w, const char *k, size_t extra)
+JW_INLINE int jw_key_(struct jw *w, const char *k, size_t extra)
 {
     size_t n = k ? strlen(k) : 0;
     if (w->err || w->depth >= JW_MAX_DEPTH || w->cap - w->len <= n + 4 + extra) {
@@ -69,12 +73,13 @@ static inline int jw_key_(struct jw *w, const char *k, size_t extra)
 }
 
 /* v in decimal at o; returns the end. Most numbers in events (function codes, flags,
- * indexes, small values) have one to four digits: those are written straight in place,
+ * indexes, register values) have one to eight digits: those are written straight in place,
  * two at a time from a table; longer ones go through a small buffer. At most 20 bytes,
  * no call to memcpy. */
 extern const char jw_digit_pairs[200];
 
-static inline char *jw_put_uint(char *o, uint64_t v)
+/* v < 10000, without leading zeros */
+static inline char *jw_put_small_(char *o, unsigned v)
 {
     if (v < 10) {
         *o = (char)('0' + v);
@@ -85,18 +90,35 @@ static inline char *jw_put_uint(char *o, uint64_t v)
         o[1] = jw_digit_pairs[2 * v + 1];
         return o + 2;
     }
-    if (v < 10000) {
-        unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
-        if (hi < 10) {
-            *o++ = (char)('0' + hi);
-        } else {
-            *o++ = jw_digit_pairs[2 * hi];
-            *o++ = jw_digit_pairs[2 * hi + 1];
-        }
-        o[0] = jw_digit_pairs[2 * lo];
-        o[1] = jw_digit_pairs[2 * lo + 1];
-        return o + 2;
+    unsigned hi = v / 100, lo = v % 100;
+    if (hi < 10) {
+        *o++ = (char)('0' + hi);
+    } else {
+        *o++ = jw_digit_pairs[2 * hi];
+        *o++ = jw_digit_pairs[2 * hi + 1];
     }
+    o[0] = jw_digit_pairs[2 * lo];
+    o[1] = jw_digit_pairs[2 * lo + 1];
+    return o + 2;
+}
+
+/* v < 10000 as exactly four digits */
+static inline char *jw_put4_(char *o, unsigned v)
+{
+    unsigned hi = v / 100, lo = v % 100;
+    o[0] = jw_digit_pairs[2 * hi];
+    o[1] = jw_digit_pairs[2 * hi + 1];
+    o[2] = jw_digit_pairs[2 * lo];
+    o[3] = jw_digit_pairs[2 * lo + 1];
+    return o + 4;
+}
+
+static inline char *jw_put_uint(char *o, uint64_t v)
+{
+    if (v < 10000)
+        return jw_put_small_(o, (unsigned)v);
+    if (v < 100000000)
+        return jw_put4_(jw_put_small_(o, (unsigned)(v / 10000)), (unsigned)(v % 10000));
     char tmp[20];
     char *p = tmp + sizeof tmp;
     while (v >= 100) {
@@ -121,7 +143,7 @@ static inline void jw_digits_(struct jw *w, uint64_t v)
     w->len = (size_t)(jw_put_uint(w->buf + w->len, v) - w->buf);
 }
 
-static inline void jw_open_(struct jw *w, const char *k, char c)
+JW_INLINE void jw_open_(struct jw *w, const char *k, char c)
 {
     if (w->depth + 1 >= JW_MAX_DEPTH) {
         w->err = 1;
@@ -139,7 +161,7 @@ static inline void jw_open_(struct jw *w, const char *k, char c)
     w->first[w->depth] = 1;
 }
 
-static inline void jw_close_(struct jw *w, char c)
+JW_INLINE void jw_close_(struct jw *w, char c)
 {
     if (w->err || w->depth <= 0 || w->cap - w->len <= 1) {
         w->err = 1;
@@ -149,18 +171,18 @@ static inline void jw_close_(struct jw *w, char c)
     w->buf[w->len++] = c;
 }
 
-static inline void jw_obj_begin(struct jw *w, const char *k) { jw_open_(w, k, '{'); }
-static inline void jw_obj_end(struct jw *w) { jw_close_(w, '}'); }
-static inline void jw_arr_begin(struct jw *w, const char *k) { jw_open_(w, k, '['); }
-static inline void jw_arr_end(struct jw *w) { jw_close_(w, ']'); }
+JW_INLINE void jw_obj_begin(struct jw *w, const char *k) { jw_open_(w, k, '{'); }
+JW_INLINE void jw_obj_end(struct jw *w) { jw_close_(w, '}'); }
+JW_INLINE void jw_arr_begin(struct jw *w, const char *k) { jw_open_(w, k, '['); }
+JW_INLINE void jw_arr_end(struct jw *w) { jw_close_(w, ']'); }
 
-static inline void jw_uint(struct jw *w, const char *k, uint64_t val)
+JW_INLINE void jw_uint(struct jw *w, const char *k, uint64_t val)
 {
     if (jw_key_(w, k, 20) == 0)
         jw_digits_(w, val);
 }
 
-static inline void jw_int(struct jw *w, const char *k, int64_t val)
+JW_INLINE void jw_int(struct jw *w, const char *k, int64_t val)
 {
     if (jw_key_(w, k, 21) != 0)
         return;
@@ -220,7 +242,30 @@ static inline char *jw_put_int(char *o, int64_t v)
     return jw_put_uint(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
-static inline void jw_bool(struct jw *w, const char *k, int val)
+/*
+ * A string member that needs no escaping: the project's own names (function, operation and
+ * status names from the dissectors' tables), hex ids, RFC 3339 times. The caller vouches
+ * that val holds only printable ASCII other than '"' and '\\'; jw_str is for everything
+ * that came off the wire or from a user.
+ */
+JW_INLINE void jw_namen(struct jw *w, const char *k, const char *val, size_t n)
+{
+    if (jw_key_(w, k, n + 2) != 0)
+        return;
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    memcpy(o, val, n);
+    o += n;
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
+}
+
+JW_INLINE void jw_name(struct jw *w, const char *k, const char *val)
+{
+    jw_namen(w, k, val, strlen(val));
+}
+
+JW_INLINE void jw_bool(struct jw *w, const char *k, int val)
 {
     if (jw_key_(w, k, 5) != 0)
         return;

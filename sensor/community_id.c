@@ -49,11 +49,19 @@ void community_id_v1(uint8_t ipver, uint8_t l4proto, const uint8_t *sip, const u
                       sodium_base64_VARIANT_ORIGINAL);
 }
 
+/*
+ * Event ids: SipHash-2-4 with a 128-bit output (libsodium's crypto_shorthash_siphashx24)
+ * under a fixed, public key: deterministic across runs and sensors, unique in practice
+ * (128 bits), and about a fifth of the cost of BLAKE2b on these 50-byte inputs. It is an
+ * identifier, not a MAC: integrity is the collector's hash chain's job.
+ */
 void event_id(const void *material, size_t n, char out[EVENT_ID_LEN])
 {
     static const char hex[] = "0123456789abcdef";
-    uint8_t h[16];
-    crypto_generichash(h, sizeof h, material, n, NULL, 0);
+    static const uint8_t key[crypto_shorthash_siphashx24_KEYBYTES] = "tanzhen event id";
+    uint8_t h[crypto_shorthash_siphashx24_BYTES];
+    _Static_assert(sizeof h == 16, "32 hex characters");
+    crypto_shorthash_siphashx24(h, material, n, key);
     for (size_t i = 0; i < sizeof h; i++) {
         out[2 * i] = hex[h[i] >> 4];
         out[2 * i + 1] = hex[h[i] & 15];

@@ -2,7 +2,7 @@
 /*
  * community_id.h - Community ID v1 flow hashes (the Corelight spec, seed 0), so tanzhen
  * events join with Zeek, Suricata and Malcolm records; and the deterministic event ids.
- * SHA-1 comes from libgcrypt, base64 and BLAKE2b from libsodium.
+ * SHA-1 comes from libgcrypt, base64 and SipHash (the event ids) from libsodium.
  */
 #ifndef TZ_COMMUNITY_ID_H
 #define TZ_COMMUNITY_ID_H

@@ -260,14 +260,18 @@ int decode_packet(int dlt, const uint8_t *p, uint32_t caplen, struct pkt *k)
 
 uint32_t decode_flow_hash(const struct pkt *k)
 {
-    /* symmetric: combine each endpoint's hash with a commutative operation */
-    uint32_t a = 2166136261u, b = 2166136261u;
-    for (int i = 0; i < 16; i++) {
-        a = (a ^ k->src_ip[i]) * 16777619u;
-        b = (b ^ k->dst_ip[i]) * 16777619u;
+    /* symmetric: combine each endpoint's hash with a commutative operation; an endpoint is
+     * hashed four bytes of its address at a time (multiply-xorshift mixing) */
+    uint32_t a = 2166136261u ^ k->sport, b = 2166136261u ^ k->dport;
+    for (int i = 0; i < 16; i += 4) {
+        uint32_t x, y;
+        memcpy(&x, k->src_ip + i, 4);
+        memcpy(&y, k->dst_ip + i, 4);
+        a = (a ^ x) * 0x9e3779b1u;
+        a ^= a >> 15;
+        b = (b ^ y) * 0x9e3779b1u;
+        b ^= b >> 15;
     }
-    a = (a ^ k->sport) * 16777619u;
-    b = (b ^ k->dport) * 16777619u;
     uint32_t h = (a + b) ^ (a * b) ^ k->l4proto;
     h ^= h >> 16;
     h *= 0x85ebca6bu;

@@ -69,9 +69,9 @@ static void begin_head(struct jw *w, const struct sensor *s, const char *type,
     tz_time_fmt(ts_us, ts);
 
     jw_obj_begin(w, NULL);
-    jw_str(w, "type", type);
-    jw_str(w, "id", id);
-    jw_str(w, "ts", ts);
+    jw_name(w, "type", type);
+    jw_namen(w, "id", id, EVENT_ID_LEN - 1);
+    jw_namen(w, "ts", ts, TZ_TIME_LEN - 1);
 }
 
 /* The members every event of a flow shares for one direction and protocol. */

@@ -8,11 +8,20 @@
 #include "json_proto.h"
 #include "modbus.h"
 
+/* A register or coil array: one bounds check for all of it (a value is at most five digits
+ * and a comma). */
 static void values_write(struct jw *w, const char *key, const uint16_t *v, uint16_t n)
 {
     jw_arr_begin(w, key);
-    for (uint16_t i = 0; i < n; i++)
-        jw_uint(w, NULL, v[i]);
+    char *o = jw_raw_open(w, (size_t)n * 6);
+    if (!o)
+        return;
+    for (uint16_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        o = jw_put_uint(o, v[i]);
+    }
+    jw_raw_close(w, o);
     jw_arr_end(w);
 }
 
@@ -77,14 +86,14 @@ void json_modbus(struct jw *w, const void *rec)
     jw_uint(w, "tid", r->tid);
     jw_uint(w, "unit", r->unit);
     jw_uint(w, "func", r->func);
-    jw_str(w, "func_name", r->func_name);
+    jw_name(w, "func_name", r->func_name);
     if (h & MODBUS_HAS_ADDR)
         jw_uint(w, "addr", r->addr);
     if (h & MODBUS_HAS_QTY)
         jw_uint(w, "qty", r->qty);
     if (h & MODBUS_HAS_EXCEPTION) {
         jw_uint(w, "exception", r->exception);
-        jw_str(w, "exception_name", r->exception_name ? r->exception_name : "unknown");
+        jw_name(w, "exception_name", r->exception_name ? r->exception_name : "unknown");
     }
     if (h & MODBUS_HAS_SUB_FUNC) {
         jw_uint(w, "sub_func", r->sub_func);

@@ -167,8 +167,8 @@ static void on_emit(struct pd_ctx *ctx, const struct pd_txn *t)
     jw_init(&j, rec, EVENT_MAX);
     events_begin_cached(&j, w->s, "ics", f, t->req_dir == PD_DIR_TO_SERVER ? 0 : 1, t->ts_us,
                         t->proto, f->ev_idx++, &f->ics->env);
-    jw_str(&j, "op", pd_op_name(t->op));
-    jw_str(&j, "status", pd_status_name(t->status));
+    jw_name(&j, "op", pd_op_name(t->op));
+    jw_name(&j, "status", pd_status_name(t->status));
     if (t->has_latency)
         jw_uint(&j, "latency_us", t->latency_us);
     json_proto_fn enc = json_proto_encoder(t->proto);

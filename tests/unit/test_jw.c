@@ -80,6 +80,8 @@ Test(jw, numbers_match_snprintf)
         expect_uint(p);
         expect_uint(p + 1);
     }
+    for (uint64_t v = 200000; v < 3000000000ull; v += 999983)
+        expect_uint(v);
     expect_uint(UINT64_MAX);
     expect_uint(UINT64_MAX - 1);
     const int64_t ints[] = {0, -1, 1, -9, -10, -99, -100, -9999, -10000, INT64_MIN, INT64_MAX};
