@@ -48,6 +48,7 @@ struct metrics {
     atomic_int kafka_enabled;
     atomic_uint_fast64_t kafka_produced[TOPIC_COUNT], kafka_delivered[TOPIC_COUNT];
     atomic_uint_fast64_t kafka_failed, kafka_rewinds, kafka_redacted, kafka_envelope_errors;
+    atomic_uint_fast64_t kafka_undeliverable; /* refused for good (too large): skipped */
     atomic_int_fast64_t cursor[TOPIC_COUNT];
     atomic_int_fast64_t lag_events[TOPIC_COUNT];
     atomic_int_fast64_t lag_us[TOPIC_COUNT];

@@ -168,6 +168,15 @@ static int fill(struct outbox *ob, int t)
                 RD_KAFKA_V_VALUE(value ? value : (void *)json, vlen),
                 RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_OPAQUE((void *)tag),
                 RD_KAFKA_V_END);
+            if (outbox_permanent_error(e)) {
+                free(value); /* not taken by librdkafka on error */
+                uint64_t head0 = r->win.head;
+                window_settle(&r->win, (uint64_t)slot, 1);
+                r->passed += r->win.head - head0;
+                outbox_undeliverable(ob, ob->names[t], pos, vlen, e);
+                r->read_pos = pos;
+                continue;
+            }
             if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 window_unpush(&r->win);
                 free(value); /* not taken by librdkafka on error */

@@ -52,6 +52,7 @@ struct outbox {
     int fatal;
     uint64_t last_down_log_us;
     uint64_t failed_logged;
+    uint64_t undeliverable_logged;
 
     sqlite3 *meta;
     sqlite3_stmt *save;
@@ -66,6 +67,12 @@ struct outbox {
     int stop;
     long left;
 };
+
+/* A produce error or delivery report that no retry can cure (the message is larger than
+ * message.max.bytes, here or at the broker): the message is skipped, counted and logged
+ * (outbox_undeliverable), so one poison message cannot hold its topic for good. */
+int outbox_permanent_error(int err);
+void outbox_undeliverable(struct outbox *ob, const char *topic, int64_t pos, size_t len, int err);
 
 /* Creates the producer (defaults, then every kafka.properties entry) and its topics.
  * 0, or -1 with err. */
