@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 void jw_init(struct jw *w, char *buf, size_t cap)
@@ -156,13 +157,18 @@ void jw_null(struct jw *w, const char *k)
 void jw_hex(struct jw *w, const char *k, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    key(w, k);
-    putc1(w, '"');
-    for (size_t i = 0; i < n && !w->err; i++) {
-        char e[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
-        put(w, e, 2);
+    if (n > (SIZE_MAX - 4) / 2 || jw_key_(w, k, 2 * n + 2) != 0) {
+        w->err = 1;
+        return;
     }
-    putc1(w, '"');
+    char *o = w->buf + w->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
 }
 
 void jw_raw(struct jw *w, const char *k, const char *json, size_t n)

@@ -36,7 +36,7 @@ static void json_cotp(struct jw *w, const struct s7comm_cotp *c)
         jw_uint(w, "rack", c->dst_tsap[1] >> 5);
         jw_uint(w, "slot", c->dst_tsap[1] & 0x1f);
         if (c->dst_tsap[0] >= 1 && c->dst_tsap[0] <= 3)
-            jw_str(w, "conn_type", conn[c->dst_tsap[0]]);
+            jw_name(w, "conn_type", conn[c->dst_tsap[0]]);
     }
     if (c->tpdu_size >= 7 && c->tpdu_size <= 13)
         jw_uint(w, "tpdu_size", 1u << c->tpdu_size);
@@ -47,22 +47,22 @@ static void json_item(struct jw *w, const struct s7comm_item *it)
 {
     jw_obj_begin(w, NULL);
     if (it->syntax)
-        jw_str(w, "syntax", s7comm_syntax_name(it->syntax));
+        jw_name(w, "syntax", s7comm_syntax_name(it->syntax));
     if (it->has_addr || it->area) {
         jw_uint(w, "area", it->area);
-        jw_str(w, "area_name", s7comm_area_name(it->area));
+        jw_name(w, "area_name", s7comm_area_name(it->area));
         jw_uint(w, "db", it->db);
     }
     if (it->has_addr) {
         jw_uint(w, "byte", it->byte);
         jw_uint(w, "bit", it->bit);
         jw_uint(w, "type", it->type);
-        jw_str(w, "type_name", s7comm_type_name(it->type));
+        jw_name(w, "type_name", s7comm_type_name(it->type));
         jw_uint(w, "count", it->count);
     }
     if (it->has_ret) {
         jw_uint(w, "ret", it->ret);
-        jw_str(w, "ret_name", s7comm_ret_name(it->ret));
+        jw_name(w, "ret_name", s7comm_ret_name(it->ret));
     }
     if (it->has_value) {
         jw_hex(w, "value", it->value, it->value_kept);
@@ -91,11 +91,11 @@ static void json_block(struct jw *w, const char *key, const struct s7comm_block 
 static void json_userdata(struct jw *w, const struct s7comm_userdata *u)
 {
     jw_obj_begin(w, "userdata");
-    jw_str(w, "type", s7comm_ud_type_name(u->type));
+    jw_name(w, "type", s7comm_ud_type_name(u->type));
     jw_uint(w, "group", u->group);
-    jw_str(w, "group_name", s7comm_group_name(u->group));
+    jw_name(w, "group_name", s7comm_group_name(u->group));
     jw_uint(w, "sub", u->sub);
-    jw_str(w, "sub_name", s7comm_sub_name(u->group, u->sub));
+    jw_name(w, "sub_name", s7comm_sub_name(u->group, u->sub));
     jw_uint(w, "seq", u->seq);
     if (u->has_szl) {
         jw_uint(w, "szl_id", u->szl_id);
@@ -161,7 +161,7 @@ static void json_blockinfo(struct jw *w, const struct s7comm_blockinfo *b)
     jw_obj_begin(w, "block_info");
     jw_uint(w, "flags", b->flags);
     jw_uint(w, "lang", b->lang);
-    jw_str(w, "lang_name", s7comm_block_lang_name(b->lang));
+    jw_name(w, "lang_name", s7comm_block_lang_name(b->lang));
     jw_uint(w, "load_len", b->load_len);
     jw_uint(w, "security", b->security);
     jw_bool(w, "know_how_protected", b->security == 3);
@@ -196,7 +196,7 @@ static void json_error(struct jw *w, const struct s7comm_rec *r)
     jw_uint(w, "error", err);
     const char *name = s7comm_error_name(err);
     if (name)
-        jw_str(w, "error_name", name);
+        jw_name(w, "error_name", name);
 }
 
 void json_s7comm(struct jw *w, const void *rec)
@@ -206,11 +206,11 @@ void json_s7comm(struct jw *w, const void *rec)
     jw_obj_begin(w, "s7comm");
     if (r->kind == S7COMM_KIND_SESSION) {
         if (r->cotp_event)
-            jw_str(w, "cotp_result", cotp_results[r->cotp_event == 0xd0 ? 0 :
+            jw_name(w, "cotp_result", cotp_results[r->cotp_event == 0xd0 ? 0 :
                                                   r->cotp_event == 0x80 ? 1 : 2]);
     } else {
         jw_uint(w, "rosctr", r->rosctr);
-        jw_str(w, "rosctr_name", s7comm_rosctr_name(r->rosctr));
+        jw_name(w, "rosctr_name", s7comm_rosctr_name(r->rosctr));
         if (r->resp_rosctr)
             jw_uint(w, "resp_rosctr", r->resp_rosctr);
         jw_uint(w, "pdu_ref", r->pdu_ref);
@@ -222,7 +222,7 @@ void json_s7comm(struct jw *w, const void *rec)
         }
         if (r->has_func) {
             jw_uint(w, "func", r->func);
-            jw_str(w, "func_name", s7comm_func_name(r->func));
+            jw_name(w, "func_name", s7comm_func_name(r->func));
         }
         json_error(w, r);
     }
@@ -274,13 +274,13 @@ void json_s7comm_plus(struct jw *w, const void *rec)
         jw_uint(w, "tls_content_type", r->tls_type);
     } else {
         jw_uint(w, "opcode", r->opcode);
-        jw_str(w, "opcode_name", s7comm_plus_opcode_name(r->opcode));
+        jw_name(w, "opcode_name", s7comm_plus_opcode_name(r->opcode));
     }
     if (r->resp_opcode)
         jw_uint(w, "resp_opcode", r->resp_opcode);
     if (r->has_func) {
         jw_uint(w, "func", r->func);
-        jw_str(w, "func_name", s7comm_plus_func_name(r->func));
+        jw_name(w, "func_name", s7comm_plus_func_name(r->func));
     }
     if (r->has_seq)
         jw_uint(w, "seq", r->seq);
@@ -310,9 +310,9 @@ void json_s7comm_plus(struct jw *w, const void *rec)
         jw_uint(w, "attribute", r->attribute);
     if (r->has_state_req) {
         if (r->state_req == 1)
-            jw_str(w, "plc_state_req", "stop");
+            jw_name(w, "plc_state_req", "stop");
         else if (r->state_req == 3)
-            jw_str(w, "plc_state_req", "run");
+            jw_name(w, "plc_state_req", "run");
         else
             jw_int(w, "plc_state_req", r->state_req);
     }
