@@ -85,7 +85,7 @@ static void write_iin(struct jw *w, uint16_t iin)
     jw_arr_begin(w, "iin");
     for (int bit = 15; bit >= 0; bit--)
         if (iin & (1u << bit))
-            jw_str(w, NULL, dnp3_iin_name((unsigned)bit));
+            jw_name(w, NULL, dnp3_iin_name((unsigned)bit));
     jw_arr_end(w);
     jw_uint(w, "iin_raw", iin);
 }
@@ -149,8 +149,8 @@ static void write_point(struct jw *w, const struct dnp3_point *pt)
     if (pt->has & DNP3_PH_RELTIME)
         jw_uint(w, "rel_time_ms", pt->time.ms);
     if (pt->type == DNP3_PT_CROB) {
-        jw_str(w, "op_type", dnp3_crob_op_name((unsigned)pt->v.u));
-        jw_str(w, "tcc", dnp3_crob_tcc_name((unsigned)pt->v.u));
+        jw_name(w, "op_type", dnp3_crob_op_name((unsigned)pt->v.u));
+        jw_name(w, "tcc", dnp3_crob_tcc_name((unsigned)pt->v.u));
         jw_bool(w, "queue", (pt->v.u & 0x10) != 0);
         jw_bool(w, "clear", (pt->v.u & 0x20) != 0);
         jw_uint(w, "count", pt->count);
@@ -161,7 +161,7 @@ static void write_point(struct jw *w, const struct dnp3_point *pt)
         jw_uint(w, "data_type", pt->status);
     else if (pt->has & DNP3_PH_STATUS) {
         jw_uint(w, "status", pt->status);
-        jw_str(w, "status_name", dnp3_status_name(pt->status));
+        jw_name(w, "status_name", dnp3_status_name(pt->status));
     }
     jw_obj_end(w);
 }
@@ -169,7 +169,7 @@ static void write_point(struct jw *w, const struct dnp3_point *pt)
 static void write_ext(struct jw *w, const struct dnp3_object *o)
 {
     if (o->group == 0 && o->var >= 0xf0)
-        jw_str(w, "attr_name", dnp3_attr_name(o->var));
+        jw_name(w, "attr_name", dnp3_attr_name(o->var));
     if ((o->has & DNP3_OH_TEXT) && !(o->has & DNP3_OH_FILE))
         jw_strn(w, "text", o->text, o->text_len);
     if (o->has & DNP3_OH_FILE) {
@@ -192,7 +192,7 @@ static void write_ext(struct jw *w, const struct dnp3_object *o)
     }
     if (o->has & DNP3_OH_AUTH) {
         jw_obj_begin(w, "auth");
-        jw_str(w, "name", dnp3_auth_name(o->var));
+        jw_name(w, "name", dnp3_auth_name(o->var));
         if (o->ext.auth.has_seq)
             jw_uint(w, "seq", o->ext.auth.seq);
         if (o->ext.auth.has_seq || o->var == 4)
@@ -322,7 +322,7 @@ void json_dnp3(struct jw *w, const void *p)
         write_objects(w, "objects", f, &omitted);
     if (answer) {
         jw_uint(w, "resp_func", answer->func);
-        jw_str(w, "resp_func_name", dnp3_func_name(answer->func));
+        jw_name(w, "resp_func_name", dnp3_func_name(answer->func));
         if (r) {
             jw_uint(w, "resp_seq", r->ac & DNP3_AC_SEQ);
             jw_uint(w, "resp_fragments", r->n_frags);

@@ -76,7 +76,7 @@ static void write_qual_names(struct jw *w, uint8_t kind, uint8_t q)
     jw_arr_begin(w, "qual_names");
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if ((flags[i].kinds & (1u << kind)) && (q & flags[i].bit))
-            jw_str(w, NULL, flags[i].name);
+            jw_name(w, NULL, flags[i].name);
     jw_arr_end(w);
 }
 
@@ -113,19 +113,19 @@ static void write_asdu(struct jw *w, const struct iec104_asdu *a)
     jw_uint(w, "type", a->type);
     const struct iec104_type_info *ti = iec104_type(a->type);
     if (ti)
-        jw_str(w, "type_name", ti->name);
+        jw_name(w, "type_name", ti->name);
     jw_bool(w, "sq", a->sq);
     jw_uint(w, "num", a->num);
     jw_uint(w, "cot", a->cot);
     const char *cot = iec104_cot_name(a->cot);
     if (cot)
-        jw_str(w, "cot_name", cot);
+        jw_name(w, "cot_name", cot);
     jw_bool(w, "neg", a->neg);
     jw_bool(w, "test", a->test);
     jw_uint(w, "oa", a->oa);
     jw_uint(w, "ca", a->ca);
     if (a->has_se)
-        jw_str(w, "se", a->se ? "select" : "execute");
+        jw_name(w, "se", a->se ? "select" : "execute");
     jw_arr_begin(w, "objects");
     for (unsigned i = 0; i < a->n_objects && i < IEC104_MAX_OBJECTS; i++)
         write_object(w, &a->objects[i]);
@@ -140,14 +140,14 @@ void json_iec104(struct jw *w, const void *rec)
     const struct iec104_rec *r = rec;
     char apci[2] = {r->apci, '\0'};
     jw_obj_begin(w, "iec104");
-    jw_str(w, "apci", apci);
+    jw_name(w, "apci", apci);
     if (r->apci == 'I') {
         jw_uint(w, "tx", r->tx);
         jw_uint(w, "rx", r->rx);
     }
     const char *u = iec104_u_name(r->u_func);
     if (r->apci == 'U' && u)
-        jw_str(w, "u_func", u);
+        jw_name(w, "u_func", u);
     if (r->has_asdu)
         write_asdu(w, &r->asdu);
     jw_obj_end(w);
