@@ -295,8 +295,8 @@ char *metrics_render(struct metrics *m, size_t *len)
         "Delivery reports with an error (the message is produced again from the cursor).",
         LD(m->kafka_failed));
     one(&b, N("kafka_undeliverable_total"), "counter",
-        "Messages Kafka refuses for good (larger than message.max.bytes): skipped so the topic "
-        "goes on, kept in the store.",
+        "Messages the producer refuses for good (larger than message.max.bytes): skipped so "
+        "the topic goes on, kept in the store.",
         LD(m->kafka_undeliverable));
     one(&b, N("kafka_rewinds_total"), "counter",
         "Times a topic was produced again from its cursor.", LD(m->kafka_rewinds));

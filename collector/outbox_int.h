@@ -68,9 +68,11 @@ struct outbox {
     long left;
 };
 
-/* A produce error or delivery report that no retry can cure (the message is larger than
- * message.max.bytes, here or at the broker): the message is skipped, counted and logged
- * (outbox_undeliverable), so one poison message cannot hold its topic for good. */
+/* A produce call that librdkafka refuses at once for a reason no retry can cure (the message
+ * is larger than this producer's message.max.bytes): the message is skipped, counted and
+ * logged (outbox_undeliverable), so one poison message cannot hold its topic for good. An
+ * error in a delivery report, from a broker, is never skipped: the broker's settings may
+ * change, so the topic is produced again from its cursor (at-least-once). */
 int outbox_permanent_error(int err);
 void outbox_undeliverable(struct outbox *ob, const char *topic, int64_t pos, size_t len, int err);
 

@@ -54,8 +54,8 @@ void outbox_undeliverable(struct outbox *ob, const char *topic, int64_t pos, siz
     ob->undeliverable_logged++;
     if (ob->undeliverable_logged <= 10 || ob->undeliverable_logged % 1000 == 0)
         log_err("kafka: %s refused the event at store position %lld (%zu bytes) for good: %s; "
-                "skipped (it stays in the store; raise message.max.bytes here and on the "
-                "brokers to forward such events; %llu so far)",
+                "skipped (it stays in the store; raise kafka.properties message.max.bytes, "
+                "and the brokers' limit, to forward such events; %llu so far)",
                 topic, (long long)pos, len, rd_kafka_err2str((rd_kafka_resp_err_t)err),
                 (unsigned long long)ob->undeliverable_logged);
 }
@@ -70,16 +70,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         return;
     struct reader *r = &ob->r[t];
     int ok = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    int skip = !ok && outbox_permanent_error(msg->err);
     uint64_t head0 = r->win.head;
-    int64_t pos = window_slot_pos(&r->win, slot);
-    if (window_settle(&r->win, slot, ok || skip) < 0)
+    if (window_settle(&r->win, slot, ok) < 0)
         return; /* from a window emptied by a rewind or a producer restart */
     r->passed += r->win.head - head0;
-    if (skip) {
-        outbox_undeliverable(ob, rd_kafka_topic_name(msg->rkt), pos, msg->len, msg->err);
-        return;
-    }
     if (ok) {
         atomic_fetch_add(&ob->m->kafka_delivered[t], 1);
         return;

@@ -49,13 +49,6 @@ void window_unpush(struct window *w)
     }
 }
 
-int64_t window_slot_pos(const struct window *w, uint64_t slot)
-{
-    if (slot < w->head || slot >= w->tail)
-        return -1;
-    return w->slot[slot & (w->cap - 1)].pos;
-}
-
 int window_settle(struct window *w, uint64_t slot, int ok)
 {
     if (slot < w->head || slot >= w->tail)

@@ -43,8 +43,6 @@ static inline uint64_t window_used(const struct window *w)
 int64_t window_push(struct window *w, int64_t pos, int64_t received_us);
 /* Removes the newest slot again (its produce call failed). */
 void window_unpush(struct window *w);
-/* The store position in slot `slot`, or -1 for a slot number not in the window. */
-int64_t window_slot_pos(const struct window *w, uint64_t slot);
 /* Settles slot `slot` (a number window_push returned). Returns 1 when the cursor moved,
  * 0 when not, -1 for a slot number that is not in the window (ignored). */
 int window_settle(struct window *w, uint64_t slot, int ok);
