@@ -28,8 +28,15 @@ run() { # run NAME PREFIX [collector options...]: sets STORE and the collector's
 }
 stored() { tz_rows "$STORE" "WHERE topic = 0"; }
 in_kafka() { timeout 20 kcat -b "$BOOTSTRAP" -C -t "$1.events" -o beginning -e -q 2>/dev/null | grep -c . || true; }
-settled() { [ "$(tz_metric 'tanzhen_collector_forward_lag_events{topic="events"}')" = 0 ] &&
-            [ "$(tz_metric 'tanzhen_collector_events_stored_total')" -gt 0 ]; }
+# settled: every stored event of the events topic has its outcome (delivered or refused) and
+# the lag is back to 0 (the lag gauge alone reads 0 before the forwarder's first pass)
+settled() {
+    local d u
+    d=$(tz_metric 'tanzhen_collector_kafka_delivered_total{topic="events"}')
+    u=$(tz_metric tanzhen_collector_kafka_undeliverable_total)
+    [ $((d + u)) -ge 15 ] &&
+        [ "$(tz_metric 'tanzhen_collector_forward_lag_events{topic="events"}')" = 0 ]
+}
 
 tz_start_mock --partitions 1
 
