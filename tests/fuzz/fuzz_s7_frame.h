@@ -114,6 +114,21 @@ static inline int s7f_begin(struct pd_ctx *ctx)
 
 /* Advances the clock by a 2-bit step: 1 ms, 100 ms, 1 s, or 10 s, past the transaction
  * timeout, after which pending requests are expired. */
+/* The 10-byte S7 header (protocol id 0x32, ROSCTR, reserved, PDU reference, parameter and
+ * data lengths) at unit; a job's or ack's error bytes follow it, written by the caller. */
+static inline void s7f_header(uint8_t *unit, uint8_t rosctr, uint16_t ref, size_t pl, size_t dl)
+{
+    unit[0] = 0x32;
+    unit[1] = rosctr;
+    unit[2] = unit[3] = 0x00;
+    unit[4] = (uint8_t)(ref >> 8);
+    unit[5] = (uint8_t)ref;
+    unit[6] = (uint8_t)(pl >> 8);
+    unit[7] = (uint8_t)pl;
+    unit[8] = (uint8_t)(dl >> 8);
+    unit[9] = (uint8_t)dl;
+}
+
 static inline void s7f_tick(struct pd_ctx *ctx, unsigned step)
 {
     static const uint64_t us[4] = {1000, 100000, 1000000, 10000000};

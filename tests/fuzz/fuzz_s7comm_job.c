@@ -68,15 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = S7F_UNIT_MAX - hdr;
         size_t pl = plen < len ? plen : len;
         size_t dl = len - pl + ((flags & 0x20) ? 1 : 0);
-        unit[0] = 0x32;
-        unit[1] = rosctr;
-        unit[2] = unit[3] = 0x00;
-        unit[4] = (uint8_t)(ref >> 8);
-        unit[5] = (uint8_t)ref;
-        unit[6] = (uint8_t)(pl >> 8);
-        unit[7] = (uint8_t)pl;
-        unit[8] = (uint8_t)(dl >> 8);
-        unit[9] = (uint8_t)dl;
+        s7f_header(unit, rosctr, ref, pl, dl);
         unit[10] = ecls; /* overwritten by the body in a job */
         unit[11] = ecode;
         if (len)

@@ -51,15 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = S7F_UNIT_MAX - UD_HDR;
         size_t pl = plen < len ? plen : len;
         size_t dl = len - pl + ((flags & 0x08) ? 1 : 0);
-        unit[0] = 0x32;
-        unit[1] = S7COMM_ROSCTR_USERDATA;
-        unit[2] = unit[3] = 0x00;
-        unit[4] = (uint8_t)(ref >> 8);
-        unit[5] = (uint8_t)ref;
-        unit[6] = (uint8_t)(pl >> 8);
-        unit[7] = (uint8_t)pl;
-        unit[8] = (uint8_t)(dl >> 8);
-        unit[9] = (uint8_t)dl;
+        s7f_header(unit, S7COMM_ROSCTR_USERDATA, ref, pl, dl);
         if (len)
             memcpy(unit + UD_HDR, body, len);
 
