@@ -182,13 +182,17 @@ JW_INLINE void jw_uint(struct jw *w, const char *k, uint64_t val)
         jw_digits_(w, val);
 }
 
+static inline char *jw_put_int(char *o, int64_t v)
+{
+    if (v < 0)
+        *o++ = '-';
+    return jw_put_uint(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
 JW_INLINE void jw_int(struct jw *w, const char *k, int64_t val)
 {
-    if (jw_key_(w, k, 21) != 0)
-        return;
-    if (val < 0)
-        w->buf[w->len++] = '-';
-    jw_digits_(w, val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val);
+    if (jw_key_(w, k, 21) == 0)
+        w->len = (size_t)(jw_put_int(w->buf + w->len, val) - w->buf);
 }
 
 /*
@@ -235,13 +239,6 @@ static inline char *jw_put_bool(char *o, int v)
     return v ? jw_put_lit(o, "true") : jw_put_lit(o, "false");
 }
 
-static inline char *jw_put_int(char *o, int64_t v)
-{
-    if (v < 0)
-        *o++ = '-';
-    return jw_put_uint(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-}
-
 /*
  * A string member that needs no escaping: the project's own names (function, operation and
  * status names from the dissectors' tables), hex ids, RFC 3339 times. The caller vouches
@@ -250,14 +247,8 @@ static inline char *jw_put_int(char *o, int64_t v)
  */
 JW_INLINE void jw_namen(struct jw *w, const char *k, const char *val, size_t n)
 {
-    if (jw_key_(w, k, n + 2) != 0)
-        return;
-    char *o = w->buf + w->len;
-    *o++ = '"';
-    memcpy(o, val, n);
-    o += n;
-    *o++ = '"';
-    w->len = (size_t)(o - w->buf);
+    if (jw_key_(w, k, n + 2) == 0)
+        w->len = (size_t)(jw_put_str(w->buf + w->len, val, n) - w->buf);
 }
 
 JW_INLINE void jw_name(struct jw *w, const char *k, const char *val)

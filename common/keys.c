@@ -115,7 +115,7 @@ static int all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
-int keys_check_file(const char *path, char *why, size_t whylen)
+int keys_check_file(const char *path, unsigned *mode, char *why, size_t whylen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -133,6 +133,8 @@ int keys_check_file(const char *path, char *why, size_t whylen)
         snprintf(why, whylen, "%s", S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
         return -1;
     }
+    if (mode)
+        *mode = (unsigned)(sb.st_mode & 0777);
     return 0;
 }
 
@@ -140,26 +142,18 @@ int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN
                      char pub_z85[KEY_Z85_LEN], char *err, size_t errlen)
 {
     char why[128];
-    if (keys_check_file(path, why, sizeof why) != 0) {
+    unsigned mode = 0600;
+    if (keys_check_file(path, &mode, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: cannot read: %s", path, why);
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     char sibling[PATH_CAP + 8];
     snprintf(sibling, sizeof sibling, "%s_secret", path);
     if (access(sibling, F_OK) == 0) { /* zcert_load would read the sibling instead */
-        close(fd);
         snprintf(err, errlen, "%s is a public certificate; give its secret one, %s", path,
                  sibling);
         return -1;
     }
-    struct stat sb;
-    unsigned mode = fstat(fd, &sb) == 0 ? (unsigned)(sb.st_mode & 0777) : 0600;
-    close(fd);
     zcert_t *c = zcert_load(path);
     if (!c) {
         snprintf(err, errlen, "%s: not a CURVE certificate (make one with keygen)", path);

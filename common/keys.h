@@ -17,9 +17,10 @@
 #define KEY_LEN 32
 #define KEY_Z85_LEN 41 /* 40 characters and a NUL */
 
-/* 0 when path opens for reading and is a regular file; else -1 with why set ("No such
- * file or directory", "is a directory", ...). */
-int keys_check_file(const char *path, char *why, size_t whylen);
+/* 0 when path opens for reading and is a regular file, with its permission bits in *mode
+ * (mode may be NULL); else -1 with why set ("No such file or directory", "is a
+ * directory", ...). */
+int keys_check_file(const char *path, unsigned *mode, char *why, size_t whylen);
 
 /* Writes DIR/NAME.key and DIR/NAME.key_secret (DIR is created with 0700 if missing) and
  * prints the public key and the paths to out. Refuses to overwrite. `who` goes into the

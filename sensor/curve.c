@@ -20,7 +20,7 @@
 static zcert_t *load_cert(const char *key, const char *path, char *err, size_t errlen)
 {
     char why[128];
-    if (keys_check_file(path, why, sizeof why) != 0) {
+    if (keys_check_file(path, NULL, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s %s: cannot read the key file: %s", key, path, why);
         return NULL;
     }

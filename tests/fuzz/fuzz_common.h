@@ -32,4 +32,19 @@ static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detai
     (void)detail;
 }
 
+/* A record's body: a u16 little-endian length, then that many bytes (what is left, when
+ * the input ends first). -1 when the input ended before the length, or a read before it
+ * failed (cursor errors are sticky). */
+static inline int fuzz_body(struct pd_cur *in, const uint8_t **body, size_t *len)
+{
+    size_t n = pd_u16le(in);
+    if (in->err)
+        return -1;
+    if (n > pd_left(in))
+        n = pd_left(in);
+    *body = pd_bytes(in, n);
+    *len = n;
+    return 0;
+}
+
 #endif

@@ -38,12 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pd_cur in = pd_cur_make(data, size);
     for (;;) {
         uint8_t flags = pd_u8(&in);
-        size_t len = pd_u16le(&in);
-        if (in.err)
+        size_t len;
+        const uint8_t *bytes;
+        if (fuzz_body(&in, &bytes, &len) < 0)
             break;
-        if (len > pd_left(&in))
-            len = pd_left(&in);
-        const uint8_t *bytes = pd_bytes(&in, len);
 
         unsigned type = flags & 7;
         if (type == TYPE_TICK) {

@@ -194,12 +194,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (;;) {
         uint8_t flags = pd_u8(&in);
         uint8_t pick = pd_u8(&in);
-        size_t len = pd_u16le(&in);
-        if (in.err)
+        size_t len;
+        const uint8_t *bytes;
+        if (fuzz_body(&in, &bytes, &len) < 0)
             break;
-        if (len > pd_left(&in))
-            len = pd_left(&in);
-        const uint8_t *bytes = pd_bytes(&in, len);
 
         int is_resp = flags & 1;
         unsigned k = (flags >> 2) & 3;

@@ -44,12 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t plen = pd_u8(&in);
         uint8_t ecls = pd_u8(&in);
         uint8_t ecode = pd_u8(&in);
-        size_t len = pd_u16le(&in);
-        if (in.err)
+        size_t len;
+        const uint8_t *body;
+        if (fuzz_body(&in, &body, &len) < 0)
             break;
-        if (len > pd_left(&in))
-            len = pd_left(&in);
-        const uint8_t *body = pd_bytes(&in, len);
 
         unsigned pick = flags & 3;
         if (pick == 3)

@@ -32,12 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pd_cur in = pd_cur_make(data, size);
     for (;;) {
         uint8_t flags = pd_u8(&in);
-        size_t len = pd_u16le(&in);
-        if (in.err)
+        size_t len;
+        const uint8_t *body;
+        if (fuzz_body(&in, &body, &len) < 0)
             break;
-        if (len > pd_left(&in))
-            len = pd_left(&in);
-        const uint8_t *body = pd_bytes(&in, len);
 
         uint8_t ver = (flags & 3) ? (uint8_t)(flags & 3) : 0xff;
         if (len > S7F_UNIT_MAX - PLUS_HDR - PLUS_TRAILER)
