@@ -206,7 +206,8 @@ static void monitor_handle(struct auth *a, void *sock)
                                   "CURVE)",
                 [AUTH_BAD_HANDSHAKE] = "the CURVE handshake failed (wrong collector public "
                                        "key, or not a sensor)",
-                [AUTH_NOT_ZMTP] = "not a ZeroMQ peer, or it closed during the handshake",
+                [AUTH_NOT_ZMTP] = "it closed during the ZeroMQ handshake (a client without "
+                                  "CURVE, or not a ZeroMQ peer)",
             };
             log_reject(a, addr, (enum auth_reason)a->pending,
                        why[a->pending] ? why[a->pending] : "handshake failed");

@@ -40,7 +40,7 @@ tz_wait_for 20 grep -qF "rejected sensor connection from 127.0.0.1: CURVE key $k
 # 3. no CURVE at all: rejected, logged
 out=$(timeout 30 "${TZ_SEND[@]}" "$ep" --sensor plain --batches 1 --events 5 --timeout 3) &&
     tz_fail "a client without CURVE was acked: $out"
-tz_wait_for 20 grep -qE "rejected sensor connection from (127\.0\.0\.1|unknown): no CURVE" "$log" ||
+tz_wait_for 20 grep -qE "rejected sensor connection from (127\.0\.0\.1|unknown): (no CURVE|it closed during the ZeroMQ handshake \(a client without CURVE)" "$log" ||
     tz_fail "the plain client's attempt is not logged"
 
 # 4. a sensor that trusts another collector's key: the handshake fails, logged

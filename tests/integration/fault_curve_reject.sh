@@ -55,8 +55,10 @@ if grep -q '"acks"' "$TZ_TMP/plain.out"; then
     grep -q '"acks": {}' "$TZ_TMP/plain.out" || tz_fail "the plain client got acks: $(cat "$TZ_TMP/plain.out")"
 fi
 [ "$r2" -gt "$r1" ] || tz_fail "the plain client's attempt was not logged as rejected"
-grep -q "rejected sensor connection from .*: no CURVE" "$TZ_TMP/collector.log" ||
-    tz_fail "the plain client's rejection does not say it had no CURVE"
+# libzmq reports "mechanism mismatch" only when the client's greeting got this far; a client
+# that sees CURVE and hangs up first is "closed during the handshake" (docs/collector.md)
+grep -qE "rejected sensor connection from .*: (no CURVE|it closed during the ZeroMQ handshake \(a client without CURVE)" \
+    "$TZ_TMP/collector.log" || tz_fail "the plain client's rejection does not say it had no CURVE"
 
 # (c) the sensor with --insecure (plain TCP) against the CURVE collector
 timeout 120 "$FZ_SENSOR_BIN" -r "$FZ_PCAP" -w 2 --sensor-id insecure-sensor --insecure \
