@@ -307,6 +307,55 @@ static void decode_auth(struct pd_cur *s, struct dnp3_object *o)
         o->ext.auth.has_code = 0;
 }
 
+/* Whether objects of this group decode through decode_fixed (no prefix, no file, no
+ * authentication): the common case of a response full of points. */
+static int fixed_point(unsigned group, const struct dnp3_layout *ly)
+{
+    if (group == 0 || group == 70 || group == 120)
+        return 0;
+    return ly->dec == DNP3_DEC_STATE || ly->dec == DNP3_DEC_UINT || ly->dec == DNP3_DEC_INT ||
+           ly->dec == DNP3_DEC_FLOAT || ly->dec == DNP3_DEC_CROB || ly->dec == DNP3_DEC_TIME;
+}
+
+/* count objects of one fixed layout without prefixes (parse_objects checked that they fit
+ * in c): the caps are worked out once for the run instead of once a point; the points past
+ * them are still walked, and counted as point_new would have counted them. */
+static void parse_fixed_run(struct dnp3_frag *f, struct dnp3_object *o, struct pd_cur *c,
+                            int keep, const struct pd_limits *lim, const struct dnp3_layout *ly,
+                            int ranged)
+{
+    uint64_t count = o->count;
+    uint64_t room = 0;
+    if (keep && o->n_points < lim->max_points && f->n_points < DNP3_MAX_POINTS) {
+        uint64_t per_obj = lim->max_points - o->n_points;
+        uint64_t per_frag = DNP3_MAX_POINTS - f->n_points;
+        room = per_obj < per_frag ? per_obj : per_frag;
+    }
+    uint64_t kept = count < room ? count : room;
+    struct dnp3_point *pt = &f->pt[f->n_points], dummy;
+    uint32_t idx = (uint32_t)(ranged ? o->start : 0);
+    uint64_t i;
+    for (i = 0; i < count; i++, idx++) {
+        struct dnp3_point *dst = i < kept ? &pt[i] : &dummy;
+        struct pd_cur s = pd_sub(c, ly->size);
+        memset(dst, 0, sizeof *dst);
+        dst->index = idx;
+        decode_fixed(&s, ly, dst);
+        if (s.err) {
+            c->err = s.err;
+            i++; /* this one was taken (or counted) before it failed */
+            break;
+        }
+    }
+    uint64_t taken = i < kept ? i : kept;
+    f->n_points = (uint16_t)(f->n_points + taken);
+    o->n_points = (uint16_t)(o->n_points + taken);
+    if (i > kept) {
+        dropped_add(f, i - kept);
+        o->has |= DNP3_OH_CAPPED;
+    }
+}
+
 /* Everything after the range field of one header. */
 static void parse_objects(struct dnp3_frag *f, struct dnp3_object *o, struct pd_cur *c,
                           int keep, const struct pd_limits *lim, unsigned prefix, int ranged)
@@ -379,6 +428,10 @@ static void parse_objects(struct dnp3_frag *f, struct dnp3_object *o, struct pd_
         min_item = 1;
     if (count > pd_left(c) / min_item) {
         cur_short(c);
+        return;
+    }
+    if (prefix == 0 && fixed_point(o->group, &ly)) {
+        parse_fixed_run(f, o, c, keep, lim, &ly, ranged);
         return;
     }
     for (uint64_t i = 0; i < count && !c->err; i++) {

@@ -19,6 +19,7 @@
 #include "sensor.h"
 
 #define CAPTURE_BURST 64
+#define REPLAY_WAIT_NS 100000 /* a replay's sleep while a worker drains its full ring */
 
 struct capture {
     pcap_t *live;
@@ -179,21 +180,20 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *dat
         return;
     }
     void *rec;
-    unsigned waits = 0;
     while ((rec = ring_reserve(&w->pkt_ring, (uint32_t)need)) == NULL) {
         if (s->live || atomic_load_explicit(&s->stop, memory_order_relaxed)) {
             atomic_fetch_add_explicit(&st->drop_ring, 1, memory_order_relaxed);
             return;
         }
-        /* replay: publish what is queued and let the worker catch up */
+        /* replay: publish what is queued and let the worker drain a quarter of the ring
+         * before filling it again; waking every few packets costs more CPU than they do */
         ring_commit(&w->pkt_ring);
         atomic_fetch_add_explicit(&st->ring_waits, 1, memory_order_relaxed);
-        if (++waits < 16) {
-            sched_yield();
-        } else {
-            struct timespec ts = {0, 20000};
+        do {
+            struct timespec ts = {0, REPLAY_WAIT_NS};
             nanosleep(&ts, NULL);
-        }
+        } while (ring_used(&w->pkt_ring) > w->pkt_ring.size / 4 * 3 &&
+                 !atomic_load_explicit(&s->stop, memory_order_relaxed));
     }
     struct pkt_rec *pr = rec;
     pr->k = k;

@@ -72,7 +72,8 @@ struct flow_table {
     uint32_t cap;
     int32_t *buckets;
     uint32_t nbuckets;        /* power of two */
-    int32_t free_head;
+    int32_t free_head;        /* slots returned by flow_remove */
+    uint32_t fresh;           /* slots [fresh, cap) were never used */
     int32_t head[FLOW_L_COUNT], tail[FLOW_L_COUNT];
     uint32_t active;
 };
@@ -92,10 +93,15 @@ void flow_remove(struct flow_table *t, struct flow *f);
 struct flow *flow_oldest(struct flow_table *t, uint8_t list);
 /* The least recently seen flow of any list (the eviction victim), or NULL. */
 struct flow *flow_lru(struct flow_table *t);
-/* Iterate every active flow: idx from 0 while < cap; returns NULL for free slots. */
+/* Iterate every active flow: idx from 0 while < flow_slots_used(t); returns NULL for free
+ * slots. */
+static inline uint32_t flow_slots_used(const struct flow_table *t)
+{
+    return t->fresh;
+}
 static inline struct flow *flow_at(struct flow_table *t, uint32_t idx)
 {
-    return t->pool[idx].list == FLOW_L_FREE ? NULL : &t->pool[idx];
+    return idx >= t->fresh || t->pool[idx].list == FLOW_L_FREE ? NULL : &t->pool[idx];
 }
 
 #endif

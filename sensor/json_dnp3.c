@@ -256,9 +256,9 @@ static void write_points(struct jw *w, const struct dnp3_frag *f, const struct d
             *omitted += n - k;
             return;
         }
-        size_t room = w->cap - w->len - JSON_RESERVE;
+        size_t fit = (w->cap - w->len - JSON_RESERVE) / POINT_FAST_MAX;
         unsigned run = 0;
-        while (k + run < n && run < room / POINT_FAST_MAX && point_simple(&pt[k + run]))
+        while (k + run < n && run < fit && point_simple(&pt[k + run]))
             run++;
         if (run == 0) {
             write_point(w, &pt[k++]);

@@ -44,12 +44,14 @@
 #define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
 #define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
 #define PUB_HEARTBEAT_MS 1000
+#define PUB_JSONL_BUF (1u << 20)     /* stdio buffer of a --jsonl file */
 #define PUB_MONITOR_EP "inproc://tanzhen-publisher-monitor"
 
 struct publisher {
     struct sensor *s;
     FILE *jsonl;
     int jsonl_is_stdout;
+    char *jsonl_buf; /* its stdio buffer (a file's; stdout keeps the default) */
     void *zctx, *zsock, *zmon;
     char *line;
     char *batch;
@@ -236,8 +238,12 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
                          strerror(errno));
                 goto fail;
             }
+            /* glibc ignores setvbuf's size when it is not given the buffer, and writes
+             * 4 KiB at a time: one write() per two or three events */
+            p->jsonl_buf = malloc(PUB_JSONL_BUF);
+            if (p->jsonl_buf)
+                setvbuf(p->jsonl, p->jsonl_buf, _IOFBF, PUB_JSONL_BUF);
         }
-        setvbuf(p->jsonl, NULL, _IOFBF, 1 << 20);
     }
     char spool_dir[SENSOR_PATH_MAX + 16] = "";
     if (c->state_dir[0])
@@ -810,8 +816,11 @@ void *publisher_thread(void *arg)
             log_err("--jsonl: write failed: %s", strerror(errno));
             p->status = 1;
         }
-        if (!p->jsonl_is_stdout)
+        if (!p->jsonl_is_stdout) {
             fclose(p->jsonl);
+            free(p->jsonl_buf);
+            p->jsonl_buf = NULL;
+        }
     }
     if (p->zsock) {
         final_wait(p);
