@@ -156,19 +156,11 @@ void jw_null(struct jw *w, const char *k)
 
 void jw_hex(struct jw *w, const char *k, const uint8_t *p, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     if (n > (SIZE_MAX - 4) / 2 || jw_key_(w, k, 2 * n + 2) != 0) {
         w->err = 1;
         return;
     }
-    char *o = w->buf + w->len;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        *o++ = hex[p[i] >> 4];
-        *o++ = hex[p[i] & 15];
-    }
-    *o++ = '"';
-    w->len = (size_t)(o - w->buf);
+    w->len = (size_t)(jw_put_hex(w->buf + w->len, p, n) - w->buf);
 }
 
 void jw_raw(struct jw *w, const char *k, const char *json, size_t n)

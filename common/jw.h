@@ -239,6 +239,19 @@ static inline char *jw_put_bool(char *o, int v)
     return v ? jw_put_lit(o, "true") : jw_put_lit(o, "false");
 }
 
+/* n bytes as a quoted lowercase hex string: 2 * n + 2 bytes */
+static inline char *jw_put_hex(char *o, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
+    }
+    *o++ = '"';
+    return o;
+}
+
 /*
  * A string member that needs no escaping: the project's own names (function, operation and
  * status names from the dissectors' tables), hex ids, RFC 3339 times. The caller vouches

@@ -261,16 +261,16 @@ unsigned s7_pending_cap(const struct pd_ctx *ctx)
 
 void s7_pend_finish(struct pd_ctx *ctx, struct s7_state *st, struct s7_pend *p, uint8_t status)
 {
+    st->pend_mask &= ~(1u << (p - st->pend));
     s7_emit(ctx, st, &p->rec, status, p->ts_us, p->dir, status != PD_ST_NO_RESPONSE);
-    p->used = 0;
 }
 
 struct s7_pend *s7_pend_find(struct s7_state *st, uint8_t kind, uint16_t pdu_ref,
                              uint8_t resp_dir)
 {
-    for (unsigned i = 0; i < PD_MAX_PENDING; i++) {
-        struct s7_pend *p = &st->pend[i];
-        if (p->used && p->rec.kind == kind && p->rec.pdu_ref == pdu_ref && p->dir != resp_dir)
+    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
+        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
+        if (p->rec.kind == kind && p->rec.pdu_ref == pdu_ref && p->dir != resp_dir)
             return p;
     }
     return NULL;
@@ -282,26 +282,28 @@ void s7_pend_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7comm_
 {
     unsigned cap = s7_pending_cap(ctx);
     struct s7_pend *slot = NULL, *oldest = NULL;
-    for (unsigned i = 0; i < PD_MAX_PENDING; i++) {
-        struct s7_pend *p = &st->pend[i];
-        if (p->used && p->rec.kind == r->kind && p->rec.pdu_ref == r->pdu_ref)
+    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
+        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
+        if (p->rec.kind == r->kind && p->rec.pdu_ref == r->pdu_ref)
             s7_pend_finish(ctx, st, p, PD_ST_NO_RESPONSE);
     }
-    for (unsigned i = 0; i < cap; i++) {
-        struct s7_pend *p = &st->pend[i];
-        if (!p->used) {
-            slot = p;
-            break;
+    uint32_t in_cap = cap >= 32 ? UINT32_MAX : (1u << cap) - 1;
+    uint32_t free_bits = ~st->pend_mask & in_cap;
+    if (free_bits) {
+        slot = &st->pend[__builtin_ctz(free_bits)];
+    } else {
+        for (uint32_t m = st->pend_mask & in_cap; m; m &= m - 1) {
+            struct s7_pend *p = &st->pend[__builtin_ctz(m)];
+            if (!oldest || p->ts_us < oldest->ts_us)
+                oldest = p;
         }
-        if (!oldest || p->ts_us < oldest->ts_us)
-            oldest = p;
     }
     if (!slot) {
         s7_anomaly(ctx, "s7comm.pending_overflow", "pending request table full");
         s7_pend_finish(ctx, st, oldest, PD_ST_NO_RESPONSE);
         slot = oldest;
     }
-    slot->used = 1;
+    st->pend_mask |= 1u << (slot - st->pend);
     slot->dir = ctx->dir;
     slot->ts_us = ctx->now_us;
     slot->rec = *r;
@@ -446,10 +448,8 @@ static void s7_expire(struct pd_ctx *ctx, int final)
 {
     struct s7_state *st = (struct s7_state *)ctx->state;
     uint64_t timeout = ctx->lim ? ctx->lim->txn_timeout_us : 0;
-    for (unsigned i = 0; i < PD_MAX_PENDING; i++) {
-        struct s7_pend *p = &st->pend[i];
-        if (!p->used)
-            continue;
+    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
+        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
         if (final || (ctx->now_us > p->ts_us && ctx->now_us - p->ts_us > timeout))
             s7_pend_finish(ctx, st, p, PD_ST_NO_RESPONSE);
     }

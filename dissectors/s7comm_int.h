@@ -22,14 +22,12 @@ struct s7_reasm {
 };
 
 struct s7_pend {
-    uint8_t used;
     uint8_t dir;
     uint64_t ts_us;
     struct s7comm_rec rec;
 };
 
 struct s7p_pend {
-    uint8_t used;
     uint8_t dir;
     uint64_t ts_us;
     struct s7comm_plus_rec rec;
@@ -59,9 +57,13 @@ struct s7_state {
     struct s7_szl_cont szl;
     struct s7comm_identity ident; /* scratch for the response being parsed */
     struct s7_reasm reasm[2];
+    /* bit i set while pend[i] (ppend[i]) holds a request: searches read the mask and the
+     * used entries only, not 32 entries spread over the 67 KB state */
+    uint32_t pend_mask, ppend_mask;
     struct s7_pend pend[PD_MAX_PENDING];
     struct s7p_pend ppend[PD_MAX_PENDING];
 };
+_Static_assert(PD_MAX_PENDING <= 32, "the pending masks are 32 bits");
 
 /* s7comm.c: pairing and emitting */
 extern const struct pd_field s7comm_fields[];

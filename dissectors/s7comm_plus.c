@@ -82,15 +82,15 @@ static void s7p_emit(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_plus
 static void s7p_finish(struct pd_ctx *ctx, struct s7_state *st, struct s7p_pend *p,
                        uint8_t status)
 {
+    st->ppend_mask &= ~(1u << (p - st->ppend));
     s7p_emit(ctx, st, &p->rec, status, p->ts_us, p->dir, status != PD_ST_NO_RESPONSE);
-    p->used = 0;
 }
 
 static struct s7p_pend *s7p_find(struct s7_state *st, uint16_t seq, uint8_t dir_of_req)
 {
-    for (unsigned i = 0; i < PD_MAX_PENDING; i++) {
-        struct s7p_pend *p = &st->ppend[i];
-        if (p->used && p->rec.seq == seq && p->dir == dir_of_req)
+    for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
+        struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
+        if (p->rec.seq == seq && p->dir == dir_of_req)
             return p;
     }
     return NULL;
@@ -103,21 +103,23 @@ static void s7p_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7co
     struct s7p_pend *dup = s7p_find(st, r->seq, ctx->dir);
     if (dup)
         s7p_finish(ctx, st, dup, PD_ST_NO_RESPONSE);
-    for (unsigned i = 0; i < cap; i++) {
-        struct s7p_pend *p = &st->ppend[i];
-        if (!p->used) {
-            slot = p;
-            break;
+    uint32_t in_cap = cap >= 32 ? UINT32_MAX : (1u << cap) - 1;
+    uint32_t free_bits = ~st->ppend_mask & in_cap;
+    if (free_bits) {
+        slot = &st->ppend[__builtin_ctz(free_bits)];
+    } else {
+        for (uint32_t m = st->ppend_mask & in_cap; m; m &= m - 1) {
+            struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
+            if (!oldest || p->ts_us < oldest->ts_us)
+                oldest = p;
         }
-        if (!oldest || p->ts_us < oldest->ts_us)
-            oldest = p;
     }
     if (!slot) {
         s7_anomaly(ctx, "s7comm_plus.pending_overflow", "pending request table full");
         s7p_finish(ctx, st, oldest, PD_ST_NO_RESPONSE);
         slot = oldest;
     }
-    slot->used = 1;
+    st->ppend_mask |= 1u << (slot - st->ppend);
     slot->dir = ctx->dir;
     slot->ts_us = ctx->now_us;
     slot->rec = *r;
@@ -126,9 +128,9 @@ static void s7p_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7co
 void s7p_expire(struct pd_ctx *ctx, struct s7_state *st, int final)
 {
     uint64_t timeout = ctx->lim ? ctx->lim->txn_timeout_us : 0;
-    for (unsigned i = 0; i < PD_MAX_PENDING; i++) {
-        struct s7p_pend *p = &st->ppend[i];
-        if (p->used && (final || (ctx->now_us > p->ts_us && ctx->now_us - p->ts_us > timeout)))
+    for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
+        struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
+        if (final || (ctx->now_us > p->ts_us && ctx->now_us - p->ts_us > timeout))
             s7p_finish(ctx, st, p, PD_ST_NO_RESPONSE);
     }
 }

@@ -21,56 +21,119 @@ static int tsap_printable(const uint8_t *t, size_t n)
     return 1;
 }
 
+/* A name from the project's tables, at most NAME_MAX_LEN bytes. */
+#define NAME_MAX_LEN 64
+
+static char *put_name(char *o, const char *name)
+{
+    return jw_put_str(o, name, strnlen(name, NAME_MAX_LEN));
+}
+
+/* The COTP object: hex TSAPs, rack, slot, connection type and TPDU size go out with one
+ * bounds check each side of the TSAP texts (those may need escaping). */
+#define COTP_HEAD_MAX (64 + 4 * S7COMM_TSAP_MAX)
+#define COTP_TAIL_MAX 160
+
 static void json_cotp(struct jw *w, const struct s7comm_cotp *c)
 {
     static const char *const conn[4] = {NULL, "pg", "op", "s7_basic"};
+    size_t sl = c->src_len < S7COMM_TSAP_MAX ? c->src_len : S7COMM_TSAP_MAX;
+    size_t dl = c->dst_len < S7COMM_TSAP_MAX ? c->dst_len : S7COMM_TSAP_MAX;
     jw_obj_begin(w, "cotp");
-    jw_hex(w, "src_tsap", c->src_tsap, c->src_len);
-    jw_hex(w, "dst_tsap", c->dst_tsap, c->dst_len);
-    if (tsap_printable(c->src_tsap, c->src_len))
-        jw_strn(w, "src_tsap_text", (const char *)c->src_tsap, c->src_len);
-    if (tsap_printable(c->dst_tsap, c->dst_len))
-        jw_strn(w, "dst_tsap_text", (const char *)c->dst_tsap, c->dst_len);
-    if (c->dst_len == 2) {
-        /* the called (PLC) TSAP: connection type, then rack (3 bits) and slot (5 bits) */
-        jw_uint(w, "rack", c->dst_tsap[1] >> 5);
-        jw_uint(w, "slot", c->dst_tsap[1] & 0x1f);
-        if (c->dst_tsap[0] >= 1 && c->dst_tsap[0] <= 3)
-            jw_name(w, "conn_type", conn[c->dst_tsap[0]]);
+    char *o = jw_raw_open(w, COTP_HEAD_MAX);
+    if (!o)
+        return;
+    o = jw_put_lit(o, "\"src_tsap\":");
+    o = jw_put_hex(o, c->src_tsap, sl);
+    o = jw_put_lit(o, ",\"dst_tsap\":");
+    o = jw_put_hex(o, c->dst_tsap, dl);
+    jw_raw_close(w, o);
+    if (tsap_printable(c->src_tsap, sl))
+        jw_strn(w, "src_tsap_text", (const char *)c->src_tsap, sl);
+    if (tsap_printable(c->dst_tsap, dl))
+        jw_strn(w, "dst_tsap_text", (const char *)c->dst_tsap, dl);
+    int plc = dl == 2, tpdu = c->tpdu_size >= 7 && c->tpdu_size <= 13;
+    if (plc || tpdu) {
+        o = jw_raw_open(w, COTP_TAIL_MAX);
+        if (!o)
+            return;
+        if (plc) {
+            /* the called (PLC) TSAP: connection type, then rack (3 bits) and slot (5 bits) */
+            o = jw_put_lit(o, "\"rack\":");
+            o = jw_put_uint(o, c->dst_tsap[1] >> 5);
+            o = jw_put_lit(o, ",\"slot\":");
+            o = jw_put_uint(o, c->dst_tsap[1] & 0x1f);
+            if (c->dst_tsap[0] >= 1 && c->dst_tsap[0] <= 3) {
+                o = jw_put_lit(o, ",\"conn_type\":");
+                o = put_name(o, conn[c->dst_tsap[0]]);
+            }
+        }
+        if (tpdu) {
+            if (plc)
+                *o++ = ',';
+            o = jw_put_lit(o, "\"tpdu_size\":");
+            o = jw_put_uint(o, 1u << c->tpdu_size);
+        }
+        jw_raw_close(w, o);
     }
-    if (c->tpdu_size >= 7 && c->tpdu_size <= 13)
-        jw_uint(w, "tpdu_size", 1u << c->tpdu_size);
     jw_obj_end(w);
 }
 
+/* One item as one raw write: the keys, numbers, four names of at most NAME_MAX_LEN and the
+ * kept value in hex. ITEM_KEY writes a member's key, with the comma from the second on. */
+#define ITEM_MAX (256 + 4 * NAME_MAX_LEN + 2 * S7COMM_VALUE_CAP)
+#define ITEM_KEY(o, first, lit) \
+    ((o) = (first) ? jw_put_lit((o), "\"" lit "\":") : jw_put_lit((o), ",\"" lit "\":"), \
+     (first) = 0)
+
 static void json_item(struct jw *w, const struct s7comm_item *it)
 {
-    jw_obj_begin(w, NULL);
-    if (it->syntax)
-        jw_name(w, "syntax", s7comm_syntax_name(it->syntax));
+    char *o = jw_raw_open(w, ITEM_MAX);
+    if (!o)
+        return;
+    int first = 1;
+    *o++ = '{';
+    if (it->syntax) {
+        ITEM_KEY(o, first, "syntax");
+        o = put_name(o, s7comm_syntax_name(it->syntax));
+    }
     if (it->has_addr || it->area) {
-        jw_uint(w, "area", it->area);
-        jw_name(w, "area_name", s7comm_area_name(it->area));
-        jw_uint(w, "db", it->db);
+        ITEM_KEY(o, first, "area");
+        o = jw_put_uint(o, it->area);
+        o = jw_put_lit(o, ",\"area_name\":");
+        o = put_name(o, s7comm_area_name(it->area));
+        o = jw_put_lit(o, ",\"db\":");
+        o = jw_put_uint(o, it->db);
     }
     if (it->has_addr) {
-        jw_uint(w, "byte", it->byte);
-        jw_uint(w, "bit", it->bit);
-        jw_uint(w, "type", it->type);
-        jw_name(w, "type_name", s7comm_type_name(it->type));
-        jw_uint(w, "count", it->count);
+        ITEM_KEY(o, first, "byte");
+        o = jw_put_uint(o, it->byte);
+        o = jw_put_lit(o, ",\"bit\":");
+        o = jw_put_uint(o, it->bit);
+        o = jw_put_lit(o, ",\"type\":");
+        o = jw_put_uint(o, it->type);
+        o = jw_put_lit(o, ",\"type_name\":");
+        o = put_name(o, s7comm_type_name(it->type));
+        o = jw_put_lit(o, ",\"count\":");
+        o = jw_put_uint(o, it->count);
     }
     if (it->has_ret) {
-        jw_uint(w, "ret", it->ret);
-        jw_name(w, "ret_name", s7comm_ret_name(it->ret));
+        ITEM_KEY(o, first, "ret");
+        o = jw_put_uint(o, it->ret);
+        o = jw_put_lit(o, ",\"ret_name\":");
+        o = put_name(o, s7comm_ret_name(it->ret));
     }
     if (it->has_value) {
-        jw_hex(w, "value", it->value, it->value_kept);
-        jw_uint(w, "value_len", it->value_len);
+        size_t kept = it->value_kept < S7COMM_VALUE_CAP ? it->value_kept : S7COMM_VALUE_CAP;
+        ITEM_KEY(o, first, "value");
+        o = jw_put_hex(o, it->value, kept);
+        o = jw_put_lit(o, ",\"value_len\":");
+        o = jw_put_uint(o, it->value_len);
         if (it->value_kept < it->value_len)
-            jw_bool(w, "value_truncated", 1);
+            o = jw_put_lit(o, ",\"value_truncated\":true");
     }
-    jw_obj_end(w);
+    *o++ = '}';
+    jw_raw_close(w, o);
 }
 
 static void json_block(struct jw *w, const char *key, const struct s7comm_block *b)

@@ -3,18 +3,21 @@
 # protocols.sh - the cost per packet of each protocol's decoding, against Modbus/TCP, in one
 # run: a synthetic capture per protocol of about the same size (the project's generators:
 # gen_modbus_pcap, pcaps/gen/dnp3_gen.py, s7comm_session.py, iec104_session.py), the sensor
-# on each (--jsonl /dev/null, 1 worker, best of TZ_BENCH_RUNS), and CPU microseconds per
-# packet (user + system, less sensitive to a busy machine than wall time, less the start-up
-# cost measured on a tiny capture) with the ratio to Modbus, and the JSON bytes each packet
-# turns into. The issue's bar: DNP3 and S7 within 1.5x of Modbus. Not a CTest.
+# on each (--jsonl /dev/null, 1 worker, TZ_BENCH_RUNS interleaved rounds by proto_cpu.py),
+# and the median CPU microseconds per packet (user + system, less sensitive to a busy machine
+# than wall time, less the start-up cost measured on a tiny capture) with the ratio to Modbus, and the JSON bytes each packet
+# turns into; and, with valgrind, the instructions per packet (callgrind, less start-up),
+# which a busy machine does not move. The issue's bar: DNP3 and S7 within 1.5x of Modbus.
+# Not a CTest.
 # Usage: bash tests/bench/protocols.sh [BUILD_DIR]
-# Env: TZ_BENCH_PACKETS (200000), TZ_BENCH_FLOWS (200), TZ_BENCH_RUNS (3), TZ_BENCH_DIR.
+# Env: TZ_BENCH_PACKETS (200000), TZ_BENCH_FLOWS (200), TZ_BENCH_RUNS (9), TZ_BENCH_DIR,
+#      TZ_BENCH_INSTR=0 to skip the instruction counts (about a minute).
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 PACKETS=${TZ_BENCH_PACKETS:-200000}
 FLOWS=${TZ_BENCH_FLOWS:-200}
-RUNS=${TZ_BENCH_RUNS:-3}
+RUNS=${TZ_BENCH_RUNS:-9}
 DIR=${TZ_BENCH_DIR:-/tmp/tz-bench-$(id -u)}
 SENSOR="$BUILD/sensor/tanzhen-sensor"
 PY=/usr/bin/python3
@@ -35,58 +38,49 @@ make_pcap() {
   echo "$out"
 }
 
-# CPU seconds (user + system, from wait4's rusage: microseconds, where GNU time prints
-# hundredths) and wall seconds of one run of the sensor on $1.
-one_run() {
-  $PY - "$SENSOR" -r "$1" --jsonl /dev/null -w 1 <<'EOF'
-import os, sys, time
-t0 = time.monotonic()
-pid = os.fork()
-if pid == 0:
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, ru = os.wait4(pid, 0)
-if status != 0:
-    sys.exit("bench: the sensor failed on " + sys.argv[3])
-print(f"{ru.ru_utime + ru.ru_stime:.6f} {time.monotonic() - t0:.6f}")
-EOF
-}
-
-# Best (lowest) CPU seconds of RUNS runs of the sensor on $1, and that run's wall time.
-best_run() {
-  local best_cpu="" best_wall="" cpu e
-  for ((i = 0; i < RUNS; i++)); do
-    read -r cpu e <<<"$(one_run "$1")"
-    if [ -z "$best_cpu" ] || awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { exit !(a < b) }'; then
-      best_cpu=$cpu
-      best_wall=$e
-    fi
-  done
-  echo "$best_cpu $best_wall"
+# Instructions the sensor executes on $1 (valgrind's callgrind, one run): the same on any
+# machine, busy or not. Empty when valgrind is missing or TZ_BENCH_INSTR=0.
+instr_run() {
+  [ "${TZ_BENCH_INSTR:-1}" != 0 ] && command -v valgrind >/dev/null || return 0
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$SENSOR" -r "$1" --jsonl /dev/null \
+    -w 1 2>&1 >/dev/null | awk '/Collected :/ { print $NF }'
 }
 
 # What a run costs before and after its packets (nDPI's tables, the rings, the flow table):
-# the same sensor on a capture of a few packets. It is taken off each protocol's CPU time,
-# so the figures are per packet and do not shrink as the capture grows.
+# the same sensor on a capture of a few packets. It is taken off each protocol's figures,
+# so they are per packet and do not shrink as the capture grows.
 tiny="$DIR/proto_startup.pcap"
 [ -s "$tiny" ] || "$BUILD/tests/bench/gen_modbus_pcap" "$tiny" 8 1 1 >/dev/null
-read -r startup _ <<<"$(best_run "$tiny")"
-echo "start-up and shutdown: $(awk -v z="$startup" 'BEGIN { printf "%.3f", z }') s CPU (taken off below)"
+protos=(modbus dnp3 s7comm iec104)
+pcaps=()
+for proto in "${protos[@]}"; do pcaps+=("$(make_pcap "$proto")"); done
+mapfile -t cpu < <($PY "$SRC/tests/bench/proto_cpu.py" "$RUNS" "$SENSOR" "$tiny" "${pcaps[@]}")
+read -r startup _ startup_spread <<<"${cpu[0]}"
+startup_ir=$(instr_run "$tiny")
+echo "start-up and shutdown: $(awk -v z="$startup" 'BEGIN { printf "%.3f", z }') s CPU," \
+  "${startup_ir:-?} instructions (taken off below); median of $RUNS interleaved runs"
 
-printf '%-8s %10s %10s %10s %12s %10s %8s\n' proto packets events "json B/pkt" "cpu us/pkt" "wall s" \
-  "vs modbus"
-base=""
-for proto in modbus dnp3 s7comm iec104; do
-  pcap=$(make_pcap $proto)
+printf '%-8s %9s %8s %10s %11s %8s %9s %10s %9s\n' proto packets events "json B/pkt" \
+  "cpu us/pkt" "spread" "vs modbus" "instr/pkt" "vs modbus"
+base="" base_ir=""
+for k in "${!protos[@]}"; do
+  proto=${protos[$k]} pcap=${pcaps[$k]}
   npkts=$("$BUILD/tests/bench/pcap_count" "$pcap" | awk '{print $1}')
-  read -r best_cpu best_wall <<<"$(best_run "$pcap")"
+  read -r c _ spread <<<"${cpu[$((k + 1))]}"
   read -r events bytes <<<"$("$SENSOR" -r "$pcap" --jsonl - -w 1 2>/dev/null |
     awk '/"type":"ics"/ { n++ } { b += length($0) + 1 } END { print n + 0, b + 0 }')"
-  us=$(awk -v c="$best_cpu" -v z="$startup" -v n="$npkts" 'BEGIN { print 1000000 * (c - z) / n }')
+  us=$(awk -v c="$c" -v z="$startup" -v n="$npkts" 'BEGIN { print 1000000 * (c - z) / n }')
+  sp=$(awk -v s="$spread" -v n="$npkts" 'BEGIN { printf "%.3f", 1000000 * s / n }')
   [ -n "$base" ] || base=$us
-  printf '%-8s %10d %10d %10.0f %12.3f %10.3f %7.2fx\n' $proto "$npkts" "$events" \
-    "$(awk -v b="$bytes" -v n="$npkts" 'BEGIN { print b / n }')" "$us" "$best_wall" \
-    "$(awk -v a="$us" -v b="$base" 'BEGIN { print a / b }')"
+  ir="" ir_ratio="-"
+  if [ -n "$startup_ir" ]; then
+    ir=$(instr_run "$pcap")
+    ir=$(awk -v a="$ir" -v z="$startup_ir" -v n="$npkts" 'BEGIN { printf "%.0f", (a - z) / n }')
+    [ -n "$base_ir" ] || base_ir=$ir
+    ir_ratio=$(awk -v a="$ir" -v b="$base_ir" 'BEGIN { printf "%.2fx", a / b }')
+  fi
+  printf '%-8s %9d %8d %10.0f %11.3f %8s %8.2fx %10s %9s\n' "$proto" "$npkts" "$events" \
+    "$(awk -v b="$bytes" -v n="$npkts" 'BEGIN { print b / n }')" "$us" "$sp" \
+    "$(awk -v a="$us" -v b="$base" 'BEGIN { print a / b }')" "${ir:--}" "$ir_ratio"
 done
+echo "(spread: max - min CPU of the runs, per packet; instr: callgrind, the same on any machine)"
