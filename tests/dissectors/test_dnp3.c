@@ -497,7 +497,7 @@ static const uint8_t a_write_file_4b[] = {
 
 /* ---- the framing functions ---------------------------------------------------------- */
 
-/* dnp3_crc (two table steps at a time) against the bitwise definition (t_crc) for every
+/* dnp3_crc (four bytes a table step) against the bitwise definition (t_crc) for every
  * length from 0 to 300, odd and even, over pseudo-random bytes, and the check value of the
  * CRC catalogue ("123456789" -> 0xea82). */
 Test(dnp3, crc_matches_the_bitwise_definition)
