@@ -52,7 +52,8 @@ struct wpriv {
     struct flow_table ft;
     struct ics_slot *slots;
     uint32_t n_slots;
-    int32_t slot_free;
+    int32_t slot_free;    /* slots returned by slot_release */
+    uint32_t slot_fresh;  /* slots [slot_fresh, n_slots) were never used */
     int32_t active_head;
     uint8_t *slot_mem;
     size_t slot_stride, slot_state;
@@ -190,11 +191,16 @@ static void on_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
 
 static struct ics_slot *slot_alloc(struct wpriv *P, struct flow *f)
 {
-    if (P->slot_free < 0)
+    int32_t i;
+    if (P->slot_free >= 0) {
+        i = P->slot_free;
+        P->slot_free = P->slots[i].next_free;
+    } else if (P->slot_fresh < P->n_slots) {
+        i = (int32_t)P->slot_fresh++; /* in order, as from a full free list */
+    } else {
         return NULL;
-    int32_t i = P->slot_free;
+    }
     struct ics_slot *s = &P->slots[i];
-    P->slot_free = s->next_free;
     uint8_t *mem = P->slot_mem + (size_t)i * P->slot_stride;
     memset(s, 0, sizeof *s);
     s->state = mem;
@@ -860,9 +866,9 @@ int worker_init(struct worker *w, struct sensor *s, int id, char *err, size_t er
                  P->slot_stride);
         return -1;
     }
-    for (uint32_t i = 0; i < P->n_slots; i++)
-        P->slots[i].next_free = i + 1 < P->n_slots ? (int32_t)(i + 1) : -1;
-    P->slot_free = 0;
+    /* not walked: 4,096 slots are 6 MB (each holds its flow's rendered envelope) */
+    P->slot_free = -1;
+    P->slot_fresh = 0;
     P->active_head = -1;
     if (c->ndpi_enabled) {
         P->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
