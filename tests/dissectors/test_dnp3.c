@@ -1238,6 +1238,35 @@ Test(dnp3, caps_objects_and_points)
     pdt_free(T);
 }
 
+/* The fragment's cap (DNP3_MAX_POINTS over all headers) with a per-header cap above it:
+ * binary inputs 0-199 are all kept, of 0-99 in the next header the first 56, and the other
+ * 44 are counted, as one point at a time would count them. */
+Test(dnp3, points_cap_per_fragment)
+{
+    struct pdt *T = t_new();
+    uint8_t app[400];
+    size_t n = 0;
+    T->lim.max_points = 256;
+    const uint8_t head[] = {0xc1, 0x81, 0x00, 0x00, /* response, IIN */
+                            0x01, 0x02, 0x01, 0x00, 0x00, 0xc7, 0x00}; /* g1v2 0-199 */
+    memcpy(app, head, sizeof head);
+    n = sizeof head;
+    for (int i = 0; i < 200; i++)
+        app[n++] = (uint8_t)(i % 2 ? 0x81 : 0x01);
+    const uint8_t head2[] = {0x01, 0x02, 0x00, 0x00, 99}; /* g1v2 0-99, 1-byte range */
+    memcpy(app + n, head2, sizeof head2);
+    n += sizeof head2;
+    for (int i = 0; i < 100; i++)
+        app[n++] = 0x01;
+    cr_assert_eq(REQ(T, T0, a_read_class0), 0);
+    cr_assert_eq(send_segments(T, app, n, 200, 0), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "{\"index\":199,\"value\":1,\"flags\":129}]}");
+    HAS(T, 0, "{\"index\":55,\"value\":0,\"flags\":1}],\"truncated\":true}");
+    HAS(T, 0, "\"truncated\":true,\"points_dropped\":44");
+    pdt_free(T);
+}
+
 /* Sends app[0..n) as one fragment cut into segments of seg bytes. */
 static int send_fragment(struct pdt *T, int from_master, uint64_t now, const uint8_t *app,
                          size_t n, size_t seg)

@@ -2,7 +2,8 @@
 /*
  * test_flow.c - the flow table: both directions find one flow, the client side is kept,
  * idle lists are ordered by last packet, the pool refuses when full, removal frees the
- * slot, and a burst of many flows keeps the hash chains consistent.
+ * slot (before a never-used one, in pool order), and a burst of many flows keeps the hash
+ * chains consistent.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -135,5 +136,33 @@ Test(flow, many_flows_stay_findable)
         else
             cr_assert(f && dir == 1, "flow %u", i);
     }
+    flow_table_free(&t);
+}
+
+/* Slots come out in pool order, a removed one is taken again before a never-used one, and
+ * flow_at sees only slots below flow_slots_used: the order the end-of-capture walk (and so
+ * the flow records of a replay) depends on, with a pool that is not walked at start-up. */
+Test(flow, slots_in_pool_order_and_flow_at)
+{
+    struct flow_table t;
+    flow_table_init(&t, 8);
+    cr_expect_eq(flow_slots_used(&t), 0);
+    cr_expect_null(flow_at(&t, 0), "nothing before the first flow");
+    struct flow *f[3];
+    for (int i = 0; i < 3; i++) {
+        struct pkt k = mk(1, 2, (uint16_t)(100 + i), 502, 1);
+        f[i] = flow_create(&t, &k, decode_flow_hash(&k), 0);
+        cr_assert_eq(f[i], &t.pool[i], "flow %d takes slot %d", i, i);
+    }
+    cr_expect_eq(flow_slots_used(&t), 3);
+    flow_remove(&t, f[1]);
+    cr_expect_null(flow_at(&t, 1), "a removed slot");
+    cr_expect_eq(flow_at(&t, 2), f[2]);
+    cr_expect_null(flow_at(&t, 3), "a slot never used");
+    struct pkt k = mk(1, 2, 200, 502, 1);
+    cr_expect_eq(flow_create(&t, &k, decode_flow_hash(&k), 0), f[1], "the freed slot first");
+    k = mk(1, 2, 201, 502, 1);
+    cr_expect_eq(flow_create(&t, &k, decode_flow_hash(&k), 0), &t.pool[3], "then a new one");
+    cr_expect_eq(flow_slots_used(&t), 4);
     flow_table_free(&t);
 }
