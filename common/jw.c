@@ -6,8 +6,8 @@
 #include "jw.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 void jw_init(struct jw *w, char *buf, size_t cap)
@@ -143,7 +143,7 @@ void jw_double(struct jw *w, const char *k, double val)
         return;
     }
     char tmp[40];
-    int n = snprintf(tmp, sizeof tmp, "%.9g", val);
+    int n = strfromd(tmp, sizeof tmp, "%.9g", val); /* snprintf without the format parsing */
     key(w, k);
     put(w, tmp, (size_t)n);
 }

@@ -5,7 +5,6 @@
  * U function, and the ASDU with its information objects. The field table in iec104.c
  * documents every name written here.
  */
-#include <stdio.h>
 
 #include "iec104.h"
 #include "json_proto.h"
@@ -24,6 +23,18 @@ static int cp56_valid(const struct iec104_time *t)
            t->month <= 12 && t->day >= 1 && t->day <= days_in_month(2000u + t->year, t->month);
 }
 
+#define CP56_TEXT_LEN 24 /* 2024-01-31T23:59:59.999Z */
+
+/* v in exactly width decimal digits (v < 10^width) */
+static char *put_digits(char *o, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + width;
+}
+
 static void write_time(struct jw *w, const struct iec104_obj *o)
 {
     const struct iec104_time *t = &o->t;
@@ -33,11 +44,23 @@ static void write_time(struct jw *w, const struct iec104_obj *o)
         jw_uint(w, "ms", t->ms);
         jw_obj_end(w);
     } else if (cp56_valid(t)) {
-        char buf[40];
-        int n = snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
-                         2000u + t->year, (unsigned)t->month, (unsigned)t->day,
-                         (unsigned)t->hour, (unsigned)t->min, t->ms / 1000u, t->ms % 1000u);
-        jw_strn(w, "time", buf, n > 0 ? (size_t)n : 0);
+        /* YYYY-MM-DDTHH:MM:SS.mmmZ, every field in range (cp56_valid) */
+        char buf[CP56_TEXT_LEN], *b = buf;
+        b = put_digits(b, 2000u + t->year, 4);
+        *b++ = '-';
+        b = put_digits(b, t->month, 2);
+        *b++ = '-';
+        b = put_digits(b, t->day, 2);
+        *b++ = 'T';
+        b = put_digits(b, t->hour, 2);
+        *b++ = ':';
+        b = put_digits(b, t->min, 2);
+        *b++ = ':';
+        b = put_digits(b, t->ms / 1000u, 2);
+        *b++ = '.';
+        b = put_digits(b, t->ms % 1000u, 3);
+        *b++ = 'Z';
+        jw_namen(w, "time", buf, (size_t)(b - buf));
     } else {
         jw_obj_begin(w, "time_raw");
         jw_uint(w, "year", t->year);
