@@ -11,7 +11,7 @@
 #include "jw.h"
 #include "pd.h"
 
-static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
+static inline void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
 {
     static char buf[65536];
     struct jw w;
@@ -25,7 +25,7 @@ static void fuzz_emit(struct pd_ctx *ctx, const struct pd_txn *t)
     (void)jw_finish(&w);
 }
 
-static void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
+static inline void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char *detail)
 {
     (void)ctx;
     (void)kind;
