@@ -57,10 +57,15 @@ tz_wait_for 20 grep -qE "rejected sensor connection from (127\.0\.0\.1|unknown):
     tz_fail "rows from rejected clients"
 
 # 5. /metrics counts them
-for r in unknown_key no_curve bad_handshake; do
+for r in unknown_key bad_handshake; do
     n=$(tz_metric "tanzhen_collector_rejected_connections_total{reason=\"$r\"}")
     [ "${n%.*}" -ge 1 ] || tz_fail "metrics: no $r rejection counted"
 done
+# the plain client: no_curve, or not_zmtp when it hung up before its mechanism was written
+# (docs/collector.md "Limits")
+n=$(tz_metric 'tanzhen_collector_rejected_connections_total{reason="no_curve"}')
+m=$(tz_metric 'tanzhen_collector_rejected_connections_total{reason="not_zmtp"}')
+[ $((${n%.*} + ${m%.*})) -ge 1 ] || tz_fail "metrics: the plain client's rejection is not counted"
 [ "$(tz_metric tanzhen_collector_accepted_connections_total)" -ge 1 ] ||
     tz_fail "metrics: no accepted connection"
 [ "$(tz_metric tanzhen_collector_events_stored_total)" = 100 ] || tz_fail "metrics: stored"
