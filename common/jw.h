@@ -239,6 +239,26 @@ static inline char *jw_put_bool(char *o, int v)
     return v ? jw_put_lit(o, "true") : jw_put_lit(o, "false");
 }
 
+/* A name from the project's own tables (function, group, area names): at most JW_NAME_MAX
+ * bytes between quotes, so a raw write can reserve JW_NAME_MAX + 2 for it. */
+#define JW_NAME_MAX 64
+
+static inline char *jw_put_name(char *o, const char *name)
+{
+    return jw_put_str(o, name, strnlen(name, JW_NAME_MAX));
+}
+
+/* v in exactly width decimal digits, zero-padded (the caller makes sure v < 10^width):
+ * the fields of a date and time */
+static inline char *jw_put_fixed(char *o, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + width;
+}
+
 /* n bytes as a quoted lowercase hex string: 2 * n + 2 bytes */
 static inline char *jw_put_hex(char *o, const uint8_t *p, size_t n)
 {

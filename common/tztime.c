@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jw.h"
+
 uint64_t tz_now_us(void)
 {
     struct timespec ts;
@@ -20,12 +22,6 @@ uint64_t tz_mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void put2(char *p, unsigned v)
-{
-    p[0] = (char)('0' + v / 10 % 10);
-    p[1] = (char)('0' + v % 10);
 }
 
 void tz_time_fmt(uint64_t us, char out[TZ_TIME_LEN])
@@ -42,27 +38,22 @@ void tz_time_fmt(uint64_t us, char out[TZ_TIME_LEN])
         unsigned year = (unsigned)(tm.tm_year + 1900);
         if (year > 9999)
             year = 9999;
-        put2(cached, year / 100);
-        put2(cached + 2, year % 100);
+        jw_put_fixed(cached, year, 4);
         cached[4] = '-';
-        put2(cached + 5, (unsigned)tm.tm_mon + 1);
+        jw_put_fixed(cached + 5, (unsigned)tm.tm_mon + 1, 2);
         cached[7] = '-';
-        put2(cached + 8, (unsigned)tm.tm_mday);
+        jw_put_fixed(cached + 8, (unsigned)tm.tm_mday, 2);
         cached[10] = 'T';
-        put2(cached + 11, (unsigned)tm.tm_hour);
+        jw_put_fixed(cached + 11, (unsigned)tm.tm_hour, 2);
         cached[13] = ':';
-        put2(cached + 14, (unsigned)tm.tm_min);
+        jw_put_fixed(cached + 14, (unsigned)tm.tm_min, 2);
         cached[16] = ':';
-        put2(cached + 17, (unsigned)tm.tm_sec);
+        jw_put_fixed(cached + 17, (unsigned)tm.tm_sec, 2);
         cached[19] = '.';
         cached_sec = sec;
     }
     memcpy(out, cached, 20);
-    unsigned frac = (unsigned)(us % 1000000u);
-    for (int i = 25; i >= 20; i--) {
-        out[i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
+    jw_put_fixed(out + 20, (unsigned)(us % 1000000u), 6);
     out[26] = 'Z';
     out[27] = '\0';
 }

@@ -287,12 +287,11 @@ void s7_pend_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7comm_
         if (p->rec.kind == r->kind && p->rec.pdu_ref == r->pdu_ref)
             s7_pend_finish(ctx, st, p, PD_ST_NO_RESPONSE);
     }
-    uint32_t in_cap = cap >= 32 ? UINT32_MAX : (1u << cap) - 1;
-    uint32_t free_bits = ~st->pend_mask & in_cap;
-    if (free_bits) {
-        slot = &st->pend[__builtin_ctz(free_bits)];
+    int idx = s7_mask_free(st->pend_mask, cap);
+    if (idx >= 0) {
+        slot = &st->pend[idx];
     } else {
-        for (uint32_t m = st->pend_mask & in_cap; m; m &= m - 1) {
+        for (uint32_t m = st->pend_mask; m; m &= m - 1) {
             struct s7_pend *p = &st->pend[__builtin_ctz(m)];
             if (!oldest || p->ts_us < oldest->ts_us)
                 oldest = p;

@@ -65,6 +65,13 @@ struct s7_state {
 };
 _Static_assert(PD_MAX_PENDING <= 32, "the pending masks are 32 bits");
 
+/* The lowest entry below cap that mask says is free, or -1 when all cap are taken. */
+static inline int s7_mask_free(uint32_t mask, unsigned cap)
+{
+    uint32_t free_bits = ~mask & (cap >= 32 ? UINT32_MAX : (1u << cap) - 1);
+    return free_bits ? __builtin_ctz(free_bits) : -1;
+}
+
 /* s7comm.c: pairing and emitting */
 extern const struct pd_field s7comm_fields[];
 unsigned s7_pending_cap(const struct pd_ctx *ctx);

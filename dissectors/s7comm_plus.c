@@ -103,12 +103,11 @@ static void s7p_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7co
     struct s7p_pend *dup = s7p_find(st, r->seq, ctx->dir);
     if (dup)
         s7p_finish(ctx, st, dup, PD_ST_NO_RESPONSE);
-    uint32_t in_cap = cap >= 32 ? UINT32_MAX : (1u << cap) - 1;
-    uint32_t free_bits = ~st->ppend_mask & in_cap;
-    if (free_bits) {
-        slot = &st->ppend[__builtin_ctz(free_bits)];
+    int idx = s7_mask_free(st->ppend_mask, cap);
+    if (idx >= 0) {
+        slot = &st->ppend[idx];
     } else {
-        for (uint32_t m = st->ppend_mask & in_cap; m; m &= m - 1) {
+        for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
             struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
             if (!oldest || p->ts_us < oldest->ts_us)
                 oldest = p;

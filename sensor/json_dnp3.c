@@ -18,14 +18,6 @@ static int room_left(const struct jw *w)
     return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
 }
 
-/* A name from the project's tables, at most NAME_MAX bytes. */
-#define NAME_MAX_LEN 64
-
-static char *put_name(char *o, const char *name)
-{
-    return jw_put_str(o, name, strnlen(name, NAME_MAX_LEN));
-}
-
 /*
  * The link header of the fragment's first frame and the application header, with one
  * bounds check (under 400 bytes). FCB and FCV mean something only in primary frames and
@@ -47,7 +39,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, ",\"func\":");
     o = jw_put_uint(o, ctrl & DNP3_LC_FUNC);
     o = jw_put_lit(o, ",\"func_name\":");
-    o = put_name(o, dnp3_link_func_name(ctrl));
+    o = jw_put_name(o, dnp3_link_func_name(ctrl));
     o = jw_put_lit(o, ",\"dir\":");
     o = jw_put_bool(o, (ctrl & DNP3_LC_DIR) != 0);
     o = jw_put_lit(o, ",\"prm\":");
@@ -66,7 +58,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, "},\"func\":");
     o = jw_put_uint(o, f->func);
     o = jw_put_lit(o, ",\"func_name\":");
-    o = put_name(o, dnp3_func_name(f->func));
+    o = jw_put_name(o, dnp3_func_name(f->func));
     o = jw_put_lit(o, ",\"seq\":");
     o = jw_put_uint(o, f->ac & DNP3_AC_SEQ);
     o = jw_put_lit(o, ",\"fir\":");
@@ -220,7 +212,7 @@ static void write_object_head(struct jw *w, const struct dnp3_object *ob)
     o = jw_put_lit(o, ",\"qual\":");
     o = jw_put_uint(o, ob->qual);
     o = jw_put_lit(o, ",\"group_name\":");
-    o = put_name(o, name);
+    o = jw_put_name(o, name);
     if (ob->has & DNP3_OH_RANGE) {
         o = jw_put_lit(o, ",\"start\":");
         o = jw_put_uint(o, ob->start);

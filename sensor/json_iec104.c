@@ -25,16 +25,6 @@ static int cp56_valid(const struct iec104_time *t)
 
 #define CP56_TEXT_LEN 24 /* 2024-01-31T23:59:59.999Z */
 
-/* v in exactly width decimal digits (v < 10^width) */
-static char *put_digits(char *o, unsigned v, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        o[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return o + width;
-}
-
 static void write_time(struct jw *w, const struct iec104_obj *o)
 {
     const struct iec104_time *t = &o->t;
@@ -46,19 +36,19 @@ static void write_time(struct jw *w, const struct iec104_obj *o)
     } else if (cp56_valid(t)) {
         /* YYYY-MM-DDTHH:MM:SS.mmmZ, every field in range (cp56_valid) */
         char buf[CP56_TEXT_LEN], *b = buf;
-        b = put_digits(b, 2000u + t->year, 4);
+        b = jw_put_fixed(b, 2000u + t->year, 4);
         *b++ = '-';
-        b = put_digits(b, t->month, 2);
+        b = jw_put_fixed(b, t->month, 2);
         *b++ = '-';
-        b = put_digits(b, t->day, 2);
+        b = jw_put_fixed(b, t->day, 2);
         *b++ = 'T';
-        b = put_digits(b, t->hour, 2);
+        b = jw_put_fixed(b, t->hour, 2);
         *b++ = ':';
-        b = put_digits(b, t->min, 2);
+        b = jw_put_fixed(b, t->min, 2);
         *b++ = ':';
-        b = put_digits(b, t->ms / 1000u, 2);
+        b = jw_put_fixed(b, t->ms / 1000u, 2);
         *b++ = '.';
-        b = put_digits(b, t->ms % 1000u, 3);
+        b = jw_put_fixed(b, t->ms % 1000u, 3);
         *b++ = 'Z';
         jw_namen(w, "time", buf, (size_t)(b - buf));
     } else {

@@ -21,14 +21,6 @@ static int tsap_printable(const uint8_t *t, size_t n)
     return 1;
 }
 
-/* A name from the project's tables, at most NAME_MAX_LEN bytes. */
-#define NAME_MAX_LEN 64
-
-static char *put_name(char *o, const char *name)
-{
-    return jw_put_str(o, name, strnlen(name, NAME_MAX_LEN));
-}
-
 /* The COTP object: hex TSAPs, rack, slot, connection type and TPDU size go out with one
  * bounds check each side of the TSAP texts (those may need escaping). */
 #define COTP_HEAD_MAX (64 + 4 * S7COMM_TSAP_MAX)
@@ -65,7 +57,7 @@ static void json_cotp(struct jw *w, const struct s7comm_cotp *c)
             o = jw_put_uint(o, c->dst_tsap[1] & 0x1f);
             if (c->dst_tsap[0] >= 1 && c->dst_tsap[0] <= 3) {
                 o = jw_put_lit(o, ",\"conn_type\":");
-                o = put_name(o, conn[c->dst_tsap[0]]);
+                o = jw_put_name(o, conn[c->dst_tsap[0]]);
             }
         }
         if (tpdu) {
@@ -79,9 +71,9 @@ static void json_cotp(struct jw *w, const struct s7comm_cotp *c)
     jw_obj_end(w);
 }
 
-/* One item as one raw write: the keys, numbers, four names of at most NAME_MAX_LEN and the
+/* One item as one raw write: the keys, numbers, four names of at most JW_NAME_MAX and the
  * kept value in hex. ITEM_KEY writes a member's key, with the comma from the second on. */
-#define ITEM_MAX (256 + 4 * NAME_MAX_LEN + 2 * S7COMM_VALUE_CAP)
+#define ITEM_MAX (256 + 4 * JW_NAME_MAX + 2 * S7COMM_VALUE_CAP)
 #define ITEM_KEY(o, first, lit) \
     ((o) = (first) ? jw_put_lit((o), "\"" lit "\":") : jw_put_lit((o), ",\"" lit "\":"), \
      (first) = 0)
@@ -95,13 +87,13 @@ static void json_item(struct jw *w, const struct s7comm_item *it)
     *o++ = '{';
     if (it->syntax) {
         ITEM_KEY(o, first, "syntax");
-        o = put_name(o, s7comm_syntax_name(it->syntax));
+        o = jw_put_name(o, s7comm_syntax_name(it->syntax));
     }
     if (it->has_addr || it->area) {
         ITEM_KEY(o, first, "area");
         o = jw_put_uint(o, it->area);
         o = jw_put_lit(o, ",\"area_name\":");
-        o = put_name(o, s7comm_area_name(it->area));
+        o = jw_put_name(o, s7comm_area_name(it->area));
         o = jw_put_lit(o, ",\"db\":");
         o = jw_put_uint(o, it->db);
     }
@@ -113,7 +105,7 @@ static void json_item(struct jw *w, const struct s7comm_item *it)
         o = jw_put_lit(o, ",\"type\":");
         o = jw_put_uint(o, it->type);
         o = jw_put_lit(o, ",\"type_name\":");
-        o = put_name(o, s7comm_type_name(it->type));
+        o = jw_put_name(o, s7comm_type_name(it->type));
         o = jw_put_lit(o, ",\"count\":");
         o = jw_put_uint(o, it->count);
     }
@@ -121,7 +113,7 @@ static void json_item(struct jw *w, const struct s7comm_item *it)
         ITEM_KEY(o, first, "ret");
         o = jw_put_uint(o, it->ret);
         o = jw_put_lit(o, ",\"ret_name\":");
-        o = put_name(o, s7comm_ret_name(it->ret));
+        o = jw_put_name(o, s7comm_ret_name(it->ret));
     }
     if (it->has_value) {
         size_t kept = it->value_kept < S7COMM_VALUE_CAP ? it->value_kept : S7COMM_VALUE_CAP;

@@ -7,6 +7,8 @@
 #ifndef TZ_FUZZ_COMMON_H
 #define TZ_FUZZ_COMMON_H
 
+#include <string.h>
+
 #include "json_proto.h"
 #include "jw.h"
 #include "pd.h"
@@ -30,6 +32,23 @@ static inline void fuzz_anomaly(struct pd_ctx *ctx, const char *kind, const char
     (void)ctx;
     (void)kind;
     (void)detail;
+}
+
+/* A flow's context for one input: state and limits, TCP, the clock at 2023-11-14, and the
+ * callbacks above. */
+#define FUZZ_T0 1700000000000000ull
+
+static inline struct pd_ctx fuzz_ctx(void *state, const struct pd_limits *lim)
+{
+    struct pd_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.state = state;
+    ctx.lim = lim;
+    ctx.emit = fuzz_emit;
+    ctx.anomaly = fuzz_anomaly;
+    ctx.transport = PD_TRANSPORT_TCP;
+    ctx.now_us = FUZZ_T0;
+    return ctx;
 }
 
 /* A record's body: a u16 little-endian length, then that many bytes (what is left, when

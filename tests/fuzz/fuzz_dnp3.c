@@ -54,16 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!state)
         state = malloc(pd_dnp3.state_size);
     memset(state, 0, pd_dnp3.state_size);
-    memset(&ctx, 0, sizeof ctx);
     lim.max_points = 1 + data[0] % 80;
     lim.max_items = 1 + data[0] % 40;
     lim.txn_timeout_us = 3000;
-    ctx.lim = &lim;
-    ctx.state = state;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
+    ctx = fuzz_ctx(state, &lim);
     ctx.transport = (data[0] & 0x80) ? PD_TRANSPORT_UDP : PD_TRANSPORT_TCP;
-    ctx.now_us = 1700000000000000ull;
 
     const uint8_t *p = data + 3;
     size_t n = size - 3;

@@ -22,13 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct dnp3_reasm r;
     static const struct pd_limits lim = {16, 8, 16, 8, 1000000};
     memset(&st, 0, sizeof st);
-    struct pd_ctx ctx = {0};
-    ctx.state = &st;
-    ctx.lim = &lim;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
-    ctx.transport = PD_TRANSPORT_TCP;
-    ctx.now_us = 1700000000000000ull;
+    struct pd_ctx ctx = fuzz_ctx(&st, &lim);
     size_t off = 0;
     while (off + 3 <= size) {
         uint8_t flags = data[off];

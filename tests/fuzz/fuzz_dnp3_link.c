@@ -129,7 +129,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     memset(&st, 0, sizeof st);
-    memset(&ctx, 0, sizeof ctx);
     for (int i = 0; i < 2; i++) {
         streams[i].len = 0;
         streams[i].resync = 0;
@@ -137,12 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_points = 1 + data[0] % 80;
     lim.max_items = 1 + data[0] % 40;
     lim.txn_timeout_us = 1000000;
-    ctx.lim = &lim;
-    ctx.state = &st;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
+    ctx = fuzz_ctx(&st, &lim);
     ctx.transport = (data[0] & 0x80) ? PD_TRANSPORT_UDP : PD_TRANSPORT_TCP;
-    ctx.now_us = 1700000000000000ull;
 
     size_t off = 1;
     while (off + REC_HEAD <= size) {

@@ -51,13 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const struct pd_limits lim = {16, 8, 16, 4, 2000000};
     static const uint64_t steps[8] = {0, 1000, 100000, 500000, 1000000, 3000000, 20000000, 0};
     memset(&st, 0, sizeof st);
-    struct pd_ctx ctx = {0};
-    ctx.state = &st;
-    ctx.lim = &lim;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
-    ctx.transport = PD_TRANSPORT_TCP;
-    ctx.now_us = 1700000000000000ull;
+    struct pd_ctx ctx = fuzz_ctx(&st, &lim);
     for (size_t off = 0; off + 4 <= size; off += 4) {
         const uint8_t *rec = data + off;
         unsigned step = rec[0] >> 5;

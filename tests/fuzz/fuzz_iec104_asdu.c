@@ -37,14 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t apdu[2 + IEC104_LEN_MAX];
     const struct pd_dissector *d = &pd_iec104;
     struct pd_limits lim = pd_default_limits;
-    struct pd_ctx ctx = {
-        .now_us = 1700000000000000ull,
-        .transport = PD_TRANSPORT_TCP,
-        .state = &state,
-        .lim = &lim,
-        .emit = fuzz_emit,
-        .anomaly = fuzz_anomaly,
-    };
+    struct pd_ctx ctx = fuzz_ctx(&state, &lim);
     memset(&state, 0, sizeof state);
     if (size == 0)
         return 0;

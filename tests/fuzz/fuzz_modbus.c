@@ -45,13 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *state = calloc(1, d->state_size);
     if (!state)
         return 0;
-    struct pd_ctx ctx = {0};
-    ctx.state = state;
-    ctx.lim = &lim;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
-    ctx.transport = PD_TRANSPORT_TCP;
-    ctx.now_us = 1000000;
+    struct pd_ctx ctx = fuzz_ctx(state, &lim);
 
     (void)d->probe(p, n, PD_DIR_TO_SERVER);
     (void)d->probe(p, n, PD_DIR_TO_CLIENT);

@@ -51,13 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_items = ctl & 0x20 ? 1 : 64;
     lim.max_pending = ctl & 0x10 ? 2 : PD_MAX_PENDING;
     lim.txn_timeout_us = 1000;
-    struct pd_ctx ctx = {0};
-    ctx.state = state;
-    ctx.lim = &lim;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
-    ctx.transport = PD_TRANSPORT_TCP;
-    ctx.now_us = 1000000;
+    struct pd_ctx ctx = fuzz_ctx(state, &lim);
 
     uint16_t last_tid = 0;
     uint8_t last_unit = 0, last_fc = 0;

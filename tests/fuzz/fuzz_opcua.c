@@ -33,14 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     memset(state, 0, pd_opcua.state_size);
-    struct pd_ctx ctx = {
-        .now_us = 1700000000000000ull,
-        .transport = PD_TRANSPORT_TCP,
-        .state = state,
-        .lim = &limits,
-        .emit = fuzz_emit,
-        .anomaly = fuzz_anomaly,
-    };
+    struct pd_ctx ctx = fuzz_ctx(state, &limits);
     (void)pd_opcua.probe(data, size, PD_DIR_TO_SERVER);
     (void)pd_opcua.probe(data, size, PD_DIR_TO_CLIENT);
     size_t off = 0;

@@ -113,13 +113,7 @@ static inline int uaf_begin(struct pd_ctx *ctx)
     if (!state)
         return -1;
     memset(state, 0, pd_opcua.state_size);
-    memset(ctx, 0, sizeof *ctx);
-    ctx->now_us = 1700000000000000ull;
-    ctx->transport = PD_TRANSPORT_TCP;
-    ctx->state = state;
-    ctx->lim = &uaf_limits;
-    ctx->emit = fuzz_emit;
-    ctx->anomaly = fuzz_anomaly;
+    *ctx = fuzz_ctx(state, &uaf_limits);
     return 0;
 }
 

@@ -96,11 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t di = 0; di < pd_registry_count; di++) {
         memset(&z, 0, sizeof z);
         z.d = pd_registry[di];
-        z.ctx.state = z.state;
-        z.ctx.lim = &lim;
-        z.ctx.emit = fuzz_emit;
-        z.ctx.anomaly = fuzz_anomaly;
-        z.ctx.transport = PD_TRANSPORT_TCP;
+        z.ctx = fuzz_ctx(z.state, &lim);
         z.resync = data[0] & 1;
         struct reasm r;
         memset(&r, 0, sizeof r);

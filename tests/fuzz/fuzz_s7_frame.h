@@ -99,13 +99,7 @@ static inline int s7f_begin(struct pd_ctx *ctx)
     if (!state)
         return -1;
     memset(state, 0, pd_s7comm.state_size);
-    memset(ctx, 0, sizeof *ctx);
-    ctx->now_us = 1700000000000000ull;
-    ctx->transport = PD_TRANSPORT_TCP;
-    ctx->state = state;
-    ctx->lim = &s7f_limits;
-    ctx->emit = fuzz_emit;
-    ctx->anomaly = fuzz_anomaly;
+    *ctx = fuzz_ctx(state, &s7f_limits);
     s7f_parse(ctx, PD_DIR_TO_SERVER, s7f_cotp_cr, sizeof s7f_cotp_cr);
     ctx->now_us += 1000;
     s7f_parse(ctx, PD_DIR_TO_CLIENT, s7f_cotp_cc, sizeof s7f_cotp_cc);

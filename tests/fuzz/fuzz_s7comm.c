@@ -29,13 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!state)
         return 0;
     struct pd_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.lim = &lim;
-    ctx.state = state;
-    ctx.emit = fuzz_emit;
-    ctx.anomaly = fuzz_anomaly;
-    ctx.transport = PD_TRANSPORT_TCP;
-    ctx.now_us = 1700000000000000ull;
+    ctx = fuzz_ctx(state, &lim);
     (void)d->probe(p, n, 0);
     (void)d->probe(p, n, 1);
     unsigned k = 0;
