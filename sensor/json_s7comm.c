@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "json_proto.h"
 #include "s7comm.h"
@@ -190,24 +191,31 @@ static void json_identity(struct jw *w, const struct s7comm_identity *id)
 
 /* An S7 block time (milliseconds of the day, days since 1984-01-01) as
  * "YYYY-MM-DDThh:mm:ss.mmm"; nothing when the milliseconds overrun the day. */
+#define S7_EPOCH_DAYS 5113 /* 1970-01-01 to 1984-01-01 */
+
 static void json_s7_time(struct jw *w, const char *key, uint32_t ms, uint16_t days)
 {
     if (ms >= 86400000u)
         return;
-    /* civil date from days since 1970-01-01 (H. Hinnant's algorithm); 1984-01-01 is 5113 */
-    int64_t z = (int64_t)days + 5113 + 719468;
-    int64_t era = z / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
-    char buf[32];
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02u:%02u:%02u.%03u", (int)y, (int)m, (int)d,
-             ms / 3600000u, ms / 60000u % 60u, ms / 1000u % 60u, ms % 1000u);
-    jw_str(w, key, buf);
+    time_t t = ((time_t)days + S7_EPOCH_DAYS) * 86400 + (time_t)(ms / 1000u);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return;
+    char buf[24], *o = buf; /* 2019-05-13T10:22:31.520: days < 65536 keep the year to 4 digits */
+    o = jw_put_fixed(o, (unsigned)tm.tm_year + 1900u, 4);
+    *o++ = '-';
+    o = jw_put_fixed(o, (unsigned)tm.tm_mon + 1u, 2);
+    *o++ = '-';
+    o = jw_put_fixed(o, (unsigned)tm.tm_mday, 2);
+    *o++ = 'T';
+    o = jw_put_fixed(o, (unsigned)tm.tm_hour, 2);
+    *o++ = ':';
+    o = jw_put_fixed(o, (unsigned)tm.tm_min, 2);
+    *o++ = ':';
+    o = jw_put_fixed(o, (unsigned)tm.tm_sec, 2);
+    *o++ = '.';
+    o = jw_put_fixed(o, ms % 1000u, 3);
+    jw_namen(w, key, buf, (size_t)(o - buf));
 }
 
 static void json_blockinfo(struct jw *w, const struct s7comm_blockinfo *b)
