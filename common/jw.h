@@ -221,6 +221,29 @@ static inline void jw_raw_close(struct jw *w, char *end)
     w->len = (size_t)(end - w->buf);
 }
 
+/* After a raw write that opened an object or array ('{' or '['), jw_raw_enter makes the
+ * writer track it as one jw_obj_begin / jw_arr_begin would: `members` says whether
+ * something was already written inside it (so the next member needs a comma). The raw
+ * write that closes it calls jw_raw_leave. */
+static inline void jw_raw_enter(struct jw *w, int members)
+{
+    if (w->depth + 1 >= JW_MAX_DEPTH) {
+        w->err = 1;
+        return;
+    }
+    w->depth++;
+    w->first[w->depth] = !members;
+}
+
+static inline void jw_raw_leave(struct jw *w)
+{
+    if (w->depth <= 0) {
+        w->err = 1;
+        return;
+    }
+    w->depth--;
+}
+
 /* a string literal, its length folded at compile time */
 #define jw_put_lit(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) + sizeof(lit) - 1)
 

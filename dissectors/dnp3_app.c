@@ -317,9 +317,76 @@ static int fixed_point(unsigned group, const struct dnp3_layout *ly)
            ly->dec == DNP3_DEC_FLOAT || ly->dec == DNP3_DEC_CROB || ly->dec == DNP3_DEC_TIME;
 }
 
+/* The layouts a response is mostly made of, decoded straight from the bytes: a state in
+ * the flags byte (g1v2, g3v2, g10v2, ...), or a flags byte and a 16- or 32-bit integer
+ * (g20v1, g30v1, g30v2, ...), with no time and no status. Each is exactly `size` bytes,
+ * which is all fast_point reads. 0 when the layout goes through decode_fixed. */
+enum fast_kind { FAST_NONE = 0, FAST_STATE, FAST_UINT16, FAST_UINT32, FAST_INT16, FAST_INT32 };
+
+static enum fast_kind fast_kind(const struct dnp3_layout *ly)
+{
+    if (ly->flags & ~DNP3_LY_FLAGS)
+        return FAST_NONE; /* a time, a relative time or a status */
+    if (ly->dec == DNP3_DEC_STATE && ly->size == 1)
+        return FAST_STATE;
+    if ((ly->dec != DNP3_DEC_UINT && ly->dec != DNP3_DEC_INT) || !(ly->flags & DNP3_LY_FLAGS) ||
+        ly->size != 1 + ly->width)
+        return FAST_NONE;
+    if (ly->width == 2)
+        return ly->dec == DNP3_DEC_INT ? FAST_INT16 : FAST_UINT16;
+    if (ly->width == 4)
+        return ly->dec == DNP3_DEC_INT ? FAST_INT32 : FAST_UINT32;
+    return FAST_NONE;
+}
+
+/* n points of kind k from b (n * size bytes, checked by the caller), indexes from idx */
+static void fast_points(struct dnp3_point *pt, const uint8_t *b, uint64_t n, enum fast_kind k,
+                        unsigned state_shift, uint32_t idx)
+{
+    const uint8_t has = DNP3_PH_FLAGS | DNP3_PH_VALUE;
+    uint64_t i;
+    switch (k) {
+    case FAST_STATE:
+        for (i = 0; i < n; i++)
+            pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .type = DNP3_PT_UINT,
+                                        .has = has, .flags = b[i],
+                                        .v.u = (uint64_t)(b[i] >> state_shift)};
+        break;
+    case FAST_UINT16:
+    case FAST_INT16:
+        for (i = 0; i < n; i++, b += 3) {
+            uint16_t raw = (uint16_t)(b[1] | b[2] << 8);
+            pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .has = has, .flags = b[0]};
+            if (k == FAST_INT16) {
+                pt[i].type = DNP3_PT_INT;
+                pt[i].v.i = (int16_t)raw;
+            } else {
+                pt[i].type = DNP3_PT_UINT;
+                pt[i].v.u = raw;
+            }
+        }
+        break;
+    default: /* FAST_UINT32, FAST_INT32 */
+        for (i = 0; i < n; i++, b += 5) {
+            uint32_t raw = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
+                           (uint32_t)b[4] << 24;
+            pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .has = has, .flags = b[0]};
+            if (k == FAST_INT32) {
+                pt[i].type = DNP3_PT_INT;
+                pt[i].v.i = (int32_t)raw;
+            } else {
+                pt[i].type = DNP3_PT_UINT;
+                pt[i].v.u = raw;
+            }
+        }
+        break;
+    }
+}
+
 /* count objects of one fixed layout without prefixes (parse_objects checked that they fit
- * in c): the caps are worked out once for the run instead of once a point; the points past
- * them are still walked, and counted as point_new would have counted them. */
+ * in c, count * ly->size bytes): the caps are worked out once for the run instead of once
+ * a point; the points past them are skipped, and counted as point_new would have counted
+ * them. */
 static void parse_fixed_run(struct dnp3_frag *f, struct dnp3_object *o, struct pd_cur *c,
                             int keep, const struct pd_limits *lim, const struct dnp3_layout *ly,
                             int ranged)
@@ -332,26 +399,30 @@ static void parse_fixed_run(struct dnp3_frag *f, struct dnp3_object *o, struct p
         room = per_obj < per_frag ? per_obj : per_frag;
     }
     uint64_t kept = count < room ? count : room;
-    struct dnp3_point *pt = &f->pt[f->n_points], dummy;
+    struct dnp3_point *pt = &f->pt[f->n_points];
     uint32_t idx = (uint32_t)(ranged ? o->start : 0);
-    uint64_t i;
-    for (i = 0; i < count; i++, idx++) {
-        struct dnp3_point *dst = i < kept ? &pt[i] : &dummy;
-        struct pd_cur s = pd_sub(c, ly->size);
-        memset(dst, 0, sizeof *dst);
-        dst->index = idx;
-        decode_fixed(&s, ly, dst);
-        if (s.err) {
-            c->err = s.err;
-            i++; /* this one was taken (or counted) before it failed */
-            break;
+    enum fast_kind k = fast_kind(ly);
+    if (k != FAST_NONE) {
+        fast_points(pt, c->p, kept, k, 8u - ly->width, idx);
+    } else {
+        for (uint64_t i = 0; i < kept; i++) {
+            struct pd_cur s = pd_cur_make(c->p + i * ly->size, ly->size);
+            memset(&pt[i], 0, sizeof pt[i]);
+            pt[i].index = idx + (uint32_t)i;
+            decode_fixed(&s, ly, &pt[i]);
+            if (s.err) { /* a layout whose size is short of what it holds */
+                c->err = s.err;
+                kept = count = i + 1;
+                break;
+            }
         }
     }
-    uint64_t taken = i < kept ? i : kept;
-    f->n_points = (uint16_t)(f->n_points + taken);
-    o->n_points = (uint16_t)(o->n_points + taken);
-    if (i > kept) {
-        dropped_add(f, i - kept);
+    if (!c->err)
+        pd_skip(c, (size_t)(count * ly->size));
+    f->n_points = (uint16_t)(f->n_points + kept);
+    o->n_points = (uint16_t)(o->n_points + kept);
+    if (count > kept) {
+        dropped_add(f, count - kept);
         o->has |= DNP3_OH_CAPPED;
     }
 }

@@ -195,24 +195,20 @@ static void write_ext(struct jw *w, const struct dnp3_object *o)
     }
 }
 
-/* group, var, qual, group_name, and the range or count, with one bounds check (256 bytes
- * at most). */
+/* '{', then group, var, qual, group_name, and the range or count: at most HEAD_MAX bytes,
+ * ",\"points\":[" included. */
 #define HEAD_MAX 256
 
-static void write_object_head(struct jw *w, const struct dnp3_object *ob)
+static char *put_object_head(char *o, const struct dnp3_object *ob)
 {
-    const char *name = dnp3_group_name(ob->group);
-    char *o = jw_raw_open(w, HEAD_MAX);
-    if (!o)
-        return;
-    o = jw_put_lit(o, "\"group\":");
+    o = jw_put_lit(o, "{\"group\":");
     o = jw_put_uint(o, ob->group);
     o = jw_put_lit(o, ",\"var\":");
     o = jw_put_uint(o, ob->var);
     o = jw_put_lit(o, ",\"qual\":");
     o = jw_put_uint(o, ob->qual);
     o = jw_put_lit(o, ",\"group_name\":");
-    o = jw_put_name(o, name);
+    o = jw_put_name(o, dnp3_group_name(ob->group));
     if (ob->has & DNP3_OH_RANGE) {
         o = jw_put_lit(o, ",\"start\":");
         o = jw_put_uint(o, ob->start);
@@ -223,7 +219,15 @@ static void write_object_head(struct jw *w, const struct dnp3_object *ob)
         o = jw_put_lit(o, ",\"count\":");
         o = jw_put_uint(o, ob->count);
     }
-    jw_raw_close(w, o);
+    return o;
+}
+
+/* Whether write_ext has nothing to write for the object (no attribute name, text, file or
+ * authentication): the head and the opening of its points go out in one raw write. */
+static int object_plain(const struct dnp3_object *ob)
+{
+    return !(ob->has & (DNP3_OH_TEXT | DNP3_OH_FILE | DNP3_OH_AUTH)) &&
+           !(ob->group == 0 && ob->var >= 0xf0);
 }
 
 /*
@@ -274,22 +278,34 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
 {
     jw_arr_begin(w, key);
     for (unsigned i = 0; i < f->n_objects; i++) {
-        const struct dnp3_object *o = &f->obj[i];
+        const struct dnp3_object *ob = &f->obj[i];
         if (!room_left(w)) {
-            *omitted += 1 + o->n_points;
+            *omitted += 1 + ob->n_points;
             continue;
         }
-        jw_obj_begin(w, NULL);
-        write_object_head(w, o);
-        write_ext(w, o);
-        if (o->n_points) {
-            jw_arr_begin(w, "points");
-            write_points(w, f, o, omitted);
+        int plain = object_plain(ob);
+        char *o = jw_raw_open(w, HEAD_MAX);
+        if (!o)
+            return;
+        o = put_object_head(o, ob);
+        if (plain && ob->n_points)
+            o = jw_put_lit(o, ",\"points\":[");
+        jw_raw_close(w, o);
+        jw_raw_enter(w, 1);
+        if (!plain) {
+            write_ext(w, ob);
+            if (ob->n_points)
+                jw_arr_begin(w, "points");
+        } else if (ob->n_points) {
+            jw_raw_enter(w, 0);
+        }
+        if (ob->n_points) {
+            write_points(w, f, ob, omitted);
             jw_arr_end(w);
         }
-        if (o->has & DNP3_OH_CAPPED)
+        if (ob->has & DNP3_OH_CAPPED)
             jw_bool(w, "truncated", 1);
-        if (o->has & DNP3_OH_UNKNOWN)
+        if (ob->has & DNP3_OH_UNKNOWN)
             jw_bool(w, "unknown", 1);
         jw_obj_end(w);
     }
