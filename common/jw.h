@@ -221,6 +221,16 @@ static inline void jw_raw_close(struct jw *w, char *end)
     w->len = (size_t)(end - w->buf);
 }
 
+/* Like jw_raw_open, with no comma: for raw writes that close what is open. */
+static inline char *jw_raw_room(struct jw *w, size_t n)
+{
+    if (w->err || w->cap - w->len <= n + 1) {
+        w->err = 1;
+        return NULL;
+    }
+    return w->buf + w->len;
+}
+
 /* After a raw write that opened an object or array ('{' or '['), jw_raw_enter makes the
  * writer track it as one jw_obj_begin / jw_arr_begin would: `members` says whether
  * something was already written inside it (so the next member needs a comma). The raw

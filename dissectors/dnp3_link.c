@@ -62,16 +62,11 @@ __attribute__((constructor)) static void crc_steps_init(void)
     }
 }
 
-/* CRC over everything left in c: one bounds check for the block, then a table loop that
- * takes four bytes a step. */
-static uint16_t crc_cur(struct pd_cur c)
+/* CRC of n bytes at b: a table loop that takes four bytes a step. */
+static inline uint16_t crc_buf(const uint8_t *b, size_t n)
 {
-    size_t n = pd_left(&c);
-    const uint8_t *b = pd_bytes(&c, n);
     uint16_t crc = 0;
     size_t i = 0;
-    if (!b)
-        return (uint16_t)~crc;
     for (; i + 3 < n; i += 4) {
         crc ^= (uint16_t)(b[i] | b[i + 1] << 8);
         crc = (uint16_t)(crc_step[2][crc & 0xff] ^ crc_step[1][crc >> 8] ^
@@ -84,7 +79,7 @@ static uint16_t crc_cur(struct pd_cur c)
 
 uint16_t dnp3_crc(const uint8_t *p, size_t n)
 {
-    return crc_cur(pd_cur_make(p, n));
+    return crc_buf(p, n);
 }
 
 enum hdr_check { HDR_OK = 1, HDR_MORE = 0, HDR_NOT = -1, HDR_BAD_CRC = -2 };
@@ -96,9 +91,12 @@ static size_t frame_len(unsigned len)
     return DNP3_LINK_HDR + user + 2 * ((user + DNP3_BLOCK - 1) / DNP3_BLOCK);
 }
 
-/* Looks at a link header at the start of c (c itself is a copy). */
+/* Looks at a link header at the start of c (c itself is a copy). The sensor asks twice
+ * for each frame (its length, then its parse), so the last header whose CRC was right is
+ * remembered per thread: the same ten bytes need no second CRC. */
 static enum hdr_check header_check(struct pd_cur c, size_t *flen)
 {
+    static _Thread_local uint8_t last_ok[DNP3_LINK_HDR];
     if (!pd_has(&c, 1))
         return HDR_MORE;
     if (pd_peek8(&c, 0) != DNP3_START0)
@@ -114,9 +112,13 @@ static enum hdr_check header_check(struct pd_cur c, size_t *flen)
     *flen = frame_len(pd_peek8(&c, 2));
     if (!pd_has(&c, DNP3_LINK_HDR))
         return HDR_MORE;
-    struct pd_cur h = pd_sub(&c, 8);
-    uint16_t want = pd_u16le(&c);
-    return crc_cur(h) == want ? HDR_OK : HDR_BAD_CRC;
+    const uint8_t *h = c.p;
+    if (memcmp(h, last_ok, DNP3_LINK_HDR) == 0)
+        return HDR_OK;
+    if (crc_buf(h, 8) != (uint16_t)(h[8] | h[9] << 8))
+        return HDR_BAD_CRC;
+    memcpy(last_ok, h, DNP3_LINK_HDR);
+    return HDR_OK;
 }
 
 static enum pd_probe dnp3_probe(const uint8_t *p, size_t n, uint8_t dir)
@@ -253,18 +255,16 @@ static int dnp3_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
     /* user data: 16-byte blocks, each followed by its CRC */
     uint8_t user[DNP3_MAX_USER];
     size_t ulen = len - DNP3_LINK_MIN_LEN;
+    const uint8_t *b = p + DNP3_LINK_HDR; /* n >= flen: every block and CRC is there */
     for (size_t done = 0; done < ulen;) {
         size_t blen = ulen - done < DNP3_BLOCK ? ulen - done : DNP3_BLOCK;
-        struct pd_cur blk = pd_sub(&c, blen);
-        uint16_t want = pd_u16le(&c);
-        if (c.err)
-            return -1; /* cannot happen: n >= flen was checked */
-        if (crc_cur(blk) != want) {
+        if (crc_buf(b, blen) != (uint16_t)(b[blen] | b[blen + 1] << 8)) {
             crc_error(ctx, st, "link data block CRC mismatch");
             return -1;
         }
-        pd_copy(&blk, user + done, blen);
+        memcpy(user + done, b, blen);
         done += blen;
+        b += blen + 2;
     }
 
     unsigned func = ctrl & DNP3_LC_FUNC;

@@ -19,8 +19,8 @@ static int room_left(const struct jw *w)
 }
 
 /*
- * The link header of the fragment's first frame and the application header, with one
- * bounds check (under 400 bytes). FCB and FCV mean something only in primary frames and
+ * "dnp3":{ then the link header of the fragment's first frame and the application header,
+ * with one bounds check (under 400 bytes); json_dnp3 closes the object. FCB and FCV mean something only in primary frames and
  * DFC only in secondary ones (IEEE 1815-2012 9.2.4.1.3), so each frame gets its own pair,
  * as Wireshark shows them.
  */
@@ -32,7 +32,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     char *o = jw_raw_open(w, HEADER_MAX);
     if (!o)
         return;
-    o = jw_put_lit(o, "\"link\":{\"src\":");
+    o = jw_put_lit(o, "\"dnp3\":{\"link\":{\"src\":");
     o = jw_put_uint(o, f->src);
     o = jw_put_lit(o, ",\"dst\":");
     o = jw_put_uint(o, f->dst);
@@ -70,16 +70,28 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, ",\"uns\":");
     o = jw_put_bool(o, (f->ac & DNP3_AC_UNS) != 0);
     jw_raw_close(w, o);
+    jw_raw_enter(w, 1);
 }
+
+/* "iin":[names of the bits set],"iin_raw":n — 16 names at most */
+#define IIN_MAX (16 * (JW_NAME_MAX + 3) + 32)
 
 static void write_iin(struct jw *w, uint16_t iin)
 {
-    jw_arr_begin(w, "iin");
-    for (int bit = 15; bit >= 0; bit--)
-        if (iin & (1u << bit))
-            jw_name(w, NULL, dnp3_iin_name((unsigned)bit));
-    jw_arr_end(w);
-    jw_uint(w, "iin_raw", iin);
+    char *o = jw_raw_open(w, IIN_MAX);
+    if (!o)
+        return;
+    o = jw_put_lit(o, "\"iin\":[");
+    for (unsigned left = iin, first = 1; left; first = 0) {
+        unsigned bit = 31u - (unsigned)__builtin_clz(left); /* highest first */
+        left &= ~(1u << bit);
+        if (!first)
+            *o++ = ',';
+        o = jw_put_name(o, dnp3_iin_name(bit));
+    }
+    o = jw_put_lit(o, "],\"iin_raw\":");
+    o = jw_put_uint(o, iin);
+    jw_raw_close(w, o);
 }
 
 /* The common point: an index, an integer value, flags, a time. put_point writes one in at
@@ -92,24 +104,34 @@ static int point_simple(const struct dnp3_point *pt)
     return pt->type <= DNP3_PT_INT && !(pt->has & DNP3_PH_STATUS);
 }
 
+/* v in decimal, the common values under 10,000 without a call */
+static inline char *put_num(char *o, uint64_t v)
+{
+    return v < 10000 ? jw_put_small_(o, (unsigned)v) : jw_put_uint(o, v);
+}
+
 static char *put_point(char *o, const struct dnp3_point *pt)
 {
     o = jw_put_lit(o, "{\"index\":");
-    o = jw_put_uint(o, pt->index);
+    o = put_num(o, pt->index);
     if (pt->has & DNP3_PH_VALUE) {
         o = jw_put_lit(o, ",\"value\":");
-        o = pt->type == DNP3_PT_INT ? jw_put_int(o, pt->v.i) : jw_put_uint(o, pt->v.u);
+        if (pt->type == DNP3_PT_INT && pt->v.i < 0) {
+            *o++ = '-';
+            o = put_num(o, (uint64_t)0 - (uint64_t)pt->v.i);
+        } else {
+            o = put_num(o, pt->v.u);
+        }
     }
     if (pt->has & DNP3_PH_FLAGS) {
         o = jw_put_lit(o, ",\"flags\":");
-        o = jw_put_uint(o, pt->flags);
+        o = jw_put_small_(o, pt->flags);
     }
-    if (pt->has & DNP3_PH_TIME) {
-        o = jw_put_lit(o, ",\"time\":");
-        o = jw_put_uint(o, pt->time.ms);
-    }
-    if (pt->has & DNP3_PH_RELTIME) {
-        o = jw_put_lit(o, ",\"rel_time_ms\":");
+    if (pt->has & (DNP3_PH_TIME | DNP3_PH_RELTIME)) {
+        if (pt->has & DNP3_PH_TIME)
+            o = jw_put_lit(o, ",\"time\":");
+        else
+            o = jw_put_lit(o, ",\"rel_time_ms\":");
         o = jw_put_uint(o, pt->time.ms);
     }
     *o++ = '}';
@@ -253,23 +275,23 @@ static void write_points(struct jw *w, const struct dnp3_frag *f, const struct d
             return;
         }
         size_t fit = (w->cap - w->len - JSON_RESERVE) / POINT_FAST_MAX;
-        unsigned run = 0;
-        while (k + run < n && run < fit && point_simple(&pt[k + run]))
-            run++;
-        if (run == 0) {
+        unsigned most = n - k < fit ? n - k : (unsigned)fit;
+        if (most == 0 || !point_simple(&pt[k])) {
             write_point(w, &pt[k++]);
             continue;
         }
-        char *o = jw_raw_open(w, (size_t)run * POINT_FAST_MAX);
+        char *o = jw_raw_open(w, (size_t)most * POINT_FAST_MAX);
         if (!o)
             return;
-        for (unsigned j = 0; j < run; j++) {
+        unsigned j = 0;
+        do {
             if (j)
                 *o++ = ',';
             o = put_point(o, &pt[k + j]);
-        }
+            j++;
+        } while (j < most && point_simple(&pt[k + j]));
         jw_raw_close(w, o);
-        k += run;
+        k += j;
     }
 }
 
@@ -303,11 +325,17 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
             write_points(w, f, ob, omitted);
             jw_arr_end(w);
         }
+        /* the object's last members and its '}' */
+        o = jw_raw_room(w, 40);
+        if (!o)
+            return;
         if (ob->has & DNP3_OH_CAPPED)
-            jw_bool(w, "truncated", 1);
+            o = jw_put_lit(o, ",\"truncated\":true");
         if (ob->has & DNP3_OH_UNKNOWN)
-            jw_bool(w, "unknown", 1);
-        jw_obj_end(w);
+            o = jw_put_lit(o, ",\"unknown\":true");
+        *o++ = '}';
+        jw_raw_close(w, o);
+        jw_raw_leave(w);
     }
     jw_arr_end(w);
 }
@@ -322,34 +350,60 @@ void json_dnp3(struct jw *w, const void *p)
     uint32_t pt_drop = f->points_dropped + (r ? r->points_dropped : 0);
     unsigned omitted = 0;
 
-    jw_obj_begin(w, "dnp3");
-    write_header(w, f);
+    write_header(w, f); /* opens the dnp3 object */
     if (answer)
         write_iin(w, answer->iin);
     if (!f->has_iin)
         write_objects(w, "objects", f, &omitted);
     if (answer) {
-        jw_uint(w, "resp_func", answer->func);
-        jw_name(w, "resp_func_name", dnp3_func_name(answer->func));
+        char *o = jw_raw_open(w, JW_NAME_MAX + 96);
+        if (!o)
+            return;
+        o = jw_put_lit(o, "\"resp_func\":");
+        o = jw_put_uint(o, answer->func);
+        o = jw_put_lit(o, ",\"resp_func_name\":");
+        o = jw_put_name(o, dnp3_func_name(answer->func));
         if (r) {
-            jw_uint(w, "resp_seq", r->ac & DNP3_AC_SEQ);
-            jw_uint(w, "resp_fragments", r->n_frags);
+            o = jw_put_lit(o, ",\"resp_seq\":");
+            o = jw_put_uint(o, r->ac & DNP3_AC_SEQ);
+            o = jw_put_lit(o, ",\"resp_fragments\":");
+            o = jw_put_uint(o, r->n_frags);
         }
+        jw_raw_close(w, o);
         write_objects(w, "resp_objects", answer, &omitted);
     }
-    if (rec->con_expected && !r)
-        jw_bool(w, "confirmed", rec->confirmed);
+    /* the rest and the dnp3 object's '}': under 256 bytes */
+    char *o = jw_raw_open(w, 256);
+    if (!o)
+        return;
+    if (rec->con_expected && !r) {
+        o = jw_put_lit(o, "\"confirmed\":");
+        o = jw_put_bool(o, rec->confirmed);
+        *o++ = ',';
+    }
     if (rec->incomplete)
-        jw_bool(w, "incomplete", 1);
-    jw_uint(w, "crc_errors", f->crc_errors + (r ? r->crc_errors : 0));
-    jw_bool(w, "truncated", obj_drop || pt_drop);
-    if (obj_drop)
-        jw_uint(w, "objects_dropped", obj_drop);
-    if (pt_drop)
-        jw_uint(w, "points_dropped", pt_drop);
-    if (rec->link_only)
-        jw_uint(w, "link_only_frames", rec->link_only);
-    if (omitted)
-        jw_uint(w, "json_omitted", omitted);
-    jw_obj_end(w);
+        o = jw_put_lit(o, "\"incomplete\":true,");
+    o = jw_put_lit(o, "\"crc_errors\":");
+    o = jw_put_uint(o, (uint64_t)f->crc_errors + (r ? r->crc_errors : 0));
+    o = jw_put_lit(o, ",\"truncated\":");
+    o = jw_put_bool(o, obj_drop || pt_drop);
+    if (obj_drop) {
+        o = jw_put_lit(o, ",\"objects_dropped\":");
+        o = jw_put_uint(o, obj_drop);
+    }
+    if (pt_drop) {
+        o = jw_put_lit(o, ",\"points_dropped\":");
+        o = jw_put_uint(o, pt_drop);
+    }
+    if (rec->link_only) {
+        o = jw_put_lit(o, ",\"link_only_frames\":");
+        o = jw_put_uint(o, rec->link_only);
+    }
+    if (omitted) {
+        o = jw_put_lit(o, ",\"json_omitted\":");
+        o = jw_put_uint(o, omitted);
+    }
+    *o++ = '}';
+    jw_raw_close(w, o);
+    jw_raw_leave(w);
 }
