@@ -281,6 +281,42 @@ static inline char *jw_put_name(char *o, const char *name)
     return jw_put_str(o, name, strnlen(name, JW_NAME_MAX));
 }
 
+/*
+ * A name written often (a DNP3 group or function name) kept quoted in a fixed-size slot:
+ * a raw write copies the whole slot, a constant size that compiles to a few moves, and
+ * moves on by the name's length. Reserve JW_NAME_MAX + 2 for it, as for jw_put_name. A
+ * name too long for the slot (n == 0) goes through jw_put_name.
+ */
+#define JW_SLOT 32
+
+struct jw_slot {
+    char s[JW_SLOT];
+    uint8_t n;        /* bytes of s in use, quotes included; 0: write name instead */
+    const char *name;
+};
+
+static inline void jw_slot_set(struct jw_slot *sl, const char *name)
+{
+    size_t len = strnlen(name, JW_NAME_MAX);
+    memset(sl->s, 0, sizeof sl->s);
+    sl->name = name;
+    sl->n = 0;
+    if (len + 2 > JW_SLOT)
+        return;
+    sl->s[0] = '"';
+    memcpy(sl->s + 1, name, len);
+    sl->s[len + 1] = '"';
+    sl->n = (uint8_t)(len + 2);
+}
+
+static inline char *jw_put_slot(char *o, const struct jw_slot *sl)
+{
+    if (sl->n == 0)
+        return jw_put_name(o, sl->name);
+    memcpy(o, sl->s, JW_SLOT);
+    return o + sl->n;
+}
+
 /* v in exactly width decimal digits, zero-padded (the caller makes sure v < 10^width):
  * the fields of a date and time */
 static inline char *jw_put_fixed(char *o, unsigned v, int width)

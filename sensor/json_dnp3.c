@@ -18,6 +18,29 @@ static int room_left(const struct jw *w)
     return w->cap > w->len && w->cap - w->len >= JSON_RESERVE;
 }
 
+/* The names every record has, quoted once at start-up (jw_slot): group names by group,
+ * application function names by function code, link function names by the PRM bit and
+ * the function, IIN names by bit. */
+static struct jw_slot group_slot[256], func_slot[256], link_func_slot[32], iin_slot[16];
+
+static unsigned link_func_key(uint8_t ctrl)
+{
+    return (ctrl & DNP3_LC_PRM) >> 2 | (ctrl & DNP3_LC_FUNC);
+}
+
+__attribute__((constructor)) static void name_slots_init(void)
+{
+    for (unsigned i = 0; i < 256; i++) {
+        jw_slot_set(&group_slot[i], dnp3_group_name(i));
+        jw_slot_set(&func_slot[i], dnp3_func_name(i));
+    }
+    for (unsigned ctrl = 0; ctrl < 0x50; ctrl++)
+        if ((ctrl & 0x30) == 0)
+            jw_slot_set(&link_func_slot[link_func_key((uint8_t)ctrl)], dnp3_link_func_name(ctrl));
+    for (unsigned bit = 0; bit < 16; bit++)
+        jw_slot_set(&iin_slot[bit], dnp3_iin_name(bit));
+}
+
 /*
  * "dnp3":{ then the link header of the fragment's first frame and the application header,
  * with one bounds check (under 400 bytes); json_dnp3 closes the object. FCB and FCV mean something only in primary frames and
@@ -39,7 +62,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, ",\"func\":");
     o = jw_put_uint(o, ctrl & DNP3_LC_FUNC);
     o = jw_put_lit(o, ",\"func_name\":");
-    o = jw_put_name(o, dnp3_link_func_name(ctrl));
+    o = jw_put_slot(o, &link_func_slot[link_func_key(ctrl)]);
     o = jw_put_lit(o, ",\"dir\":");
     o = jw_put_bool(o, (ctrl & DNP3_LC_DIR) != 0);
     o = jw_put_lit(o, ",\"prm\":");
@@ -58,7 +81,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, "},\"func\":");
     o = jw_put_uint(o, f->func);
     o = jw_put_lit(o, ",\"func_name\":");
-    o = jw_put_name(o, dnp3_func_name(f->func));
+    o = jw_put_slot(o, &func_slot[f->func]);
     o = jw_put_lit(o, ",\"seq\":");
     o = jw_put_uint(o, f->ac & DNP3_AC_SEQ);
     o = jw_put_lit(o, ",\"fir\":");
@@ -87,7 +110,7 @@ static void write_iin(struct jw *w, uint16_t iin)
         left &= ~(1u << bit);
         if (!first)
             *o++ = ',';
-        o = jw_put_name(o, dnp3_iin_name(bit));
+        o = jw_put_slot(o, &iin_slot[bit]);
     }
     o = jw_put_lit(o, "],\"iin_raw\":");
     o = jw_put_uint(o, iin);
@@ -230,7 +253,7 @@ static char *put_object_head(char *o, const struct dnp3_object *ob)
     o = jw_put_lit(o, ",\"qual\":");
     o = jw_put_uint(o, ob->qual);
     o = jw_put_lit(o, ",\"group_name\":");
-    o = jw_put_name(o, dnp3_group_name(ob->group));
+    o = jw_put_slot(o, &group_slot[ob->group]);
     if (ob->has & DNP3_OH_RANGE) {
         o = jw_put_lit(o, ",\"start\":");
         o = jw_put_uint(o, ob->start);
@@ -252,6 +275,15 @@ static int object_plain(const struct dnp3_object *ob)
            !(ob->group == 0 && ob->var >= 0xf0);
 }
 
+/* The points of ob that f holds (write_points writes the same ones) */
+static unsigned points_kept(const struct dnp3_frag *f, const struct dnp3_object *ob)
+{
+    if (ob->first_point >= f->n_points)
+        return 0;
+    unsigned kept = (unsigned)f->n_points - ob->first_point;
+    return ob->n_points < kept ? ob->n_points : kept;
+}
+
 /*
  * An object's points. Runs of simple points go out with one bounds check for the run, as
  * many as fit POINT_FAST_MAX each above JSON_RESERVE; the others, and the last ones before
@@ -261,12 +293,7 @@ static int object_plain(const struct dnp3_object *ob)
 static void write_points(struct jw *w, const struct dnp3_frag *f, const struct dnp3_object *ob,
                          unsigned *omitted)
 {
-    unsigned n = ob->n_points;
-    if (ob->first_point >= f->n_points)
-        return;
-    unsigned kept = (unsigned)f->n_points - ob->first_point;
-    if (n > kept)
-        n = kept;
+    unsigned n = points_kept(f, ob);
     const struct dnp3_point *pt = &f->pt[ob->first_point];
     unsigned k = 0;
     while (k < n) {
@@ -295,6 +322,44 @@ static void write_points(struct jw *w, const struct dnp3_frag *f, const struct d
     }
 }
 
+/*
+ * The common object, written whole with one bounds check: plain, every point simple, and
+ * room for all of it above JSON_RESERVE, so that point by point nothing would have been
+ * left out either (the output is the same). Returns 0 when ob is not such an object.
+ */
+static int write_object_fast(struct jw *w, const struct dnp3_frag *f,
+                             const struct dnp3_object *ob)
+{
+    unsigned n = points_kept(f, ob);
+    size_t need = HEAD_MAX + (size_t)n * POINT_FAST_MAX + 64;
+    if (!object_plain(ob) || w->cap - w->len < JSON_RESERVE + need)
+        return 0;
+    const struct dnp3_point *pt = &f->pt[ob->first_point];
+    for (unsigned j = 0; j < n; j++)
+        if (!point_simple(&pt[j]))
+            return 0;
+    char *o = jw_raw_open(w, need);
+    if (!o)
+        return 1;
+    o = put_object_head(o, ob);
+    if (ob->n_points) {
+        o = jw_put_lit(o, ",\"points\":[");
+        for (unsigned j = 0; j < n; j++) {
+            if (j)
+                *o++ = ',';
+            o = put_point(o, &pt[j]);
+        }
+        *o++ = ']';
+    }
+    if (ob->has & DNP3_OH_CAPPED)
+        o = jw_put_lit(o, ",\"truncated\":true");
+    if (ob->has & DNP3_OH_UNKNOWN)
+        o = jw_put_lit(o, ",\"unknown\":true");
+    *o++ = '}';
+    jw_raw_close(w, o);
+    return 1;
+}
+
 static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f,
                           unsigned *omitted)
 {
@@ -305,6 +370,8 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
             *omitted += 1 + ob->n_points;
             continue;
         }
+        if (write_object_fast(w, f, ob))
+            continue;
         int plain = object_plain(ob);
         char *o = jw_raw_open(w, HEAD_MAX);
         if (!o)
@@ -362,7 +429,7 @@ void json_dnp3(struct jw *w, const void *p)
         o = jw_put_lit(o, "\"resp_func\":");
         o = jw_put_uint(o, answer->func);
         o = jw_put_lit(o, ",\"resp_func_name\":");
-        o = jw_put_name(o, dnp3_func_name(answer->func));
+        o = jw_put_slot(o, &func_slot[answer->func]);
         if (r) {
             o = jw_put_lit(o, ",\"resp_seq\":");
             o = jw_put_uint(o, r->ac & DNP3_AC_SEQ);
