@@ -58,6 +58,17 @@ const char jw_digit_pairs[200] = "0001020304050607080910111213141516171819202122
                                  "50515253545556575859606162636465666768697071727374"
                                  "75767778798081828384858687888990919293949596979899";
 
+/* jw_u8_text[v]: v's digits, then their count in the last byte (see jw_put_u8) */
+uint8_t jw_u8_text[256][4];
+
+__attribute__((constructor)) static void u8_text_init(void)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        char *e = jw_put_uint((char *)jw_u8_text[v], v);
+        jw_u8_text[v][3] = (uint8_t)(e - (char *)jw_u8_text[v]);
+    }
+}
+
 static void esc(struct jw *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

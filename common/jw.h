@@ -113,6 +113,16 @@ static inline char *jw_put4_(char *o, unsigned v)
     return o + 4;
 }
 
+/* v < 256 (flags, group and function codes) from a table: one 4-byte copy. Writes up to 4
+ * bytes (the reserve for a number covers it) and moves on by the digits. */
+extern uint8_t jw_u8_text[256][4];
+
+static inline char *jw_put_u8(char *o, uint8_t v)
+{
+    memcpy(o, jw_u8_text[v], 4);
+    return o + jw_u8_text[v][3];
+}
+
 static inline char *jw_put_uint(char *o, uint64_t v)
 {
     if (v < 10000)

@@ -6,6 +6,7 @@
  * through the layout table in dnp3_names.c. Points are kept up to the caps; the rest is
  * still walked so a fragment is either parsed to its end or reported malformed.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dnp3.h"
@@ -590,7 +591,9 @@ int dnp3_app_objects(struct dnp3_frag *f, const uint8_t *p, size_t n, const stru
         struct dnp3_object spare;
         int keep = f->n_objects < max_obj;
         struct dnp3_object *o = keep ? &f->obj[f->n_objects] : &spare;
-        memset(o, 0, sizeof *o);
+        /* everything but the text, which is read only up to text_len */
+        memset(o, 0, offsetof(struct dnp3_object, text));
+        memset(&o->ext, 0, sizeof o->ext);
         o->group = pd_u8(&c);
         o->var = pd_u8(&c);
         o->qual = pd_u8(&c);

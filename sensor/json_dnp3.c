@@ -60,7 +60,7 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
     o = jw_put_lit(o, ",\"dst\":");
     o = jw_put_uint(o, f->dst);
     o = jw_put_lit(o, ",\"func\":");
-    o = jw_put_uint(o, ctrl & DNP3_LC_FUNC);
+    o = jw_put_u8(o, ctrl & DNP3_LC_FUNC);
     o = jw_put_lit(o, ",\"func_name\":");
     o = jw_put_slot(o, &link_func_slot[link_func_key(ctrl)]);
     o = jw_put_lit(o, ",\"dir\":");
@@ -77,9 +77,9 @@ static void write_header(struct jw *w, const struct dnp3_frag *f)
         o = jw_put_bool(o, (ctrl & DNP3_LC_DFC) != 0);
     }
     o = jw_put_lit(o, ",\"len\":");
-    o = jw_put_uint(o, f->link_len);
+    o = jw_put_u8(o, f->link_len);
     o = jw_put_lit(o, "},\"func\":");
-    o = jw_put_uint(o, f->func);
+    o = jw_put_u8(o, f->func);
     o = jw_put_lit(o, ",\"func_name\":");
     o = jw_put_slot(o, &func_slot[f->func]);
     o = jw_put_lit(o, ",\"seq\":");
@@ -148,7 +148,7 @@ static char *put_point(char *o, const struct dnp3_point *pt)
     }
     if (pt->has & DNP3_PH_FLAGS) {
         o = jw_put_lit(o, ",\"flags\":");
-        o = jw_put_small_(o, pt->flags);
+        o = jw_put_u8(o, pt->flags);
     }
     if (pt->has & (DNP3_PH_TIME | DNP3_PH_RELTIME)) {
         if (pt->has & DNP3_PH_TIME)
@@ -247,11 +247,11 @@ static void write_ext(struct jw *w, const struct dnp3_object *o)
 static char *put_object_head(char *o, const struct dnp3_object *ob)
 {
     o = jw_put_lit(o, "{\"group\":");
-    o = jw_put_uint(o, ob->group);
+    o = jw_put_u8(o, ob->group);
     o = jw_put_lit(o, ",\"var\":");
-    o = jw_put_uint(o, ob->var);
+    o = jw_put_u8(o, ob->var);
     o = jw_put_lit(o, ",\"qual\":");
-    o = jw_put_uint(o, ob->qual);
+    o = jw_put_u8(o, ob->qual);
     o = jw_put_lit(o, ",\"group_name\":");
     o = jw_put_slot(o, &group_slot[ob->group]);
     if (ob->has & DNP3_OH_RANGE) {
@@ -427,7 +427,7 @@ void json_dnp3(struct jw *w, const void *p)
         if (!o)
             return;
         o = jw_put_lit(o, "\"resp_func\":");
-        o = jw_put_uint(o, answer->func);
+        o = jw_put_u8(o, answer->func);
         o = jw_put_lit(o, ",\"resp_func_name\":");
         o = jw_put_slot(o, &func_slot[answer->func]);
         if (r) {
