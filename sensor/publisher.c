@@ -44,14 +44,15 @@
 #define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
 #define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
 #define PUB_HEARTBEAT_MS 1000
-#define PUB_JSONL_BUF (1u << 20)     /* stdio buffer of a --jsonl file */
+#define PUB_JSONL_BUF (1u << 20)     /* lines for --jsonl gathered before one write */
 #define PUB_MONITOR_EP "inproc://tanzhen-publisher-monitor"
 
 struct publisher {
     struct sensor *s;
     FILE *jsonl;
     int jsonl_is_stdout;
-    char *jsonl_buf; /* its stdio buffer (a file's; stdout keeps the default) */
+    char *jsonl_buf; /* without a collector: lines are finished here, then written whole */
+    size_t jsonl_len;
     void *zctx, *zsock, *zmon;
     char *line;
     char *batch;
@@ -238,11 +239,18 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
                          strerror(errno));
                 goto fail;
             }
-            /* glibc ignores setvbuf's size when it is not given the buffer, and writes
-             * 4 KiB at a time: one write() per two or three events */
+            /* jsonl_buf does the buffering: stdio would copy each chunk again */
+            setvbuf(p->jsonl, NULL, _IONBF, 0);
+        }
+        /* without a collector, publish_line finishes each line straight into jsonl_buf
+         * (one copy of the event, one write() per megabyte); with one, whole batches are
+         * written as they are sealed */
+        if (!c->collector[0]) {
             p->jsonl_buf = malloc(PUB_JSONL_BUF);
-            if (p->jsonl_buf)
-                setvbuf(p->jsonl, p->jsonl_buf, _IOFBF, PUB_JSONL_BUF);
+            if (!p->jsonl_buf) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
         }
     }
     char spool_dir[SENSOR_PATH_MAX + 16] = "";
@@ -570,11 +578,24 @@ static void jsonl_write(struct publisher *p, const char *b, size_t n, int flush)
 {
     if (!p->jsonl)
         return;
-    if (fwrite(b, 1, n, p->jsonl) != n || (flush && fflush(p->jsonl) != 0)) {
+    if ((n && fwrite(b, 1, n, p->jsonl) != n) || (flush && fflush(p->jsonl) != 0)) {
         if (!p->status)
             log_err("--jsonl: write failed: %s", strerror(errno));
         atomic_fetch_add_explicit(&p->s->pst.jsonl_fail, 1, memory_order_relaxed);
         p->status = 1;
+    }
+}
+
+/* Writes the lines gathered in jsonl_buf; flush: and flushes the stream. */
+static void jsonl_drain(struct publisher *p, int flush)
+{
+    if (!p->jsonl)
+        return;
+    if (p->jsonl_len) {
+        jsonl_write(p, p->jsonl_buf, p->jsonl_len, flush);
+        p->jsonl_len = 0;
+    } else if (flush) {
+        jsonl_write(p, NULL, 0, 1);
     }
 }
 
@@ -629,13 +650,21 @@ static void seal_batch(struct publisher *p)
 static void publish_line(struct publisher *p, const char *body, uint32_t n)
 {
     uint64_t seq = seqstore_take(&p->seq, SEQ_EVENT);
+    if (p->jsonl_buf) { /* --jsonl without a collector: the line is finished in place */
+        if (PUB_JSONL_BUF - p->jsonl_len < PUB_LINE_MAX)
+            jsonl_drain(p, 0);
+        long len = events_finish_line(p->jsonl_buf + p->jsonl_len, PUB_LINE_MAX, seq, body, n);
+        if (len < 0)
+            return;
+        p->jsonl_len += (size_t)len;
+        atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
+        return;
+    }
     long len = events_finish_line(p->line, PUB_LINE_MAX, seq, body, n);
     if (len < 0)
         return;
     atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
-    if (!p->zsock) /* with a collector, lines reach --jsonl when their batch is sealed */
-        jsonl_write(p, p->line, (size_t)len, 0);
-    if (p->zsock) {
+    if (p->zsock) { /* with a collector, lines reach --jsonl when their batch is sealed */
         if (p->batch_len + (size_t)len > p->batch_cap)
             seal_batch(p);
         if (p->batch_count == 0) {
@@ -804,23 +833,22 @@ void *publisher_thread(void *arg)
         }
         if (p->jsonl && !s->live)
             continue;
-        if (p->jsonl)
-            fflush(p->jsonl);
+        jsonl_drain(p, 1);
     }
     emit_health(p); /* the final heartbeat, with every counter */
     seal_batch(p);
     report_loss(p);
     seal_batch(p);
     if (p->jsonl) {
+        jsonl_drain(p, 0);
         if (fflush(p->jsonl) != 0 && !p->status) {
             log_err("--jsonl: write failed: %s", strerror(errno));
             p->status = 1;
         }
-        if (!p->jsonl_is_stdout) {
+        if (!p->jsonl_is_stdout)
             fclose(p->jsonl);
-            free(p->jsonl_buf);
-            p->jsonl_buf = NULL;
-        }
+        free(p->jsonl_buf);
+        p->jsonl_buf = NULL;
     }
     if (p->zsock) {
         final_wait(p);
