@@ -296,9 +296,43 @@ static const struct layout_row layouts[] = {
 #undef S
 #undef S1
 
+/* The row of layouts[] for (group, variation), or -1; a binary search (the table is sorted
+ * by group and variation: test_dnp3 checks the order). */
+static long layout_row(unsigned group, unsigned var)
+{
+    size_t lo = 0, hi = sizeof layouts / sizeof layouts[0];
+    unsigned key = group << 8 | var;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        unsigned k = (unsigned)layouts[mid].group << 8 | layouts[mid].var;
+        if (k == key)
+            return (long)mid;
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Every fixed layout has group < 128 and variation < 16: the row of each such pair, plus
+ * one (0: none), worked out once at load, so that a response repeating the same few
+ * objects thousands of times a second looks each up with one read. */
+_Static_assert(sizeof layouts / sizeof layouts[0] < 255, "rows fit a uint8_t");
+static uint8_t row_of[128][16];
+
+__attribute__((constructor)) static void row_of_init(void)
+{
+    for (unsigned g = 0; g < 128; g++)
+        for (unsigned v = 1; v < 16; v++)
+            row_of[g][v] = (uint8_t)(layout_row(g, v) + 1);
+}
+
 struct dnp3_layout dnp3_layout(unsigned group, unsigned var)
 {
     struct dnp3_layout ly = {DNP3_DEC_UNKNOWN, 0, 0, 0};
+    if (group < 128 && var < 16 && row_of[group][var])
+        return layouts[row_of[group][var] - 1].ly;
     if (var == 0) { /* "any variation" in requests; no group defines a variation 0 object */
         ly.dec = DNP3_DEC_NONE;
         return ly;
@@ -315,33 +349,8 @@ struct dnp3_layout dnp3_layout(unsigned group, unsigned var)
     default:
         break;
     }
-    /* Every fixed layout has group < 128 and variation < 16: those (group, variation) pairs
-     * are remembered per thread after their first search, as row + 1, or -1 for none (a
-     * response repeats the same few objects thousands of times a second). */
-    _Static_assert(sizeof layouts / sizeof layouts[0] < 32767, "memo rows fit an int16_t");
-    static _Thread_local int16_t memo[128][16];
-    int16_t *m = group < 128 && var < 16 ? &memo[group][var] : NULL;
-    if (m && *m)
-        return *m > 0 ? layouts[*m - 1].ly : ly;
-    /* the table is sorted by (group, variation): binary search (test_dnp3 checks the order) */
-    size_t lo = 0, hi = sizeof layouts / sizeof layouts[0];
-    unsigned key = group << 8 | var;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        unsigned k = (unsigned)layouts[mid].group << 8 | layouts[mid].var;
-        if (k == key) {
-            if (m)
-                *m = (int16_t)(mid + 1);
-            return layouts[mid].ly;
-        }
-        if (k < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (m)
-        *m = -1;
-    return ly;
+    long row = group < 128 && var < 16 ? -1 : layout_row(group, var);
+    return row >= 0 ? layouts[row].ly : ly;
 }
 
 int dnp3_layout_table_sorted(void)
