@@ -31,6 +31,8 @@
 #define DNP3_PENDING 4          /* requests / unsolicited responses held per flow */
 #define DNP3_CON_WAIT 4         /* solicited responses whose confirm we expect */
 #define DNP3_TEXT_MAX 48        /* file names and attribute strings kept */
+#define DNP3_MEMO_RAW 64        /* object bytes of a request remembered (dnp3_req_memo) */
+#define DNP3_MEMO_OBJ 8         /* ... and its object headers */
 
 /* Link control byte (IEEE 1815-2012 9.2.4.1.3). */
 #define DNP3_LC_DIR 0x80        /* 1: sent by a master */
@@ -220,6 +222,19 @@ struct dnp3_pending {
     struct dnp3_frag frag;
 };
 
+/*
+ * The last request decoded on the flow with no points in its objects, as bytes and as
+ * decoded: a master polls with the same request again and again (class reads every few
+ * seconds), and one with the same function and object bytes is not decoded again.
+ */
+struct dnp3_req_memo {
+    uint8_t func;
+    uint8_t len;             /* bytes in raw; 0: nothing remembered */
+    uint8_t n_objects;
+    uint8_t raw[DNP3_MEMO_RAW];
+    struct dnp3_object obj[DNP3_MEMO_OBJ];
+};
+
 struct dnp3_con_wait {
     uint8_t used, seq;
     uint16_t master, outstation;
@@ -236,6 +251,7 @@ struct dnp3_state {
     struct dnp3_con_wait con_wait[DNP3_CON_WAIT];
     uint8_t con_next;
     uint64_t order;
+    struct dnp3_req_memo memo;
     /* flow counters (reported through records and anomalies) */
     uint32_t link_only;                 /* since the previous record */
     uint32_t link_only_total;

@@ -219,6 +219,34 @@ static int frag_objects(struct pd_ctx *ctx, struct dnp3_state *st, struct dnp3_f
     return rc;
 }
 
+/* A request's objects: copied from the flow's memo when its function and object bytes
+ * are those of the request remembered, decoded (and remembered when they qualify)
+ * otherwise. What a copy leaves in f is what decoding the same bytes would. */
+static int request_objects(struct pd_ctx *ctx, struct dnp3_state *st, struct dnp3_frag *f,
+                           const struct dnp3_reasm *r, int hlen)
+{
+    struct dnp3_req_memo *m = &st->memo;
+    const uint8_t *b = r->buf + hlen;
+    size_t n = r->len - (size_t)hlen;
+    if (m->len && m->len == n && m->func == f->func && memcmp(m->raw, b, n) == 0) {
+        memcpy(f->obj, m->obj, m->n_objects * sizeof f->obj[0]);
+        f->n_objects = m->n_objects;
+        return 0;
+    }
+    int rc = frag_objects(ctx, st, f, r, hlen);
+    m->len = 0;
+    if (rc == 0 && n > 0 && n <= DNP3_MEMO_RAW && !f->malformed && !f->unknown &&
+        f->n_points == 0 && f->objects_dropped == 0 && f->points_dropped == 0 &&
+        f->n_objects <= DNP3_MEMO_OBJ) {
+        memcpy(m->raw, b, n);
+        memcpy(m->obj, f->obj, f->n_objects * sizeof f->obj[0]);
+        m->n_objects = (uint8_t)f->n_objects;
+        m->func = f->func;
+        m->len = (uint8_t)n;
+    }
+    return rc;
+}
+
 static int seq_of(uint8_t ac)
 {
     return ac & DNP3_AC_SEQ;
@@ -251,7 +279,7 @@ static int on_request(struct pd_ctx *ctx, struct dnp3_state *st, const struct dn
     int i = slot_get(ctx, st);
     struct dnp3_pending *pe = &st->pend[i];
     frag_init(&pe->frag, ctx, r, ac, func, 0, 0);
-    int rc = frag_objects(ctx, st, &pe->frag, r, hlen);
+    int rc = request_objects(ctx, st, &pe->frag, r, hlen);
     pe->seen = ++st->order;
     pe->kind = DNP3_PEND_REQ;
     if (no_response_expected(func, r->dst)) {

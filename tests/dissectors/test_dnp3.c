@@ -1047,6 +1047,47 @@ Test(dnp3, pairing_by_seq_and_addresses)
     pdt_free(T);
 }
 
+/* The request memo (dnp3_req_memo): a repeated request gives what decoding it gives; one
+ * with the same length and other bytes, another function, or points, is decoded afresh. */
+Test(dnp3, repeated_requests_decode_the_same)
+{
+    static const uint8_t class2[] = {0xc2, 0x01, 0x3c, 0x03, 0x06}; /* g60v2 -> v3 */
+    /* g80v1 (IIN) index 7: read with these bytes, written without its data byte */
+    static const uint8_t read_iin[] = {0xc3, 0x01, 0x50, 0x01, 0x00, 0x07, 0x07};
+    static const uint8_t write_iin[] = {0xc3, 0x02, 0x50, 0x01, 0x00, 0x07, 0x07};
+    static const uint8_t idx[] = {0xc4, 0x01, 0x1e, 0x00, 0x17, 0x01, 0x05}; /* g30 index 5 */
+    struct pdt *T = t_new();
+    const char *class0 = "\"objects\":[{\"group\":60,\"var\":1,\"qual\":6,"
+                         "\"group_name\":\"class\"}]";
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(REQ(T, T0 + (uint64_t)i, a_read_class0), 0);
+        pd_dnp3.expire(&T->ctx, 1);
+        cr_assert_eq(T->n_events, i + 1);
+        HAS(T, i, class0);
+        HAS(T, i, "\"func_name\":\"READ\"");
+        cr_assert_eq(T->txn[i].op, PD_OP_READ);
+    }
+    cr_assert_eq(REQ(T, T0 + 10, class2), 0);
+    cr_assert_eq(REQ(T, T0 + 11, read_iin), 0);
+    cr_assert_neq(REQ(T, T0 + 12, write_iin), 0); /* the same bytes, now short of data */
+    cr_assert_eq(REQ(T, T0 + 13, idx), 0);
+    cr_assert_eq(REQ(T, T0 + 14, idx), 0);
+    cr_assert_eq(REQ(T, T0 + 15, a_read_class0), 0);
+    pd_dnp3.expire(&T->ctx, 1);
+    cr_assert_eq(T->n_events, 9);
+    HAS(T, 3, "\"group\":60,\"var\":3,");
+    HASNT(T, 3, "\"var\":1,");
+    cr_assert_eq(T->txn[4].status, PD_ST_NO_RESPONSE);
+    HAS(T, 4, "\"group\":80,\"var\":1,\"qual\":0,\"group_name\":\"iin\",\"start\":7,");
+    cr_assert_eq(T->txn[5].status, PD_ST_MALFORMED);
+    HAS(T, 5, "\"func_name\":\"WRITE\"");
+    for (int i = 6; i <= 7; i++)
+        HAS(T, i, "\"qual\":23,\"group_name\":\"analog_input\",\"count\":1,"
+                  "\"points\":[{\"index\":5}]");
+    HAS(T, 8, class0);
+    pdt_free(T);
+}
+
 Test(dnp3, pairing_timeout_and_eviction)
 {
     struct pdt *T = t_new();
