@@ -8,9 +8,11 @@
  * Covers dissectors/dnp3_link.c, dnp3_app.c and dnp3_txn.c (the layers of one dissector).
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 
 #include "dnp3.h"
 #include "pd_test.h"
+#include "json_proto.h"
 
 extern const struct pd_dissector pd_dnp3;
 
@@ -1355,6 +1357,75 @@ Test(dnp3, json_stays_within_the_event_buffer)
     HAS(T, 0, "\"json_omitted\":");
     HAS(T, 0, "\"truncated\":false");
     pdt_free(T);
+}
+
+/* json_dnp3 writes an object whose points all fit in one raw write, and goes point by point
+ * near the end of the buffer: at every buffer size the points written plus those counted
+ * in json_omitted are all of them (an object left out whole counts itself too), and the
+ * output stays balanced. */
+static size_t count_of(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+Test(dnp3, json_points_near_the_buffer_end)
+{
+    static struct dnp3_frag f;
+    enum { OBJ = 2, PER = 100 };
+    memset(&f, 0, sizeof f);
+    f.func = DNP3_FC_UNSOLICITED_RESPONSE;
+    f.has_iin = 1;
+    f.ac = 0xd0;
+    f.link_ctrl = 0x44;
+    f.n_frags = 1;
+    for (int k = 0; k < OBJ; k++) {
+        struct dnp3_object *o = &f.obj[f.n_objects++];
+        o->group = 32; /* analog input event with time */
+        o->var = 3;
+        o->has = DNP3_OH_RANGE | DNP3_OH_COUNT | DNP3_OH_DATA;
+        o->start = (uint32_t)(k * PER);
+        o->stop = o->start + PER - 1;
+        o->count = PER;
+        o->first_point = f.n_points;
+        o->n_points = PER;
+        for (int i = 0; i < PER; i++) {
+            struct dnp3_point *pt = &f.pt[f.n_points++];
+            pt->index = o->start + (uint32_t)i;
+            pt->type = DNP3_PT_INT;
+            pt->has = DNP3_PH_VALUE | DNP3_PH_FLAGS | DNP3_PH_TIME;
+            pt->flags = 0x81;
+            pt->v.i = -2000000000 + i;
+            pt->time.ms = 1700000000000ull + (uint64_t)i;
+        }
+    }
+    struct dnp3_rec rec = {.first = &f};
+    static char buf[24000];
+    int some_omitted = 0, all_written = 0;
+    for (size_t cap = 600; cap <= sizeof buf; cap += 41) {
+        struct jw w;
+        jw_init(&w, buf, cap);
+        jw_obj_begin(&w, NULL);
+        json_dnp3(&w, &rec);
+        jw_obj_end(&w);
+        if (jw_finish(&w) < 0) {
+            /* only when not even the reserve fits: the sensor drops and counts the event */
+            cr_assert_lt(cap, 4096, "cap %zu: the event overflowed", cap);
+            continue;
+        }
+        size_t points = count_of(buf, "{\"index\":");
+        size_t objects = count_of(buf, "{\"group\":");
+        const char *om = strstr(buf, "\"json_omitted\":");
+        unsigned long omitted = om ? strtoul(om + strlen("\"json_omitted\":"), NULL, 10) : 0;
+        cr_assert_eq(points + omitted, (size_t)(OBJ * PER) + (OBJ - objects),
+                     "cap %zu: %zu points, %zu objects, %lu omitted", cap, points, objects,
+                     omitted);
+        some_omitted |= omitted > 0;
+        all_written |= points == OBJ * PER;
+    }
+    cr_expect(some_omitted && all_written);
 }
 
 /* ---- link control bits ------------------------------------------------------------- */

@@ -92,3 +92,68 @@ Test(jw, numbers_match_snprintf)
         cr_assert_str_eq(got, want);
     }
 }
+
+/* jw_put_u8 against snprintf for every byte; it stores four bytes and moves on by the
+ * digits, so what follows is written over the spare ones. */
+Test(jw, u8_table_matches_snprintf)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        char want[8], got[8];
+        snprintf(want, sizeof want, "%u", v);
+        char *end = jw_put_u8(got, (uint8_t)v);
+        *end = '\0';
+        cr_assert_str_eq(got, want, "jw_put_u8(%u)", v);
+    }
+}
+
+/* A name in a slot is the name between quotes; one too long for the slot is still written
+ * whole (through jw_put_name). */
+Test(jw, slots_write_the_name)
+{
+    static const char longer[] = "a_name_of_forty_characters_which_is_long"; /* > JW_SLOT */
+    struct jw_slot a, b;
+    char buf[JW_NAME_MAX + JW_SLOT + 8];
+    jw_slot_set(&a, "binary_input");
+    jw_slot_set(&b, longer);
+    cr_expect_eq(a.n, strlen("binary_input") + 2);
+    cr_expect_eq(b.n, 0);
+    char *o = jw_put_slot(buf, &a);
+    *o++ = ',';
+    o = jw_put_slot(o, &b);
+    *o = '\0';
+    cr_expect_str_eq(buf, "\"binary_input\",\"a_name_of_forty_characters_which_is_long\"");
+}
+
+/* Containers opened and closed by raw writes, with jw_raw_enter / jw_raw_leave, give the
+ * same commas as jw_obj_begin / jw_arr_begin; jw_raw_room adds none. */
+Test(jw, raw_containers_keep_the_commas)
+{
+    char buf[256];
+    struct jw w;
+    jw_init(&w, buf, sizeof buf);
+    jw_obj_begin(&w, NULL);
+    jw_uint(&w, "a", 1);
+    char *o = jw_raw_open(&w, 32); /* writes the comma after "a":1 */
+    o = jw_put_lit(o, "\"o\":{\"x\":1,\"p\":[");
+    jw_raw_close(&w, o);
+    jw_raw_enter(&w, 1); /* the object, which has a member */
+    jw_raw_enter(&w, 0); /* the array, empty so far */
+    jw_uint(&w, NULL, 2);
+    jw_uint(&w, NULL, 3);
+    o = jw_raw_room(&w, 8);
+    o = jw_put_lit(o, "]}");
+    jw_raw_close(&w, o);
+    jw_raw_leave(&w);
+    jw_raw_leave(&w);
+    jw_uint(&w, "b", 4);
+    jw_obj_end(&w);
+    cr_assert_gt(jw_finish(&w), 0);
+    cr_expect_str_eq(buf, "{\"a\":1,\"o\":{\"x\":1,\"p\":[2,3]},\"b\":4}");
+    /* no room: the error is sticky, the output refused */
+    char small[8];
+    jw_init(&w, small, sizeof small);
+    jw_obj_begin(&w, NULL);
+    cr_expect_null(jw_raw_room(&w, 16));
+    jw_obj_end(&w);
+    cr_expect_eq(jw_finish(&w), -1);
+}
