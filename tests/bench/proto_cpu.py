@@ -5,8 +5,11 @@
 Runs `SENSOR -r PCAP --jsonl /dev/null -w 1` on every capture in turn, RUNS rounds (the
 captures interleaved, so a machine that gets busier or quieter during the run moves them all
 alike), and prints one line per capture: median CPU seconds (user + system from wait4's
-rusage, in microseconds where GNU time prints hundredths), median wall seconds, and the
-spread of CPU (max - min) over the rounds.
+rusage, in microseconds where GNU time prints hundredths), median wall seconds, the spread
+of CPU (max - min) over the rounds, and the least CPU of any round (on a shared machine
+other work only ever adds time; here the runs of one capture also fall into a fast and a
+slow group, so the median can move by a third between invocations while the least moves
+little).
 Usage: proto_cpu.py RUNS SENSOR PCAP...
 """
 import os
@@ -42,7 +45,7 @@ def main():
             wall[p].append(w)
     for p in pcaps:
         print(f"{statistics.median(cpu[p]):.6f} {statistics.median(wall[p]):.6f} "
-              f"{max(cpu[p]) - min(cpu[p]):.6f}")
+              f"{max(cpu[p]) - min(cpu[p]):.6f} {min(cpu[p]):.6f}")
 
 
 if __name__ == "__main__":
