@@ -340,46 +340,45 @@ static enum fast_kind fast_kind(const struct dnp3_layout *ly)
     return FAST_NONE;
 }
 
+/* One point of a flags byte and an integer of width bytes (raw, little-endian as read). */
+static inline void int_point(struct dnp3_point *pt, uint32_t index, uint8_t flags, uint32_t raw,
+                             unsigned width, int is_signed)
+{
+    *pt = (struct dnp3_point){.index = index, .has = DNP3_PH_FLAGS | DNP3_PH_VALUE,
+                              .flags = flags};
+    if (is_signed) {
+        pt->type = DNP3_PT_INT;
+        pt->v.i = width == 2 ? (int16_t)raw : (int32_t)raw;
+    } else {
+        pt->type = DNP3_PT_UINT;
+        pt->v.u = raw;
+    }
+}
+
 /* n points of kind k from b (n * size bytes, checked by the caller), indexes from idx */
 static void fast_points(struct dnp3_point *pt, const uint8_t *b, uint64_t n, enum fast_kind k,
                         unsigned state_shift, uint32_t idx)
 {
-    const uint8_t has = DNP3_PH_FLAGS | DNP3_PH_VALUE;
     uint64_t i;
     switch (k) {
     case FAST_STATE:
         for (i = 0; i < n; i++)
             pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .type = DNP3_PT_UINT,
-                                        .has = has, .flags = b[i],
+                                        .has = DNP3_PH_FLAGS | DNP3_PH_VALUE, .flags = b[i],
                                         .v.u = (uint64_t)(b[i] >> state_shift)};
         break;
     case FAST_UINT16:
     case FAST_INT16:
-        for (i = 0; i < n; i++, b += 3) {
-            uint16_t raw = (uint16_t)(b[1] | b[2] << 8);
-            pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .has = has, .flags = b[0]};
-            if (k == FAST_INT16) {
-                pt[i].type = DNP3_PT_INT;
-                pt[i].v.i = (int16_t)raw;
-            } else {
-                pt[i].type = DNP3_PT_UINT;
-                pt[i].v.u = raw;
-            }
-        }
+        for (i = 0; i < n; i++, b += 3)
+            int_point(&pt[i], idx + (uint32_t)i, b[0], (uint32_t)(b[1] | b[2] << 8), 2,
+                      k == FAST_INT16);
         break;
     default: /* FAST_UINT32, FAST_INT32 */
-        for (i = 0; i < n; i++, b += 5) {
-            uint32_t raw = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
-                           (uint32_t)b[4] << 24;
-            pt[i] = (struct dnp3_point){.index = idx + (uint32_t)i, .has = has, .flags = b[0]};
-            if (k == FAST_INT32) {
-                pt[i].type = DNP3_PT_INT;
-                pt[i].v.i = (int32_t)raw;
-            } else {
-                pt[i].type = DNP3_PT_UINT;
-                pt[i].v.u = raw;
-            }
-        }
+        for (i = 0; i < n; i++, b += 5)
+            int_point(&pt[i], idx + (uint32_t)i, b[0],
+                      (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 |
+                          (uint32_t)b[4] << 24,
+                      4, k == FAST_INT32);
         break;
     }
 }

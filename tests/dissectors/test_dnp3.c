@@ -630,6 +630,40 @@ Test(dnp3, analog_g30v1_v5)
     pdt_free(T);
 }
 
+/* The layouts decoded straight from the bytes (fast_points): 16- and 32-bit integers with
+ * flags, signed and unsigned at the edges of their range, and states of width 1 and 2. */
+Test(dnp3, integer_and_state_layouts)
+{
+    static const uint8_t rsp[] = {
+        0xc3, 0x81, 0x00, 0x00,
+        0x1e, 0x02, 0x00, 0x00, 0x01, /* g30v2 16-bit analog, start 0 stop 1 */
+        0x01, 0x00, 0x80,             /*   flags 1, -32768 */
+        0x01, 0xff, 0x7f,             /*   flags 1, 32767 */
+        0x14, 0x02, 0x00, 0x03, 0x03, /* g20v2 16-bit counter, index 3 */
+        0x21, 0xff, 0xff,             /*   flags 0x21, 65535 */
+        0x14, 0x01, 0x00, 0x07, 0x07, /* g20v1 32-bit counter, index 7 */
+        0x01, 0x00, 0x00, 0x00, 0x80, /*   flags 1, 2147483648 */
+        0x1e, 0x01, 0x00, 0x02, 0x02, /* g30v1 32-bit analog, index 2 */
+        0x01, 0x00, 0x00, 0x00, 0x80, /*   flags 1, -2147483648 */
+        0x03, 0x02, 0x00, 0x00, 0x01, /* g3v2 double-bit input with flags, 0..1 */
+        0xc1, 0x41,                   /*   state 3 (determinate on), state 1 (off) */
+    };
+    struct pdt *T = t_new();
+    uint8_t rq[] = {0xc3, 0x01, 0x3c, 0x01, 0x06};
+    cr_assert_eq(t_send(T, 1, T0, rq, sizeof rq), 0);
+    cr_assert_eq(RSP(T, T0 + 5, rsp), 0);
+    cr_assert_eq(T->n_events, 1);
+    HAS(T, 0, "\"points\":[{\"index\":0,\"value\":-32768,\"flags\":1},"
+              "{\"index\":1,\"value\":32767,\"flags\":1}]");
+    HAS(T, 0, "\"points\":[{\"index\":3,\"value\":65535,\"flags\":33}]");
+    HAS(T, 0, "\"points\":[{\"index\":7,\"value\":2147483648,\"flags\":1}]");
+    HAS(T, 0, "\"points\":[{\"index\":2,\"value\":-2147483648,\"flags\":1}]");
+    HAS(T, 0, "\"points\":[{\"index\":0,\"value\":3,\"flags\":193},"
+              "{\"index\":1,\"value\":1,\"flags\":65}]");
+    HAS(T, 0, "\"truncated\":false");
+    pdt_free(T);
+}
+
 Test(dnp3, analog_events_g32)
 {
     struct pdt *T = t_new();
