@@ -401,12 +401,15 @@ static void parse_fixed_run(struct dnp3_frag *f, struct dnp3_object *o, struct p
     uint64_t kept = count < room ? count : room;
     struct dnp3_point *pt = &f->pt[f->n_points];
     uint32_t idx = (uint32_t)(ranged ? o->start : 0);
+    const uint8_t *run = pd_bytes(c, (size_t)(count * ly->size));
+    if (!run)
+        return; /* cannot happen: parse_objects checked that the run fits */
     enum fast_kind k = fast_kind(ly);
     if (k != FAST_NONE) {
-        fast_points(pt, c->p, kept, k, 8u - ly->width, idx);
+        fast_points(pt, run, kept, k, 8u - ly->width, idx);
     } else {
         for (uint64_t i = 0; i < kept; i++) {
-            struct pd_cur s = pd_cur_make(c->p + i * ly->size, ly->size);
+            struct pd_cur s = pd_cur_make(run + i * ly->size, ly->size);
             memset(&pt[i], 0, sizeof pt[i]);
             pt[i].index = idx + (uint32_t)i;
             decode_fixed(&s, ly, &pt[i]);
@@ -417,8 +420,6 @@ static void parse_fixed_run(struct dnp3_frag *f, struct dnp3_object *o, struct p
             }
         }
     }
-    if (!c->err)
-        pd_skip(c, (size_t)(count * ly->size));
     f->n_points = (uint16_t)(f->n_points + kept);
     o->n_points = (uint16_t)(o->n_points + kept);
     if (count > kept) {

@@ -110,9 +110,9 @@ static enum hdr_check header_check(struct pd_cur c, size_t *flen)
     if (pd_peek8(&c, 2) < DNP3_LINK_MIN_LEN)
         return HDR_NOT;
     *flen = frame_len(pd_peek8(&c, 2));
-    if (!pd_has(&c, DNP3_LINK_HDR))
+    const uint8_t *h = pd_bytes(&c, DNP3_LINK_HDR);
+    if (!h)
         return HDR_MORE;
-    const uint8_t *h = c.p;
     if (memcmp(h, last_ok, DNP3_LINK_HDR) == 0)
         return HDR_OK;
     if (crc_buf(h, 8) != (uint16_t)(h[8] | h[9] << 8))
@@ -255,7 +255,9 @@ static int dnp3_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
     /* user data: 16-byte blocks, each followed by its CRC */
     uint8_t user[DNP3_MAX_USER];
     size_t ulen = len - DNP3_LINK_MIN_LEN;
-    const uint8_t *b = p + DNP3_LINK_HDR; /* n >= flen: every block and CRC is there */
+    const uint8_t *b = pd_bytes(&c, flen - DNP3_LINK_HDR); /* blocks and their CRCs */
+    if (!b)
+        return -1; /* cannot happen: n >= flen was checked */
     for (size_t done = 0; done < ulen;) {
         size_t blen = ulen - done < DNP3_BLOCK ? ulen - done : DNP3_BLOCK;
         if (crc_buf(b, blen) != (uint16_t)(b[blen] | b[blen + 1] << 8)) {
