@@ -223,13 +223,14 @@ struct dnp3_pending {
 };
 
 /*
- * The last request decoded on the flow with no points in its objects, as bytes and as
- * decoded: a master polls with the same request again and again (class reads every few
- * seconds), and one with the same function and object bytes is not decoded again.
+ * The last request on the flow, as bytes and, once it has repeated (with no points in its
+ * objects), as decoded: a master polls with the same request again and again (class reads
+ * every few seconds), and one with the same function and object bytes is not decoded again.
  */
 struct dnp3_req_memo {
     uint8_t func;
     uint8_t len;             /* bytes in raw; 0: nothing remembered */
+    uint8_t has_objects;     /* obj[] holds what raw decodes to */
     uint8_t n_objects;
     uint8_t raw[DNP3_MEMO_RAW];
     struct dnp3_object obj[DNP3_MEMO_OBJ];

@@ -219,30 +219,42 @@ static int frag_objects(struct pd_ctx *ctx, struct dnp3_state *st, struct dnp3_f
     return rc;
 }
 
-/* A request's objects: copied from the flow's memo when its function and object bytes
- * are those of the request remembered, decoded (and remembered when they qualify)
- * otherwise. What a copy leaves in f is what decoding the same bytes would. */
+/*
+ * A request's objects: copied from the flow's memo when its function and object bytes are
+ * those of the memo and the memo holds their decoded objects; decoded otherwise. A request
+ * whose bytes differ from the memo's is remembered as bytes only (a copy of at most
+ * DNP3_MEMO_RAW bytes); the same request seen again is decoded once more and its objects
+ * are kept (when it has no points and nothing was dropped), so that traffic in which no
+ * request repeats pays for the byte copy alone. What a copy leaves in f is what decoding
+ * the same bytes would.
+ */
 static int request_objects(struct pd_ctx *ctx, struct dnp3_state *st, struct dnp3_frag *f,
                            const struct dnp3_reasm *r, int hlen)
 {
     struct dnp3_req_memo *m = &st->memo;
     const uint8_t *b = r->buf + hlen;
     size_t n = r->len - (size_t)hlen;
-    if (m->len && m->len == n && m->func == f->func && memcmp(m->raw, b, n) == 0) {
+    int same = m->len && m->len == n && m->func == f->func && memcmp(m->raw, b, n) == 0;
+    if (same && m->has_objects) {
         memcpy(f->obj, m->obj, m->n_objects * sizeof f->obj[0]);
         f->n_objects = m->n_objects;
         return 0;
     }
     int rc = frag_objects(ctx, st, f, r, hlen);
-    m->len = 0;
-    if (rc == 0 && n > 0 && n <= DNP3_MEMO_RAW && !f->malformed && !f->unknown &&
-        f->n_points == 0 && f->objects_dropped == 0 && f->points_dropped == 0 &&
-        f->n_objects <= DNP3_MEMO_OBJ) {
-        memcpy(m->raw, b, n);
+    if (!same) {
+        m->len = 0;
+        m->has_objects = 0;
+        if (n > 0 && n <= DNP3_MEMO_RAW) {
+            memcpy(m->raw, b, n);
+            m->func = f->func;
+            m->len = (uint8_t)n;
+        }
+    } else if (rc == 0 && !f->malformed && !f->unknown && f->n_points == 0 &&
+               f->objects_dropped == 0 && f->points_dropped == 0 &&
+               f->n_objects <= DNP3_MEMO_OBJ) {
         memcpy(m->obj, f->obj, f->n_objects * sizeof f->obj[0]);
         m->n_objects = (uint8_t)f->n_objects;
-        m->func = f->func;
-        m->len = (uint8_t)n;
+        m->has_objects = 1;
     }
     return rc;
 }
