@@ -360,10 +360,15 @@ static int write_object_fast(struct jw *w, const struct dnp3_frag *f,
     return 1;
 }
 
-static void write_objects(struct jw *w, const char *key, const struct dnp3_frag *f,
-                          unsigned *omitted)
+/* "objects":[...] or, with resp, "resp_objects":[...] */
+static void write_objects(struct jw *w, int resp, const struct dnp3_frag *f, unsigned *omitted)
 {
-    jw_arr_begin(w, key);
+    char *o = jw_raw_open(w, 24);
+    if (!o)
+        return;
+    o = resp ? jw_put_lit(o, "\"resp_objects\":[") : jw_put_lit(o, "\"objects\":[");
+    jw_raw_close(w, o);
+    jw_raw_enter(w, 0);
     for (unsigned i = 0; i < f->n_objects; i++) {
         const struct dnp3_object *ob = &f->obj[i];
         if (!room_left(w)) {
@@ -373,7 +378,7 @@ static void write_objects(struct jw *w, const char *key, const struct dnp3_frag 
         if (write_object_fast(w, f, ob))
             continue;
         int plain = object_plain(ob);
-        char *o = jw_raw_open(w, HEAD_MAX);
+        o = jw_raw_open(w, HEAD_MAX);
         if (!o)
             return;
         o = put_object_head(o, ob);
@@ -421,7 +426,7 @@ void json_dnp3(struct jw *w, const void *p)
     if (answer)
         write_iin(w, answer->iin);
     if (!f->has_iin)
-        write_objects(w, "objects", f, &omitted);
+        write_objects(w, 0, f, &omitted);
     if (answer) {
         char *o = jw_raw_open(w, JW_NAME_MAX + 96);
         if (!o)
@@ -437,7 +442,7 @@ void json_dnp3(struct jw *w, const void *p)
             o = jw_put_uint(o, r->n_frags);
         }
         jw_raw_close(w, o);
-        write_objects(w, "resp_objects", answer, &omitted);
+        write_objects(w, 1, answer, &omitted);
     }
     /* the rest and the dnp3 object's '}': under 256 bytes */
     char *o = jw_raw_open(w, 256);
