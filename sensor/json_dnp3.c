@@ -267,6 +267,17 @@ static char *put_object_head(char *o, const struct dnp3_object *ob)
     return o;
 }
 
+/* The object's last members and its '}' (under 40 bytes) */
+static char *put_object_tail(char *o, const struct dnp3_object *ob)
+{
+    if (ob->has & DNP3_OH_CAPPED)
+        o = jw_put_lit(o, ",\"truncated\":true");
+    if (ob->has & DNP3_OH_UNKNOWN)
+        o = jw_put_lit(o, ",\"unknown\":true");
+    *o++ = '}';
+    return o;
+}
+
 /* Whether write_ext has nothing to write for the object (no attribute name, text, file or
  * authentication): the head and the opening of its points go out in one raw write. */
 static int object_plain(const struct dnp3_object *ob)
@@ -351,12 +362,7 @@ static int write_object_fast(struct jw *w, const struct dnp3_frag *f,
         }
         *o++ = ']';
     }
-    if (ob->has & DNP3_OH_CAPPED)
-        o = jw_put_lit(o, ",\"truncated\":true");
-    if (ob->has & DNP3_OH_UNKNOWN)
-        o = jw_put_lit(o, ",\"unknown\":true");
-    *o++ = '}';
-    jw_raw_close(w, o);
+    jw_raw_close(w, put_object_tail(o, ob));
     return 1;
 }
 
@@ -397,16 +403,10 @@ static void write_objects(struct jw *w, int resp, const struct dnp3_frag *f, uns
             write_points(w, f, ob, omitted);
             jw_arr_end(w);
         }
-        /* the object's last members and its '}' */
         o = jw_raw_room(w, 40);
         if (!o)
             return;
-        if (ob->has & DNP3_OH_CAPPED)
-            o = jw_put_lit(o, ",\"truncated\":true");
-        if (ob->has & DNP3_OH_UNKNOWN)
-            o = jw_put_lit(o, ",\"unknown\":true");
-        *o++ = '}';
-        jw_raw_close(w, o);
+        jw_raw_close(w, put_object_tail(o, ob));
         jw_raw_leave(w);
     }
     jw_arr_end(w);
