@@ -213,13 +213,23 @@ JW_INLINE void jw_int(struct jw *w, const char *k, int64_t val)
  * and hands the end to jw_raw_close. Nothing is escaped: the project's own keys and names,
  * and numbers.
  */
-static inline char *jw_raw_open(struct jw *w, size_t n)
+
+/* Where to write n more bytes (and the final NUL), or NULL with the error set; no comma:
+ * for raw writes that close what is open. */
+static inline char *jw_raw_room(struct jw *w, size_t n)
 {
-    if (w->err || w->cap - w->len <= n + 2) {
+    if (w->err || w->cap - w->len <= n + 1) {
         w->err = 1;
         return NULL;
     }
-    char *o = w->buf + w->len;
+    return w->buf + w->len;
+}
+
+static inline char *jw_raw_open(struct jw *w, size_t n)
+{
+    char *o = jw_raw_room(w, n + 1); /* the comma's byte too */
+    if (!o)
+        return NULL;
     if (!w->first[w->depth])
         *o++ = ',';
     w->first[w->depth] = 0;
@@ -229,16 +239,6 @@ static inline char *jw_raw_open(struct jw *w, size_t n)
 static inline void jw_raw_close(struct jw *w, char *end)
 {
     w->len = (size_t)(end - w->buf);
-}
-
-/* Like jw_raw_open, with no comma: for raw writes that close what is open. */
-static inline char *jw_raw_room(struct jw *w, size_t n)
-{
-    if (w->err || w->cap - w->len <= n + 1) {
-        w->err = 1;
-        return NULL;
-    }
-    return w->buf + w->len;
 }
 
 /* After a raw write that opened an object or array ('{' or '['), jw_raw_enter makes the
