@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # run.sh - times the sensor against the bare libpcap loop, ndpiReader and tshark on one large
-# synthetic Modbus/TCP capture and prints packets/s, the ratios and the sensor's peak RSS.
+# synthetic Modbus/TCP capture and prints packets/s, the ratios and the sensor's peak RSS;
+# then the architecture's floor (pipeline_floor.c) and the sensor's start-up, which bound
+# what sensor/bare can reach.
 # Not a CTest: timings depend on the machine. The capture (gen_modbus_pcap) is made once in
-# a temp dir and reused. Fast tools run TZ_BENCH_RUNS times (best kept), tshark once.
+# a temp dir and reused. Fast tools run TZ_BENCH_RUNS times in interleaved rounds (best
+# kept), tshark once.
 # Usage: bash tests/bench/run.sh [BUILD_DIR]      (default: build)
 # Env: TZ_BENCH_PACKETS (1000000), TZ_BENCH_FLOWS (1000), TZ_BENCH_SEED (1),
 #      TZ_BENCH_RUNS (3), TZ_BENCH_DIR (/tmp/tz-bench-$UID), TZ_BENCH_NO_TSHARK=1 to skip it.
@@ -34,7 +37,11 @@ tool() {
     return
   fi
   local extra=()
-  [ "$name" = pcap_count ] || extra=("$SRC/tests/bench/bench_pcap.c")
+  case $name in
+    pcap_count) ;;
+    pipeline_floor) extra=(-I "$SRC/sensor" -pthread) ;;
+    *) extra=("$SRC/tests/bench/bench_pcap.c") ;;
+  esac
   gcc -std=c11 -D_GNU_SOURCE -O2 -o "$DIR/$name" "$SRC/tests/bench/$name.c" "${extra[@]}" \
     -lpcap >&2
   echo "bench: $name not in $BUILD, compiled into $DIR" >&2
@@ -50,47 +57,62 @@ fi
 read -r NPKTS NBYTES _ < <("$COUNT" "$PCAP")
 echo "bench: $PCAP: $NPKTS packets, $NBYTES bytes, $FLOWS flows"
 
-# measure NAME RUNS CMD...: best wall time (s) and largest peak RSS (KiB) over RUNS runs,
-# into BEST[NAME] and RSS[NAME]; STATUS[NAME] says why a tool has no figure.
+# measure NAME CMD...: one timed run; keeps the best wall time (s) and the largest peak RSS
+# (KiB) in BEST[NAME] and RSS[NAME]; STATUS[NAME] says why a tool has no figure.
 declare -A BEST RSS STATUS
 measure() {
-  local name=$1 runs=$2
-  shift 2
-  local i t0 t1 secs kib best="" rss=0
-  for ((i = 0; i < runs; i++)); do
-    t0=$(date +%s%N)
-    if ! "$TIME" -f %M -o "$DIR/rss" "$@" >/dev/null 2>"$DIR/$name.err"; then
-      STATUS[$name]="failed (exit status; see $DIR/$name.err)"
-      return
-    fi
-    t1=$(date +%s%N)
-    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
-    kib=$(tail -n 1 "$DIR/rss")
-    if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-      best=$secs
-    fi
-    [ "$kib" -gt "$rss" ] && rss=$kib
-  done
-  BEST[$name]=$best
-  RSS[$name]=$rss
+  local name=$1
+  shift
+  [ "${STATUS[$name]:-ok}" = ok ] || return 0
+  local t0 t1 secs kib
+  t0=$(date +%s%N)
+  if ! "$TIME" -f %M -o "$DIR/rss" "$@" >/dev/null 2>"$DIR/$name.err"; then
+    STATUS[$name]="failed (exit status; see $DIR/$name.err)"
+    return 0
+  fi
+  t1=$(date +%s%N)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
+  kib=$(tail -n 1 "$DIR/rss")
+  if [ -z "${BEST[$name]:-}" ] || awk -v a="$secs" -v b="${BEST[$name]}" 'BEGIN { exit !(a < b) }'; then
+    BEST[$name]=$secs
+  fi
+  [ "$kib" -gt "${RSS[$name]:-0}" ] && RSS[$name]=$kib
   STATUS[$name]=ok
 }
 
-measure bare "$RUNS" "$COUNT" "$PCAP"
+FLOOR=$(tool pipeline_floor)
 if [ -x "$SENSOR" ]; then
-  measure sensor "$RUNS" "$SENSOR" -r "$PCAP" --jsonl /dev/null -w 1
+  # What the sensor pays whatever the capture: start-up (nDPI's tables, the rings) and
+  # shutdown, timed on a capture of a few packets.
+  [ -s "$DIR/tiny.pcap" ] || "$GEN" "$DIR/tiny.pcap" 10 1 "$SEED" >/dev/null
+  # The JSON the sensor writes for this capture, for the floor below.
+  JSON_BYTES=$("$SENSOR" -r "$PCAP" --jsonl - -w 1 2>/dev/null | wc -c)
+  PER_PKT=$(awk -v b="$JSON_BYTES" -v n="$NPKTS" 'BEGIN { v = int(b / n + 0.5); print v < 1 ? 1 : v }')
 else
   STATUS[sensor]="not built ($SENSOR missing)"
+  STATUS[start]="not built"
+  STATUS[floor_out]="no JSON volume (sensor not built)"
 fi
-if command -v ndpiReader >/dev/null; then
-  measure ndpiReader "$RUNS" ndpiReader -q -i "$PCAP"
-else
-  STATUS[ndpiReader]="not installed (libndpi-bin)"
-fi
+command -v ndpiReader >/dev/null || STATUS[ndpiReader]="not installed (libndpi-bin)"
+
+# Rounds interleave the tools, so a slow spell of a shared machine falls on all of them
+# rather than on one tool's runs.
+for ((round = 0; round < RUNS; round++)); do
+  measure bare "$COUNT" "$PCAP"
+  # the architecture's floor (pipeline_floor.c): the bare loop plus the sensor's ring hand-off
+  # to a second thread, then plus writing the sensor's JSON volume; no decoding at all
+  measure floor "$FLOOR" "$PCAP"
+  if [ -x "$SENSOR" ]; then
+    measure floor_out "$FLOOR" "$PCAP" "$PER_PKT"
+    measure sensor "$SENSOR" -r "$PCAP" --jsonl /dev/null -w 1
+    measure start "$SENSOR" -r "$DIR/tiny.pcap" --jsonl /dev/null -w 1
+  fi
+  measure ndpiReader ndpiReader -q -i "$PCAP"
+done
 if [ -n "${TZ_BENCH_NO_TSHARK:-}" ]; then
   STATUS[tshark]="skipped (TZ_BENCH_NO_TSHARK)"
 elif command -v tshark >/dev/null; then
-  measure tshark 1 tshark -r "$PCAP" -Y modbus -T fields -e modbus.func_code
+  measure tshark tshark -r "$PCAP" -Y modbus -T fields -e modbus.func_code
 else
   STATUS[tshark]="not installed"
 fi
@@ -99,12 +121,14 @@ pps() { awk -v n="$NPKTS" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 
 echo
 printf '%-12s %5s %10s %14s %12s\n' tool runs best_s packets/s peak_rss_MiB
-for name in bare sensor ndpiReader tshark; do
+for name in bare floor floor_out sensor start ndpiReader tshark; do
   runs=$RUNS
   [ "$name" = tshark ] && runs=1
   if [ "${STATUS[$name]}" = ok ]; then
+    rate=$(pps "${BEST[$name]}")
+    [ "$name" = start ] && rate=-
     printf '%-12s %5d %10.3f %14s %12.1f\n' "$name" "$runs" "${BEST[$name]}" \
-      "$(pps "${BEST[$name]}")" "$(awk -v k="${RSS[$name]}" 'BEGIN { print k / 1024 }')"
+      "$rate" "$(awk -v k="${RSS[$name]}" 'BEGIN { print k / 1024 }')"
   else
     printf '%-12s %s\n' "$name" "${STATUS[$name]}"
   fi
@@ -121,6 +145,18 @@ if [ "${STATUS[sensor]}" = ok ]; then
     fi
   done
   echo "sensor peak RSS: $(awk -v k="${RSS[sensor]}" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
+  if [ "${STATUS[floor_out]}" = ok ] && [ "${STATUS[start]}" = ok ] && [ "${STATUS[bare]}" = ok ]; then
+    echo
+    echo "floor:     the bare loop + the ring hand-off to a worker thread that only counts"
+    echo "floor_out: the same + the sensor's ${PER_PKT} B of JSON a packet written to /dev/null"
+    echo "start:     the sensor on a ${DIR}/tiny.pcap of a few packets (start-up, shutdown)"
+    awk -v b="${BEST[bare]}" -v f="${BEST[floor]}" -v fo="${BEST[floor_out]}" \
+      -v s="${BEST[sensor]}" -v st="${BEST[start]}" -v n="$NPKTS" 'BEGIN {
+        printf "floor/bare %.2fx, floor_out/bare %.2fx: what the architecture allows before decoding\n", b / f, b / fo
+        printf "0.5x of bare means finishing in %.3f s; start-up takes %.3f s of it, which leaves\n", 2 * b, st
+        printf "%.0f ns a packet for decoding, flows, reassembly and JSON; the sensor spends %.0f now\n", (2 * b - st) / n * 1e9, (s - st) / n * 1e9
+      }'
+  fi
 else
   echo "sensor: ${STATUS[sensor]}; no ratios"
   rc=1
