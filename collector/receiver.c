@@ -37,6 +37,7 @@ struct slot {
     int kept;
     struct batch batch;
     uint64_t batch_seq;
+    uint8_t version; /* of the batch header, answered in the same version (1 when unread) */
     int status;      /* an ack status, or ST_PARSED */
     struct store_put_result res;
 };
@@ -188,7 +189,7 @@ static int reject(struct receiver *r, const char *sensor, const char *why)
 static int sensor_id_ok(const struct wire_batch_hdr *h, size_t hlen)
 {
     size_t n = strlen(h->sensor);
-    if (n != hlen - 30)
+    if (n != hlen - (h->version == 1 ? WIRE_HDR_V1_FIXED : WIRE_HDR_V2_FIXED))
         return 0;
     for (size_t i = 0; i < n; i++)
         if (h->sensor[i] <= ' ' || h->sensor[i] > '~')
@@ -205,9 +206,11 @@ static int parse_one(struct receiver *r, struct slot *sl, const uint8_t *hdr, si
     batch_clear(&sl->batch);
     r->st.batches++;
     sl->batch_seq = 0;
+    sl->version = 1;
     if (!hdr || wire_hdr_decode(hdr, hlen, &h) != 0)
-        return reject(r, "?", "the header is not a TZB1 version 1 header");
+        return reject(r, "?", "the header is not a TZB1 version 1 or 2 header");
     sl->batch_seq = h.batch_seq;
+    sl->version = h.version;
     if (!sensor_id_ok(&h, hlen))
         return reject(r, "?", "the sensor id holds non-printable bytes");
     r->st.bytes += blen;
@@ -298,14 +301,16 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
     return sl->status;
 }
 
-static void send_ack(struct receiver *r, zmq_msg_t *identity, uint64_t batch_seq, int status)
+static void send_ack(struct receiver *r, zmq_msg_t *identity, const struct slot *sl)
 {
-    uint8_t ack[WIRE_ACK_LEN];
-    wire_ack_encode(batch_seq, (uint8_t)status, ack);
+    struct wire_ack a = {.version = sl->version, .status = (uint8_t)sl->status,
+                         .batch_seq = sl->batch_seq};
+    uint8_t ack[WIRE_ACK_MAX];
+    size_t alen = wire_ack_encode(&a, ack);
     /* ROUTER never blocks on send: an unroutable or full peer makes it drop the message */
     if (zmq_send(r->sock, zmq_msg_data(identity), zmq_msg_size(identity),
                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-        zmq_send(r->sock, ack, sizeof ack, ZMQ_DONTWAIT) < 0)
+        zmq_send(r->sock, ack, alen, ZMQ_DONTWAIT) < 0)
         r->st.acks_unsent++;
 }
 
@@ -344,10 +349,12 @@ static int read_one(struct receiver *r, struct slot *sl)
         struct wire_batch_hdr h;
         const char *sensor = "?";
         sl->batch_seq = 0;
+        sl->version = 1;
         if (sl->kept >= 2 &&
             wire_hdr_decode(zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]), &h) == 0 &&
             sensor_id_ok(&h, zmq_msg_size(&sl->fr[1]))) {
             sl->batch_seq = h.batch_seq;
+            sl->version = h.version;
             sensor = h.sensor;
         }
         r->st.batches++;
@@ -381,7 +388,7 @@ static int receive_group(struct receiver *r)
     store_group(r, r->slot, n);
     for (size_t i = 0; i < n; i++) {
         struct slot *sl = &r->slot[i];
-        send_ack(r, &sl->fr[0], sl->batch_seq, sl->status);
+        send_ack(r, &sl->fr[0], sl);
         for (int k = 0; k < sl->kept; k++)
             zmq_msg_close(&sl->fr[k]);
         sl->kept = 0;

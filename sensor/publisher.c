@@ -539,14 +539,13 @@ static void poll_io(struct publisher *p, long timeout_ms)
                 int n = zmq_recv(p->zsock, buf, sizeof buf, ZMQ_DONTWAIT);
                 if (n < 0)
                     break;
-                uint64_t bseq;
-                uint8_t st;
+                struct wire_ack a;
                 if (wire_ack_decode(buf, (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf),
-                                    &bseq, &st) != 0) {
+                                    &a) != 0) {
                     log_warn("collector sent something that is not an ack (%d bytes)", n);
                     continue;
                 }
-                on_ack(p, bseq, st);
+                on_ack(p, a.batch_seq, a.status);
             }
         }
     }

@@ -32,16 +32,19 @@ STORED, REJECTED, RETRY = 0, 1, 2
 
 
 def ack(batch_seq, status):
-    return b"TZA1" + struct.pack(">BBHQ", 1, status, 0, batch_seq)
+    """A version-2 ack (common/wire.h): no reason, no backlog, no credit limit."""
+    return b"TZA1" + struct.pack(">BBHQII", 2, status, 0, batch_seq, 0, 0xFFFFFFFF)
 
 
 def parse_header(frame):
-    if len(frame) < 30 or frame[:4] != b"TZB1" or frame[4] != 1:
+    """A version-2 batch header (common/wire.h); the run id is not needed here."""
+    if len(frame) < 38 or frame[:4] != b"TZB1" or frame[4] != 2:
         raise ValueError("bad header")
-    _, flags, _, batch_seq, first_seq, count, slen = struct.unpack(">BBHQQIH", frame[4:30])
-    if len(frame) != 30 + slen:
+    _, flags, _, batch_seq, first_seq, count, _run, slen = struct.unpack(">BBHQQIQH",
+                                                                         frame[4:38])
+    if len(frame) != 38 + slen:
         raise ValueError("bad sensor length")
-    return flags, batch_seq, first_seq, count, frame[30:].decode()
+    return flags, batch_seq, first_seq, count, frame[38:].decode()
 
 
 def main():
