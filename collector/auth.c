@@ -130,7 +130,9 @@ static void zap_handle(struct auth *a, void *sock)
         goto out;
     }
     const uint8_t *key = zmq_msg_data(&f[6]);
-    const char *name = allow_lookup(a->allow, key);
+    const char *sensor = NULL;
+    int from_meta = 0;
+    const char *name = allow_lookup_binding(a->allow, key, &sensor, &from_meta);
     if (!name) {
         char z85[KEY_Z85_LEN], why[160];
         zmq_z85_encode(z85, key, KEY_LEN);
@@ -140,8 +142,12 @@ static void zap_handle(struct auth *a, void *sock)
         goto out;
     }
     atomic_fetch_add(&a->m->auth_allowed, 1);
-    log_info("sensor key '%s' connected from %s", name, addr[0] ? plain_addr(addr) : "a local socket");
-    zap_reply(sock, &f[1], "200", "OK", name);
+    log_info("sensor key '%s' (bound to sensor id '%s', from its %s) connected from %s", name,
+             sensor, from_meta ? "sensor-id metadata" : "file name",
+             addr[0] ? plain_addr(addr) : "a local socket");
+    /* the User-Id of every message over this connection is the key's sensor id: the
+     * receiver refuses batches with another one */
+    zap_reply(sock, &f[1], "200", "OK", sensor);
 out:
     for (int i = 0; i < n; i++)
         zmq_msg_close(&f[i]);

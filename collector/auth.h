@@ -2,7 +2,9 @@
 /*
  * auth.h - CURVE authentication of sensors. One thread owns two sockets in the receiver's
  * ZeroMQ context: the ZAP handler (RFC 27, inproc://zeromq.zap.01), which allows a CURVE
- * client only when its public key is in the allow list (keys.h), and a reader of the
+ * client only when its public key is in the allow list (keys.h) and answers with the
+ * key's bound sensor id as the ZAP User-Id (the receiver refuses batches under another
+ * sensor id), and a reader of the
  * ROUTER's monitor events, which sees the attempts ZAP never hears of (a client without
  * CURVE, a failed CURVE handshake). Every rejected attempt is counted and logged as
  * "rejected sensor connection from <ip>: <reason>" (at most AUTH_LOG_BURST lines per

@@ -189,6 +189,21 @@ char *metrics_render(struct metrics *m, size_t *len)
     sb_printf(&b, "%s{status=\"stored\"} %.17g\n", name, LD(m->batches_stored));
     sb_printf(&b, "%s{status=\"rejected\"} %.17g\n", name, LD(m->batches_rejected));
     sb_printf(&b, "%s{status=\"retry\"} %.17g\n", name, LD(m->batches_retry));
+    head(&b, N("batches_refused_total"), "counter",
+         "Batches refused and not stored, by reason (sensor_mismatch: the sensor id is not "
+         "the one the sending CURVE key is bound to).");
+    sb_printf(&b, "%s{reason=\"sensor_mismatch\"} %.17g\n", name,
+              LD(m->batches_refused_mismatch));
+    one(&b, N("sensor_runs_total"), "counter",
+        "(sensor, run) pairs stored for the first time since the collector started.",
+        LD(m->sensor_runs));
+    one(&b, N("unused_reservation_events_total"), "counter",
+        "Gap seqs a sensor reserved before an unclean stop and never used (named by its "
+        "sensor_restart anomaly): not lost events.",
+        LD(m->unused_reserved_events));
+    one(&b, N("backlog_batches"), "gauge",
+        "Batches read and not yet acked when the last ack was sent (the ack's backlog).",
+        LD(m->backlog));
     one(&b, N("events_stored_total"), "counter", "Events stored.", LD(m->events_stored));
     one(&b, N("duplicates_dropped_total"), "counter",
         "Events dropped because their (sensor, seq) was already stored.",

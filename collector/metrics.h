@@ -42,6 +42,10 @@ struct metrics {
     atomic_uint_fast64_t stored_topic[TOPIC_COUNT]; /* events stored per Kafka topic */
     atomic_int_fast64_t chain_head;                  /* last batch id */
     atomic_int_fast64_t committed_pos;               /* last stored position */
+    atomic_uint_fast64_t batches_refused_mismatch;   /* sensor id not the key's */
+    atomic_uint_fast64_t sensor_runs;                /* (sensor, run) pairs seen */
+    atomic_uint_fast64_t unused_reserved_events;     /* gap seqs a sensor never used */
+    atomic_uint_fast64_t backlog;                    /* in the last ack sent */
     /* auth thread */
     atomic_uint_fast64_t auth_allowed, auth_rejected[AUTH_REASON_COUNT];
     /* forwarder thread */

@@ -4,11 +4,20 @@
  * header (common/wire.h) -> parse (batch.c) -> store (store.c; the batches that are
  * waiting share one transaction) -> acks. Malformed input is logged (rate-limited),
  * counted and acked REJECTED; a store failure is acked RETRY so the sensor sends the
- * batch again later. Kafka is not fed from here: the forwarder reads the store.
+ * batch again later; a batch whose sensor id is not the one its CURVE key is bound to
+ * (the ZAP User-Id, auth.c) is acked REFUSED (reason SENSOR_MISMATCH), counted, logged
+ * at most every RECV_REFUSE_LOG_US, and not stored. Version-2 acks carry the backlog
+ * (batches read and not yet acked, plus RECV_GROUP when more wait on the socket) and the
+ * credit (RECV_CREDIT minus the backlog). After a commit the receiver logs and counts a
+ * (sensor, run) seen for the first time, and a stored `sensor_restart` anomaly that names
+ * an unused seq reservation closes that part of the sensor's gap as such (seqstate.h).
+ * Kafka is not fed from here: the forwarder reads the store.
  */
 #include "receiver.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +38,9 @@
 #define RECV_LOG_FIRST 20    /* complaints logged in full before thinning out */
 #define RECV_LOG_EVERY 1000
 #define MONITOR_EP "inproc://tanzhen-receiver-monitor"
+#define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog */
+#define RECV_REFUSE_LOG_US 30000000u  /* refused batches: one log line per 30 s at most */
+#define RUNS_MAX 8192                 /* (sensor, run) pairs remembered (a power of two) */
 
 enum { ST_PARSED = -1 }; /* parsed, waiting for the store */
 
@@ -39,15 +51,15 @@ struct slot {
     uint64_t batch_seq;
     uint8_t version; /* of the batch header, answered in the same version (1 when unread) */
     int status;      /* an ack status, or ST_PARSED */
+    uint16_t reason; /* enum wire_ack_reason */
     struct store_put_result res;
 };
 
-#define KEY_NAMES_MAX 4096 /* sensor ids whose CURVE key name is remembered */
-
-/* Which allowed key (its certificate name, ZAP's User-Id) sent each sensor id last. */
-struct key_name {
+/* A (sensor, run) pair seen since the start. */
+struct run_seen {
     char sensor[WIRE_SENSOR_MAX + 1];
-    char key[64];
+    uint64_t run;
+    int used;
 };
 
 struct receiver {
@@ -62,8 +74,9 @@ struct receiver {
     struct receiver_stats st;
     uint64_t complaints;
     struct slot *slot; /* RECV_GROUP */
-    struct key_name *keys;
-    size_t nkeys;
+    struct run_seen *runs; /* RUNS_MAX, open addressing */
+    size_t nruns;
+    uint64_t refused, refused_unlogged, refuse_log_us;
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
     uint64_t started_us;
@@ -164,7 +177,7 @@ void receiver_close(struct receiver *r)
     for (size_t i = 0; i < RECV_GROUP; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
-    free(r->keys);
+    free(r->runs);
     if (r->sock)
         zmq_close(r->sock); /* also ends its monitor */
     auth_stop(r->auth);
@@ -219,31 +232,97 @@ static int parse_one(struct receiver *r, struct slot *sl, const uint8_t *hdr, si
     return ST_PARSED;
 }
 
-/* Any allowed key may send under any sensor id; a sensor id that turns up over another
- * key than before is worth a warning (a copied key, or a sensor speaking for another). */
-static void note_key(struct receiver *r, const char *sensor, const char *key)
+/* A batch whose sensor id is not the one its key is bound to: REFUSED, never stored. */
+static void refuse_mismatch(struct receiver *r, struct slot *sl, const char *bound)
 {
-    if (!key || !key[0])
-        return;
-    size_t i = 0;
-    while (i < r->nkeys && strcmp(r->keys[i].sensor, sensor) != 0)
-        i++;
-    if (i < r->nkeys) {
-        if (strncmp(r->keys[i].key, key, sizeof r->keys[i].key - 1) != 0) {
-            log_warn("sensor id %s now arrives over key '%s' (before: '%s')", sensor, key,
-                     r->keys[i].key);
-            snprintf(r->keys[i].key, sizeof r->keys[i].key, "%s", key);
-        }
-        return;
+    r->refused++;
+    if (r->m)
+        atomic_fetch_add(&r->m->batches_refused_mismatch, 1);
+    uint64_t now = tz_mono_us();
+    if (r->refused == 1 || now >= r->refuse_log_us) {
+        log_warn("batch %llu refused: sensor id '%s' is not the one the sending key is bound "
+                 "to ('%s'); nothing stored (%llu refused so far, %llu since the last line)",
+                 (unsigned long long)sl->batch_seq, sl->batch.hdr.sensor, bound,
+                 (unsigned long long)r->refused, (unsigned long long)r->refused_unlogged);
+        r->refused_unlogged = 0;
+        r->refuse_log_us = now + RECV_REFUSE_LOG_US;
+    } else {
+        r->refused_unlogged++;
     }
-    if (r->nkeys == KEY_NAMES_MAX)
+    batch_clear(&sl->batch);
+    /* a version-1 sender knows no REFUSED: RETRY keeps the batch on its side */
+    sl->status = sl->version >= 2 ? WIRE_ACK_REFUSED : WIRE_ACK_RETRY;
+    sl->reason = WIRE_REASON_SENSOR_MISMATCH;
+}
+
+static uint64_t run_hash(const char *sensor, uint64_t run)
+{
+    uint64_t h = 1469598103934665603ull ^ run;
+    for (const char *c = sensor; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+/* Logs and counts a (sensor, run) pair the first time it is stored since the start. */
+static void note_run(struct receiver *r, const struct wire_batch_hdr *h)
+{
+    if (!r->runs && !(r->runs = calloc(RUNS_MAX, sizeof *r->runs)))
         return;
-    if (!r->keys && !(r->keys = calloc(KEY_NAMES_MAX, sizeof *r->keys)))
+    size_t i = (size_t)run_hash(h->sensor, h->run) & (RUNS_MAX - 1);
+    for (size_t k = 0; k < RUNS_MAX; k++, i = (i + 1) & (RUNS_MAX - 1)) {
+        struct run_seen *e = &r->runs[i];
+        if (e->used && e->run == h->run && strcmp(e->sensor, h->sensor) == 0)
+            return;
+        if (!e->used)
+            break;
+    }
+    if (r->nruns >= RUNS_MAX * 3 / 4) /* full: keep counting, stop remembering */
         return;
-    snprintf(r->keys[i].sensor, sizeof r->keys[i].sensor, "%s", sensor);
-    snprintf(r->keys[i].key, sizeof r->keys[i].key, "%s", key);
-    r->nkeys++;
-    log_info("sensor id %s sends over key '%s'", sensor, key);
+    struct run_seen *e = &r->runs[i];
+    e->used = 1;
+    e->run = h->run;
+    snprintf(e->sensor, sizeof e->sensor, "%s", h->sensor);
+    r->nruns++;
+    if (r->m)
+        atomic_fetch_add(&r->m->sensor_runs, 1);
+    log_info("sensor %s: run %016" PRIx64 "%s, first batch %llu at seq %llu (a new run numbers "
+             "its events anew; it is never taken for a resend)",
+             h->sensor, h->run, h->run ? "" : " (a sensor without run ids)",
+             (unsigned long long)h->batch_seq, (unsigned long long)h->first_seq);
+}
+
+/* A stored `sensor_restart` anomaly that names the seqs its sensor reserved and never
+ * used (unused_from..unused_to): that part of the sensor's open gaps is an unused
+ * reservation, not lost events. Only anomaly lines naming sensor_restart are parsed. */
+static void classify_restart(struct receiver *r, const struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const struct ev *e = &b->ev[i];
+        if (e->type != EV_ANOMALY || !memmem(e->line, e->line_len, "sensor_restart", 14))
+            continue;
+        json_t *root = json_loadb(e->line, e->line_len, 0, NULL);
+        json_t *an = json_object_get(root, "anomaly");
+        const char *kind = json_string_value(json_object_get(an, "kind"));
+        json_int_t from = json_integer_value(json_object_get(an, "unused_from"));
+        json_int_t to = json_integer_value(json_object_get(an, "unused_to"));
+        if (kind && strcmp(kind, "sensor_restart") == 0 && from > 0 && to >= from) {
+            /* the store owns the state; this one change is saved with its next commit */
+            struct sensor_state *ss =
+                (struct sensor_state *)store_sensor(r->store, b->hdr.sensor);
+            uint64_t k = ss ? seqstate_unused(ss, (uint64_t)from, (uint64_t)to) : 0;
+            log_warn("sequence gap from sensor %s: %lld..%lld is an unused reservation (%lld "
+                     "numbers the sensor reserved before it stopped uncleanly and never used; "
+                     "%llu were open in the gap), not lost events",
+                     b->hdr.sensor, (long long)from, (long long)to, (long long)(to - from + 1),
+                     (unsigned long long)k);
+            if (r->m) {
+                atomic_fetch_add(&r->m->unused_reserved_events, k);
+                if (ss)
+                    metrics_sensor_update(r->m, ss);
+            }
+        }
+        json_decref(root);
+    }
 }
 
 /* Stores the parsed slots among sl[0..n) in one transaction and sets their status. */
@@ -265,6 +344,7 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
         log_err("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
         for (size_t j = 0; j < k; j++) {
             sl[idx[j]].status = WIRE_ACK_RETRY;
+            sl[idx[j]].reason = WIRE_REASON_STORE_ERROR;
             r->st.batches_retry++;
             batch_clear(&sl[idx[j]].batch);
         }
@@ -276,6 +356,7 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
         if (res[j].refused) {
             s->status = reject(r, s->batch.hdr.sensor,
                                "too many sensors (the collector keeps at most 4096)");
+            s->reason = WIRE_REASON_TOO_MANY_SENSORS;
         } else {
             s->status = WIRE_ACK_STORED;
             r->st.batches_stored++;
@@ -285,6 +366,9 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
                 log_debug("batch %llu from %s: %zu event(s) were already stored",
                           (unsigned long long)s->batch_seq, s->batch.hdr.sensor,
                           res[j].duplicates);
+            note_run(r, &s->batch.hdr);
+            if (res[j].inserted > 0)
+                classify_restart(r, &s->batch);
         }
         batch_clear(&s->batch);
     }
@@ -294,6 +378,7 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
                     size_t blen, uint64_t *batch_seq)
 {
     struct slot *sl = &r->slot[0];
+    sl->reason = WIRE_REASON_NONE;
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
     store_group(r, sl, 1);
     *batch_seq = sl->batch_seq;
@@ -301,10 +386,13 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
     return sl->status;
 }
 
-static void send_ack(struct receiver *r, zmq_msg_t *identity, const struct slot *sl)
+static void send_ack(struct receiver *r, zmq_msg_t *identity, const struct slot *sl,
+                     uint32_t backlog)
 {
     struct wire_ack a = {.version = sl->version, .status = (uint8_t)sl->status,
-                         .batch_seq = sl->batch_seq};
+                         .reason = sl->reason, .batch_seq = sl->batch_seq,
+                         .backlog = backlog,
+                         .credit = backlog >= RECV_CREDIT ? 0 : RECV_CREDIT - backlog};
     uint8_t ack[WIRE_ACK_MAX];
     size_t alen = wire_ack_encode(&a, ack);
     /* ROUTER never blocks on send: an unroutable or full peer makes it drop the message */
@@ -320,6 +408,7 @@ static int read_one(struct receiver *r, struct slot *sl)
 {
     int total = 0, more = 1;
     sl->kept = 0;
+    sl->reason = WIRE_REASON_NONE;
     while (more) {
         zmq_msg_t scratch;
         zmq_msg_t *m = sl->kept < 3 ? &sl->fr[sl->kept] : &scratch;
@@ -359,11 +448,16 @@ static int read_one(struct receiver *r, struct slot *sl)
         }
         r->st.batches++;
         sl->status = reject(r, sensor, why);
+        sl->reason = WIRE_REASON_MALFORMED;
     } else {
         sl->status = parse_one(r, sl, zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]),
                                zmq_msg_data(&sl->fr[2]), zmq_msg_size(&sl->fr[2]));
-        if (sl->status == ST_PARSED && r->auth)
-            note_key(r, sl->batch.hdr.sensor, zmq_msg_gets(&sl->fr[1], "User-Id"));
+        if (sl->status == WIRE_ACK_REJECTED)
+            sl->reason = WIRE_REASON_MALFORMED;
+        /* with CURVE the User-Id is the sensor id the key is bound to (auth.c) */
+        const char *bound = r->auth ? zmq_msg_gets(&sl->fr[1], "User-Id") : NULL;
+        if (sl->status == ST_PARSED && bound && strcmp(bound, sl->batch.hdr.sensor) != 0)
+            refuse_mismatch(r, sl, bound);
     }
     return 1;
 }
@@ -386,9 +480,17 @@ static int receive_group(struct receiver *r)
         n++;
     }
     store_group(r, r->slot, n);
+    /* more batches already wait on the socket: the backlog is larger than this group */
+    int zev = 0;
+    size_t zl = sizeof zev;
+    uint32_t waiting = n > 0 && zmq_getsockopt(r->sock, ZMQ_EVENTS, &zev, &zl) == 0 &&
+                               (zev & ZMQ_POLLIN) ? RECV_GROUP : 0;
     for (size_t i = 0; i < n; i++) {
         struct slot *sl = &r->slot[i];
-        send_ack(r, &sl->fr[0], sl);
+        uint32_t backlog = (uint32_t)(n - 1 - i) + waiting;
+        if (r->m)
+            atomic_store(&r->m->backlog, backlog);
+        send_ack(r, &sl->fr[0], sl, backlog);
         for (int k = 0; k < sl->kept; k++)
             zmq_msg_close(&sl->fr[k]);
         sl->kept = 0;

@@ -167,3 +167,47 @@ int seqstate_mark(struct sensor_state *s, uint64_t seq, struct seq_gap *gap)
     s->dirty = 1;
     return 0;
 }
+
+uint64_t seqstate_unused(struct sensor_state *s, uint64_t from, uint64_t to)
+{
+    uint64_t closed = 0;
+    size_t i = 0;
+    while (i < s->ngaps && from <= to) {
+        struct seq_gap *g = &s->gaps[i];
+        if (g->to < from) {
+            i++;
+            continue;
+        }
+        if (g->from > to)
+            break;
+        uint64_t lo = g->from > from ? g->from : from, hi = g->to < to ? g->to : to;
+        closed += hi - lo + 1;
+        if (lo == g->from && hi == g->to) { /* the whole gap */
+            memmove(g, g + 1, (s->ngaps - i - 1) * sizeof *g);
+            s->ngaps--;
+            continue;
+        }
+        if (lo == g->from) {
+            g->from = hi + 1;
+        } else if (hi == g->to) {
+            g->to = lo - 1;
+        } else { /* the middle: split in two */
+            if (gaps_reserve(s) != 0) {
+                closed -= hi - lo + 1; /* out of memory: left open */
+                break;
+            }
+            g = &s->gaps[i];
+            memmove(g + 2, g + 1, (s->ngaps - i - 1) * sizeof *g);
+            g[1].from = hi + 1;
+            g[1].to = g->to;
+            g->to = lo - 1;
+            s->ngaps++;
+        }
+        i++;
+    }
+    s->open_gap_events -= closed <= s->open_gap_events ? closed : s->open_gap_events;
+    s->gap_events -= closed <= s->gap_events ? closed : s->gap_events;
+    if (closed)
+        s->dirty = 1;
+    return closed;
+}

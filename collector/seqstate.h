@@ -59,4 +59,10 @@ int seqstate_mark(struct sensor_state *s, uint64_t seq, struct seq_gap *gap);
 /* Adds an open gap as loaded from the store (ascending order expected). 0 or -1. */
 int seqstate_add_gap(struct sensor_state *s, uint64_t from, uint64_t to);
 
+/* Closes the part of [from, to] that lies in open gaps as an unused reservation (seqs a
+ * sensor reserved before an unclean stop and never used, as its sensor_restart anomaly
+ * says): they leave open_gap_events and gap_events, since no event is missing there.
+ * Returns how many seqs were closed. */
+uint64_t seqstate_unused(struct sensor_state *s, uint64_t from, uint64_t to);
+
 #endif

@@ -43,9 +43,32 @@ static int name_ok(const char *s)
     return 1;
 }
 
+/* A sensor id as the wire carries it (common/wire.h): printable ASCII, no spaces. */
+static int sensor_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return 0;
+    return 1;
+}
+
 int keys_generate(const char *dir, const char *name, const char *who, FILE *out, char *err,
                   size_t errlen)
 {
+    return keys_generate_sensor(dir, name, who, NULL, out, err, errlen);
+}
+
+int keys_generate_sensor(const char *dir, const char *name, const char *who,
+                         const char *sensor_id, FILE *out, char *err, size_t errlen)
+{
+    if (sensor_id && sensor_id[0] && !sensor_id_ok(sensor_id)) {
+        snprintf(err, errlen, "sensor id '%s': 1 to 64 printable characters without spaces",
+                 sensor_id);
+        return -1;
+    }
     if (!name_ok(name)) {
         snprintf(err, errlen, "key name '%s' may only hold letters, digits, '.', '_' and '-'",
                  name);
@@ -84,6 +107,8 @@ int keys_generate(const char *dir, const char *name, const char *who, FILE *out,
     }
     zcert_set_meta(c, "name", "%s", name);
     zcert_set_meta(c, "created-by", "%s", who);
+    if (sensor_id && sensor_id[0])
+        zcert_set_meta(c, "sensor-id", "%s", sensor_id);
     char when[TZ_TIME_LEN];
     tz_time_fmt(tz_now_us(), when);
     zcert_set_meta(c, "created", "%s", when);
@@ -99,6 +124,9 @@ int keys_generate(const char *dir, const char *name, const char *who, FILE *out,
     }
     fprintf(out, "public key: %s\npublic certificate: %s\nsecret certificate: %s (both mode 0600)\n",
             zcert_public_txt(c), pub, sec);
+    if (sensor_id && sensor_id[0])
+        fprintf(out, "sensor id: %s (the collector accepts batches of this key only under "
+                     "this id)\n", sensor_id);
     zcert_destroy(&c);
     return 0;
 fail:
@@ -187,6 +215,8 @@ out:
 struct allow_key {
     uint8_t key[KEY_LEN];
     char name[ALLOW_NAME_MAX];
+    char sensor[ALLOW_NAME_MAX]; /* the sensor id the key is bound to */
+    int from_meta;               /* sensor came from the `sensor-id` metadata */
 };
 
 struct allow_list {
@@ -286,6 +316,16 @@ static int allow_load(struct allow_list *a, int verbose)
             size_t nl = strlen(k->name);
             if (nl > 4 && strcmp(k->name + nl - 4, ".key") == 0)
                 k->name[nl - 4] = '\0';
+            const char *sid = zcert_meta(c, "sensor-id");
+            k->from_meta = sid && sid[0];
+            if (k->from_meta && !sensor_id_ok(sid)) {
+                if (verbose)
+                    log_warn("receiver.allow_dir: %s: sensor-id '%.80s' is not a usable sensor "
+                             "id; the key is bound to '%s' (its file name)",
+                             p, sid, k->name);
+                k->from_meta = 0;
+            }
+            snprintf(k->sensor, sizeof k->sensor, "%s", k->from_meta ? sid : k->name);
         }
         zcert_destroy(&c);
     }
@@ -338,6 +378,14 @@ size_t allow_count(const struct allow_list *a)
 
 const char *allow_lookup(struct allow_list *a, const uint8_t key[KEY_LEN])
 {
+    const char *sensor;
+    int from_meta;
+    return allow_lookup_binding(a, key, &sensor, &from_meta);
+}
+
+const char *allow_lookup_binding(struct allow_list *a, const uint8_t key[KEY_LEN],
+                                 const char **sensor, int *from_meta)
+{
     uint64_t now = tz_mono_us();
     if (now - a->checked_us >= 1000000u) {
         uint64_t sig;
@@ -349,7 +397,10 @@ const char *allow_lookup(struct allow_list *a, const uint8_t key[KEY_LEN])
         }
     }
     for (size_t i = 0; i < a->n; i++)
-        if (memcmp(a->k[i].key, key, KEY_LEN) == 0)
+        if (memcmp(a->k[i].key, key, KEY_LEN) == 0) {
+            *sensor = a->k[i].sensor;
+            *from_meta = a->k[i].from_meta;
             return a->k[i].name;
+        }
     return NULL;
 }

@@ -4,7 +4,9 @@
  * format: NAME.key is the public certificate, NAME.key_secret the secret one, mode 0600):
  * generating a pair (both `keygen` commands), loading a secret certificate, and the
  * collector's allow list of sensor public certificates (a directory, read again when it
- * changes). zcert parses and writes the files; this module only decides which key is
+ * changes). Each allowed key is bound to one sensor id: the certificate's `sensor-id`
+ * metadata (written by `tanzhen-sensor keygen`), or, when it has none, the file name
+ * (NAME.key -> NAME). zcert parses and writes the files; this module only decides which key is
  * allowed.
  */
 #ifndef TZ_KEYS_H
@@ -27,6 +29,10 @@ int keys_check_file(const char *path, unsigned *mode, char *why, size_t whylen);
  * certificate's metadata. Returns 0, or -1 with err. */
 int keys_generate(const char *dir, const char *name, const char *who, FILE *out, char *err,
                   size_t errlen);
+/* keys_generate with a `sensor-id` metadata field (sensor_id NULL or "": none), the sensor
+ * id the collector binds this key to. */
+int keys_generate_sensor(const char *dir, const char *name, const char *who,
+                         const char *sensor_id, FILE *out, char *err, size_t errlen);
 /* Loads a secret certificate. Returns 0, or -1 with err naming the file and the fault
  * (missing, unreadable, not a certificate, no secret key, keys that do not match). */
 int keys_load_secret(const char *path, uint8_t pub[KEY_LEN], uint8_t sec[KEY_LEN],
@@ -43,5 +49,9 @@ size_t allow_count(const struct allow_list *a);
 /* The certificate name (file name without .key) of an allowed key, or NULL. Reads the
  * directory again first when it changed (at most once a second). */
 const char *allow_lookup(struct allow_list *a, const uint8_t key[KEY_LEN]);
+/* Like allow_lookup; also sets *sensor to the sensor id the key is bound to and
+ * *from_meta to 1 when it came from the certificate's metadata (0: from the file name). */
+const char *allow_lookup_binding(struct allow_list *a, const uint8_t key[KEY_LEN],
+                                 const char **sensor, int *from_meta);
 
 #endif

@@ -59,6 +59,15 @@ int curve_load_client(const char *client_key, const char *server_key, struct cur
                               "plain TCP");
         return -1;
     }
+    /* zcert_load(X) reads X_secret instead when that file exists: a public certificate
+     * given here must be an error, not the secret key beside it loaded in silence */
+    char sibling[4096 + 8];
+    snprintf(sibling, sizeof sibling, "%s_secret", client_key);
+    if (access(sibling, F_OK) == 0) {
+        snprintf(err, errlen, "output.client_key %s is a public certificate: give this "
+                              "sensor's secret certificate, %s", client_key, sibling);
+        return -1;
+    }
     zcert_t *cc = load_cert("output.client_key", client_key, err, errlen);
     if (!cc)
         return -1;

@@ -35,7 +35,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: tanzhen-sensor (-r FILE ... | -i IFACE) [options]\n"
-            "       tanzhen-sensor keygen DIR [NAME]   write a CURVE key pair (NAME: sensor)\n"
+            "       tanzhen-sensor keygen DIR [NAME] [--sensor-id ID]   write a CURVE key pair\n"
+            "                              bound to sensor id ID (default NAME, NAME: sensor)\n"
             "Passive industrial-protocol monitor: decodes Modbus/TCP, DNP3, S7comm, S7comm-plus,\n"
             "OPC UA and IEC 60870-5-104 from pcap files "
             "or a mirror port and writes one JSON event per transaction.\n\n"
@@ -97,22 +98,34 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* `tanzhen-sensor keygen DIR [NAME]`: returns the exit status. */
+/* `tanzhen-sensor keygen DIR [NAME] [--sensor-id ID]`: returns the exit status. */
 static int keygen_main(int argc, char **argv)
 {
+    const char *pos[2] = {NULL, NULL}, *sid = NULL;
+    int npos = 0, bad = 0;
     int help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
-    if (help || argc < 2 || argc > 3) {
+    for (int i = 1; i < argc && !help; i++) {
+        if (strcmp(argv[i], "--sensor-id") == 0 && i + 1 < argc)
+            sid = argv[++i];
+        else if (argv[i][0] == '-' || npos == 2)
+            bad = 1;
+        else
+            pos[npos++] = argv[i];
+    }
+    if (help || bad || npos < 1) {
         fprintf(help ? stdout : stderr,
-                "usage: tanzhen-sensor keygen DIR [NAME]\n"
+                "usage: tanzhen-sensor keygen DIR [NAME] [--sensor-id ID]\n"
                 "Writes DIR/NAME.key (the public certificate: copy it into the collector's "
                 "allow list)\nand DIR/NAME.key_secret (this sensor's secret certificate, mode "
-                "0600: output.client_key).\nNAME defaults to 'sensor'. Existing files are "
-                "never overwritten.\n");
+                "0600: output.client_key).\nNAME defaults to 'sensor'. The certificate's "
+                "sensor-id metadata is ID (default NAME):\nthe collector accepts this key's "
+                "batches only under that sensor id. Existing files are\nnever overwritten.\n");
         return help ? 0 : 1;
     }
+    const char *name = pos[1] ? pos[1] : "sensor";
     char err[1400];
-    if (keys_generate(argv[1], argc == 3 ? argv[2] : "sensor", "tanzhen-sensor keygen", stdout,
-                      err, sizeof err) != 0) {
+    if (keys_generate_sensor(pos[0], name, "tanzhen-sensor keygen", sid ? sid : name, stdout,
+                             err, sizeof err) != 0) {
         log_err("keygen: %s", err);
         return 1;
     }

@@ -6,15 +6,20 @@
  * (common/wire.h; CURVE unless --insecure), and emits the health heartbeat.
  *
  * Delivery is at-least-once: a sealed batch goes into the spool (spool.c: memory, and with
- * a state directory also written ahead to disk) and stays there until the collector's
- * WIRE_ACK_STORED for its batch_seq. At most PUB_WINDOW batches are in flight; one not
- * acked after output.resend_ms while the collector acks nothing is sent again (see
- * resend_due), and every unacked batch is sent again when the connection comes back (a
- * socket monitor reports the handshake). WIRE_ACK_RETRY:
- * sent again after a pause; WIRE_ACK_REJECTED: dropped, logged, counted. When the spool is
- * full, live capture drops the oldest unacked data (counted, reported as a
- * `spool_overflow` anomaly) and never waits; a replay waits for acks instead.
- * The thread owns the DEALER socket and its monitor socket.
+ * a state directory also written ahead to disk) before --jsonl or the counters report it,
+ * and stays there until the collector's WIRE_ACK_STORED for its batch_seq. Every batch
+ * carries this run's id (seqstore.h). Flow control: at most the collector's `credit` of
+ * its last version-2 ack (bounded by PUB_WINDOW) batches are in flight; one not acked
+ * after output.resend_ms plus the collector's reported backlog times the measured time
+ * per ack, while the collector acks nothing, is sent again (see resend_due), and every
+ * unacked batch is sent again when the connection comes back (a socket monitor reports
+ * the handshake). WIRE_ACK_RETRY: sent again after a pause; WIRE_ACK_REJECTED: dropped,
+ * logged, counted; WIRE_ACK_REFUSED (e.g. this key is bound to another sensor id): kept,
+ * the reason logged once and then every 30 s, nothing sent for PUB_REFUSED_PAUSE_US. When
+ * the spool is full, live capture drops the oldest unacked data (counted, reported as a
+ * `spool_overflow` anomaly) and never waits; a replay waits for acks, but never longer than
+ * output.ack_wait_s without one batch stored: then it stops, and exits 3 saying how many
+ * events were not acknowledged. The thread owns the DEALER socket and its monitor socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +47,7 @@
 #define PUB_DRAIN 256
 #define PUB_WINDOW 32                /* batches sent and not yet acked */
 #define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
+#define PUB_REFUSED_PAUSE_US 30000000u /* after a REFUSED ack: nothing is sent for this long */
 #define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
 #define PUB_HEARTBEAT_MS 1000
 #define PUB_JSONL_BUF (1u << 20)     /* lines for --jsonl gathered before one write */
@@ -67,12 +73,21 @@ struct publisher {
     uint64_t resend_us;
     uint64_t last_sync_us;
     uint64_t last_ack_us;         /* last ack of any kind, or the last handshake */
-    uint64_t sealed, acked, rejected;
+    uint64_t sealed, acked, rejected, refused;
+    uint64_t acked_events;        /* events in batches acked STORED */
+    uint64_t last_stored_us;      /* last STORED ack (or the start): progress */
+    uint64_t refused_until_us;    /* after a REFUSED ack: send nothing before this */
+    uint32_t credit;              /* from the last version-2 ack; PUB_WINDOW before one */
+    uint32_t backlog;             /* batches waiting at the collector (last v2 ack) */
+    uint64_t ack_gap_us;          /* smoothed time between two STORED acks */
+    int gave_up;                  /* a replay waited output.ack_wait_s without progress */
+    uint64_t unused_from, unused_to; /* unclean restart: seqs reserved and never used */
+    uint64_t abandoned_events;    /* numbered after gave_up: never batched */
     int connected, ever_connected;
     struct spool_loss loss;       /* dropped since the last spool_overflow anomaly */
     const char *loss_why;
     uint64_t give_up_us;          /* replay after a stop request: stop waiting at this time */
-    uint64_t warn_wait_us, warn_link_us, warn_auth_us, warn_reject;
+    uint64_t warn_wait_us, warn_link_us, warn_auth_us, warn_reject, warn_refused_us;
     uint32_t health_idx, anomaly_idx;
     uint64_t next_health_us;
     int status;
@@ -228,6 +243,14 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
         return -1;
     if (seqstore_open(&p->seq, c->state_dir, c->sensor_id, err, errlen) != 0)
         return -1;
+    snprintf(s->run_hex, sizeof s->run_hex, "%016" PRIx64, p->seq.run);
+    log_info("run %s (%s)", s->run_hex,
+             !p->seq.persist  ? "new: no state dir"
+             : p->seq.run_drawn ? "new: new state dir"
+             : p->seq.run ? "continued from state dir"
+                          : "continued from a state file from before run ids");
+    p->credit = PUB_WINDOW;
+    p->last_stored_us = tz_mono_us();
     if (c->jsonl[0]) {
         if (strcmp(c->jsonl, "-") == 0) {
             p->jsonl = stdout;
@@ -268,6 +291,13 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
             p->batch_cap = mb;
         uint64_t hb, hs;
         spool_high(p->sp, &hb, &hs);
+        /* after a crash the numbering resumes at the end of the block the last run
+         * reserved; what lies between the highest seq it spooled (every event it emitted
+         * was spooled first) and that end was reserved and never used */
+        if (p->seq.unclean && p->seq.prev_limit > hs + 1) {
+            p->unused_from = hs + 1;
+            p->unused_to = p->seq.prev_limit - 1;
+        }
         seqstore_raise(&p->seq, SEQ_EVENT, hs + 1);
         seqstore_raise(&p->seq, SEQ_BATCH, hb + 1);
         struct spool_stats st;
@@ -316,6 +346,7 @@ static int send_entry(struct publisher *p, struct spool_ent *e, uint64_t now)
     h.batch_seq = e->batch_seq;
     h.first_seq = e->first_seq;
     h.count = e->count;
+    h.run = p->seq.run;
     snprintf(h.sensor, sizeof h.sensor, "%s", p->s->cfg.sensor_id);
     uint8_t hdr[WIRE_HDR_MAX];
     long hn = wire_hdr_encode(&h, hdr, sizeof hdr);
@@ -349,6 +380,17 @@ static void loss_note(struct publisher *p, const struct spool_loss *l, const cha
     add_stat(&p->s->pst.spool_lost_events, l->events);
 }
 
+/* How long an unacked batch is left alone: output.resend_ms, plus the time the collector
+ * needs for the batches it says wait before ours (its backlog times the smoothed time
+ * between two acks), so a busy collector gets no copies of what it is still storing. */
+static uint64_t resend_wait(const struct publisher *p)
+{
+    uint64_t extra = (uint64_t)p->backlog * p->ack_gap_us;
+    if (extra > 60000000u)
+        extra = 60000000u;
+    return p->resend_us + extra;
+}
+
 /* A batch sent before is due again when the collector has been silent (no ack of any
  * batch) for output.resend_ms and this batch has waited resend_ms, doubled for each
  * earlier resend up to 16x: a slow collector that keeps acking is not flooded with
@@ -358,7 +400,8 @@ static int resend_due(const struct publisher *p, const struct spool_ent *e, uint
     if (!e->sent_us)
         return 1;
     uint32_t shift = e->sends > 5 ? 4 : e->sends - 1;
-    return now - p->last_ack_us >= p->resend_us && now - e->sent_us >= p->resend_us << shift;
+    uint64_t wait = resend_wait(p);
+    return now - p->last_ack_us >= wait && now - e->sent_us >= wait << shift;
 }
 
 /* Sends what is due, oldest first: never-sent batches, batches whose ack is overdue and
@@ -368,6 +411,10 @@ static void pump(struct publisher *p)
     if (!p->zsock || !p->connected)
         return;
     uint64_t now = tz_mono_us();
+    if (now < p->refused_until_us)
+        return; /* the collector refused our batches: a long pause, no hammering */
+    /* the collector's credit, at least 1 so an empty pipe always moves */
+    uint32_t window = p->credit < 1 ? 1 : p->credit > PUB_WINDOW ? PUB_WINDOW : p->credit;
     for (;;) {
         size_t pos = 0;
         uint32_t in_flight = 0;
@@ -377,7 +424,7 @@ static void pump(struct publisher *p)
                 in_flight++;
                 continue;
             }
-            if (in_flight >= PUB_WINDOW)
+            if (in_flight >= window)
                 break;
             int rc = send_entry(p, e, now);
             if (rc > 0)
@@ -397,9 +444,48 @@ static void pump(struct publisher *p)
     }
 }
 
-static void on_ack(struct publisher *p, uint64_t bseq, uint8_t st)
+static const char *reason_name(uint16_t r)
 {
-    p->last_ack_us = tz_mono_us();
+    switch (r) {
+    case WIRE_REASON_MALFORMED: return "malformed batch";
+    case WIRE_REASON_SENSOR_MISMATCH:
+        return "sensor id mismatch: this sensor's CURVE key is bound to another sensor id at "
+               "the collector (check sensor.id / --sensor-id against the key's sensor-id)";
+    case WIRE_REASON_STORE_FULL: return "the collector's store is full";
+    case WIRE_REASON_STORE_ERROR: return "the collector's store failed";
+    case WIRE_REASON_TOO_MANY_SENSORS: return "the collector has too many sensors";
+    default: return "no reason given";
+    }
+}
+
+static void on_ack(struct publisher *p, const struct wire_ack *a)
+{
+    uint64_t bseq = a->batch_seq;
+    uint8_t st = a->status;
+    uint64_t now = tz_mono_us();
+    p->last_ack_us = now;
+    if (a->version >= 2) {
+        p->credit = a->credit;
+        p->backlog = a->backlog;
+    }
+    if (st == WIRE_ACK_REFUSED) {
+        struct spool_ent *e = spool_find(p->sp, bseq);
+        p->refused++;
+        add_stat(&p->s->pst.acks_refused, 1);
+        if (now >= p->warn_refused_us) {
+            log_err("the collector %s refused batch %" PRIu64 ": %s; the batch is kept and "
+                    "sent again in %u s (%" PRIu64 " refusals so far)",
+                    p->s->cfg.collector, bseq, reason_name(a->reason),
+                    PUB_REFUSED_PAUSE_US / 1000000u, p->refused);
+            p->warn_refused_us = now + PUB_WARN_EVERY_US;
+        }
+        p->refused_until_us = now + PUB_REFUSED_PAUSE_US;
+        if (e) {
+            e->retry = 1;
+            e->due_us = p->refused_until_us;
+        }
+        return;
+    }
     if (st == WIRE_ACK_RETRY) {
         struct spool_ent *e = spool_find(p->sp, bseq);
         if (e) {
@@ -425,6 +511,11 @@ static void on_ack(struct publisher *p, uint64_t bseq, uint8_t st)
     }
     if (st != WIRE_ACK_STORED)
         log_warn("ack for batch %" PRIu64 " with unknown status %u: taken as stored", bseq, st);
+    /* the smoothed time between two stored acks (1/8 of each new gap) */
+    uint64_t gap = now - p->last_stored_us;
+    p->ack_gap_us = p->ack_gap_us ? p->ack_gap_us - p->ack_gap_us / 8 + gap / 8 : gap;
+    p->last_stored_us = now;
+    p->acked_events += e->count;
     p->acked++;
     add_stat(&p->s->pst.acked, 1);
 }
@@ -545,7 +636,7 @@ static void poll_io(struct publisher *p, long timeout_ms)
                     log_warn("collector sent something that is not an ack (%d bytes)", n);
                     continue;
                 }
-                on_ack(p, a.batch_seq, a.status);
+                on_ack(p, &a);
             }
         }
     }
@@ -598,16 +689,41 @@ static void jsonl_drain(struct publisher *p, int flush)
     }
 }
 
+/* A replay that waited output.ack_wait_s for room without one batch stored stops: the
+ * capture ends, what is still numbered is not batched, and the exit status is 3. */
+static void give_up(struct publisher *p)
+{
+    if (p->gave_up)
+        return;
+    p->gave_up = 1;
+    struct spool_stats st;
+    spool_get_stats(p->sp, &st);
+    log_err("replay: the collector %s stored nothing for output.ack_wait_s (%lld s) while "
+            "%" PRIu64 " unacked batches (%" PRIu64 " events) filled the %s; giving up "
+            "(%s)",
+            p->s->cfg.collector, (long long)p->s->cfg.ack_wait_s, st.batches, st.events,
+            p->spool_disk ? "spool" : "memory (no output.state_dir)",
+            p->refused ? "the collector refuses this sensor's batches, see above"
+            : p->ever_connected ? "it stopped acknowledging"
+                                : "no connection: check the keys, --insecure and the address");
+    /* stop the capture and every further wait (may_drop, final_wait) */
+    atomic_store_explicit(&p->s->stop, 2, memory_order_relaxed);
+    capture_break(p->s);
+    p->status = 3;
+}
+
 static void seal_batch(struct publisher *p)
 {
     if (!p->sp || p->batch_count == 0)
         return;
     /* With a collector, --jsonl holds exactly the events handed to delivery: a batch's
-     * lines are written (and flushed) as it is sealed, just before it goes to the spool, so
-     * a sensor killed with SIGKILL has not "emitted" the events of the batch it was still
-     * filling (they die with it, like the packets in its rings). */
-    jsonl_write(p, p->batch, p->batch_len, 1);
+     * lines are written (and flushed) once it is in the spool, never before, so a sensor
+     * killed with SIGKILL (even while it waits for room in a full spool) has not "emitted"
+     * a batch it would lose: it is in the spool for the next start, or its numbers are an
+     * unused reservation (see the sensor_restart anomaly). */
     uint64_t bseq = seqstore_take(&p->seq, SEQ_BATCH);
+    uint64_t wait_from = 0;
+    int spooled = 0;
     for (;;) {
         uint64_t now = tz_mono_us();
         struct spool_loss l = {0, 0, 0, 0};
@@ -619,6 +735,7 @@ static void seal_batch(struct publisher *p)
                                   "is no output.state_dir");
         if (rc == SPOOL_OK) {
             p->sealed++;
+            spooled = 1;
             break;
         }
         if (rc == SPOOL_ERR) {
@@ -628,7 +745,16 @@ static void seal_batch(struct publisher *p)
             add_stat(&p->s->pst.send_fail, p->batch_count);
             break;
         }
-        /* SPOOL_FULL: a replay waits for the collector */
+        /* SPOOL_FULL: a replay waits for the collector, at most output.ack_wait_s without
+         * a batch stored (a refused key, no CURVE handshake, a wrong server key) */
+        if (!wait_from)
+            wait_from = now;
+        uint64_t since = p->last_stored_us > wait_from ? p->last_stored_us : wait_from;
+        if (now - since >= (uint64_t)p->s->cfg.ack_wait_s * 1000000u) {
+            give_up(p);
+            p->abandoned_events += p->batch_count;
+            break;
+        }
         if (now >= p->warn_wait_us) {
             struct spool_stats st;
             spool_get_stats(p->sp, &st);
@@ -640,6 +766,10 @@ static void seal_batch(struct publisher *p)
             p->warn_wait_us = now + (p->warn_wait_us ? PUB_WARN_EVERY_US : 5000000u);
         }
         poll_io(p, 10);
+    }
+    if (spooled || !p->gave_up) {
+        jsonl_write(p, p->batch, p->batch_len, 1);
+        add_stat(&p->s->pst.events, p->batch_count);
     }
     p->batch_len = 0;
     p->batch_count = 0;
@@ -659,11 +789,16 @@ static void publish_line(struct publisher *p, const char *body, uint32_t n)
         atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
         return;
     }
+    if (p->gave_up) { /* numbered, never emitted: counted as not acknowledged */
+        p->abandoned_events++;
+        return;
+    }
     long len = events_finish_line(p->line, PUB_LINE_MAX, seq, body, n);
     if (len < 0)
         return;
-    atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
-    if (p->zsock) { /* with a collector, lines reach --jsonl when their batch is sealed */
+    if (!p->zsock)
+        atomic_fetch_add_explicit(&p->s->pst.events, 1, memory_order_relaxed);
+    if (p->zsock) { /* counted in pst.events once its batch is in the spool */ /* with a collector, lines reach --jsonl when their batch is sealed */
         if (p->batch_len + (size_t)len > p->batch_cap)
             seal_batch(p);
         if (p->batch_count == 0) {
@@ -687,6 +822,28 @@ static void emit_anomaly(struct publisher *p, const char *kind, const char *deta
     jw_obj_begin(&w, "anomaly");
     jw_str(&w, "kind", kind);
     jw_str(&w, "detail", detail);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    long n = jw_finish(&w);
+    if (n > 0)
+        publish_line(p, body, (uint32_t)n);
+}
+
+/* The `sensor_restart` anomaly; unused_from/unused_to name the unused reservation, so the
+ * collector reports that range apart from lost events. */
+static void emit_restart(struct publisher *p, const char *detail)
+{
+    static char body[4096];
+    struct jw w;
+    jw_init(&w, body, sizeof body);
+    events_begin(&w, p->s, "anomaly", NULL, 0, tz_now_us(), NULL, p->anomaly_idx++);
+    jw_obj_begin(&w, "anomaly");
+    jw_str(&w, "kind", "sensor_restart");
+    jw_str(&w, "detail", detail);
+    if (p->unused_to) {
+        jw_uint(&w, "unused_from", p->unused_from);
+        jw_uint(&w, "unused_to", p->unused_to);
+    }
     jw_obj_end(&w);
     jw_obj_end(&w);
     long n = jw_finish(&w);
@@ -771,22 +928,26 @@ static void final_wait(struct publisher *p)
             break;
         poll_io(p, 50);
     }
-    if (st.batches == 0) {
+    if (st.batches == 0 && !p->gave_up) {
         log_info("collector acknowledged all %" PRIu64 " batches (%" PRIu64 " events)%s",
                  p->sealed, atomic_load_explicit(&s->pst.events, memory_order_relaxed),
                  p->rejected ? "; some were rejected (see above)" : "");
         return;
     }
+    uint64_t not_acked = st.events + p->abandoned_events;
     if (p->spool_disk)
-        log_err("collector %s acknowledged %" PRIu64 " of the batches before "
-                "output.ack_wait_s ran out; %" PRIu64 " unacked batches (%" PRIu64
-                " events) stay in the spool under %s and are sent at the next start",
-                s->cfg.collector, p->acked, st.batches, st.events, s->cfg.state_dir);
+        log_err("collector %s acknowledged %" PRIu64 " batches (%" PRIu64 " events); %" PRIu64
+                " events were not acknowledged: %" PRIu64 " unacked batches (%" PRIu64
+                " events) stay in the spool under %s and are sent at the next start%s",
+                s->cfg.collector, p->acked, p->acked_events, not_acked, st.batches, st.events,
+                s->cfg.state_dir,
+                p->abandoned_events ? "; the rest of the capture was not read" : "");
     else
-        log_err("collector %s acknowledged %" PRIu64 " of the batches before "
-                "output.ack_wait_s ran out; %" PRIu64 " unacked batches (%" PRIu64
-                " events) are lost (no output.state_dir to spool them)",
-                s->cfg.collector, p->acked, st.batches, st.events);
+        log_err("collector %s acknowledged %" PRIu64 " batches (%" PRIu64 " events); %" PRIu64
+                " events were not acknowledged and are lost (no output.state_dir to spool "
+                "them)%s",
+                s->cfg.collector, p->acked, p->acked_events, not_acked,
+                p->abandoned_events ? "; the rest of the capture was not read" : "");
     p->status = 3;
 }
 
@@ -796,12 +957,22 @@ void *publisher_thread(void *arg)
     struct sensor *s = arg;
     const uint64_t interval = (uint64_t)s->cfg.health_interval_s * 1000000u;
     if (p->seq.unclean) {
-        char detail[256];
-        snprintf(detail, sizeof detail,
-                 "the previous run stopped without closing its state (crash or SIGKILL): seq "
-                 "resumes at %" PRIu64 "; numbers it had reserved but not sent are skipped",
-                 p->seq.next[SEQ_EVENT]);
-        emit_anomaly(p, "sensor_restart", detail);
+        char detail[384];
+        if (p->unused_to)
+            snprintf(detail, sizeof detail,
+                     "the previous run stopped without closing its state (crash or SIGKILL): "
+                     "seq resumes at %" PRIu64 "; seq %" PRIu64 "..%" PRIu64 " (%" PRIu64
+                     " numbers) were reserved and never used (unused reservation, not lost "
+                     "events)",
+                     p->seq.next[SEQ_EVENT], p->unused_from, p->unused_to,
+                     p->unused_to - p->unused_from + 1);
+        else
+            snprintf(detail, sizeof detail,
+                     "the previous run stopped without closing its state (crash or SIGKILL): "
+                     "seq resumes at %" PRIu64 "; no reserved number was left unused",
+                     p->seq.next[SEQ_EVENT]);
+        log_info("%s", detail);
+        emit_restart(p, detail);
     }
     p->last_sync_us = tz_mono_us();
     pump(p);

@@ -98,6 +98,8 @@ struct publisher_stats {
     _Atomic uint64_t spool_corrupt;                   /* spool records failing checks */
     _Atomic uint64_t resends;                         /* batches sent again */
     _Atomic uint64_t acks_rejected;                   /* batches the collector rejected */
+    _Atomic uint64_t acks_refused;                    /* REFUSED acks (e.g. key bound to
+                                                       * another sensor id) */
     _Atomic uint64_t state_write_fail;                /* seq reservations not written */
     _Atomic int connected;                            /* CURVE/ZMTP handshake done */
 };
@@ -136,6 +138,7 @@ struct sensor {
     struct worker *workers;
     struct capture_stats cst;
     struct publisher_stats pst;
+    char run_hex[17];         /* this run's id (seqstore.h), set by publisher_init */
     _Atomic int stop;         /* SIGINT/SIGTERM */
     _Atomic int capture_done; /* the capture thread pushed its last packet */
     int capture_error;        /* set by capture: a file ended early (truncated) etc. */

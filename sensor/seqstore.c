@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * seqstore.c - persisted event and batch sequence numbers (see seqstore.h). The state file
- * is five lines of text so an operator can read it:
+ * is six lines of text so an operator can read it:
  *
  *   tanzhen-sensor-state 1
  *   sensor <id>
  *   seq <n>        every event seq below n may have been used
  *   batch <m>      every batch_seq below m may have been used
  *   clean <0|1>    1: written at a clean stop, n and m are exact
+ *   run <hex>      the run id (16 hex digits); absent in files from before run ids (run 0)
  *
  * It is replaced atomically: written to seq.tmp, fsync, rename over seq, fsync of the
  * directory.
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +49,8 @@ static int seqstore_write(struct seqstore *st, uint64_t seq, uint64_t batch, int
 {
     char text[256];
     int n = snprintf(text, sizeof text, SEQSTORE_MAGIC "\nsensor %s\nseq %" PRIu64
-                     "\nbatch %" PRIu64 "\nclean %d\n", st->sensor, seq, batch, clean);
+                     "\nbatch %" PRIu64 "\nclean %d\nrun %016" PRIx64 "\n", st->sensor, seq,
+                     batch, clean, st->run);
     if (n < 0 || (size_t)n >= sizeof text) {
         errno = ENAMETOOLONG;
         return -1;
@@ -119,7 +122,32 @@ static int seqstore_read(struct seqstore *st, FILE *f, char *err, size_t errlen)
         if (st->next[k] == 0)
             st->next[k] = 1;
     st->unclean = clean == 0;
+    st->prev_limit = st->next[SEQ_EVENT];
+    /* the sixth line, run, is optional: a file from before run ids keeps run 0 */
+    char rl[160];
+    st->run = 0;
+    if (fgets(rl, sizeof rl, f)) {
+        rl[strcspn(rl, "\n")] = '\0';
+        char *end = NULL;
+        errno = 0;
+        unsigned long long r = strncmp(rl, "run ", 4) == 0 ? strtoull(rl + 4, &end, 16) : 0;
+        if (strncmp(rl, "run ", 4) != 0 || errno || !end || *end != '\0' || end == rl + 4) {
+            snprintf(err, errlen, "%s: line 6 is not 'run <hex>'", st->path);
+            return -1;
+        }
+        st->run = r;
+    }
     return 0;
+}
+
+uint64_t seqstore_new_run(void)
+{
+    uint64_t r = 0;
+    if (sodium_init() < 0)
+        log_err("libsodium did not initialise; the run id comes from its fallback");
+    while (r == 0)
+        randombytes_buf(&r, sizeof r);
+    return r;
 }
 
 int seqstore_open(struct seqstore *st, const char *dir, const char *sensor_id, char *err,
@@ -131,6 +159,8 @@ int seqstore_open(struct seqstore *st, const char *dir, const char *sensor_id, c
     st->block[SEQ_BATCH] = SEQSTORE_BLOCK_BATCH;
     if (!dir || !dir[0]) {
         st->limit[SEQ_EVENT] = st->limit[SEQ_BATCH] = UINT64_MAX;
+        st->run = seqstore_new_run();
+        st->run_drawn = 1;
         return 0;
     }
     size_t sl = strlen(sensor_id);
@@ -162,6 +192,9 @@ int seqstore_open(struct seqstore *st, const char *dir, const char *sensor_id, c
     } else if (errno != ENOENT) {
         snprintf(err, errlen, "%s: cannot read: %s", st->path, strerror(errno));
         return -1;
+    } else {
+        st->run = seqstore_new_run(); /* a new or emptied state directory: a new run */
+        st->run_drawn = 1;
     }
     /* reserve the first blocks now: proves the directory is writable, and marks the file
      * unclean until seqstore_close() */

@@ -7,7 +7,11 @@
  * fsync of the directory), so a crash at any point never hands a number out twice; a
  * clean close writes the exact next numbers, so a clean restart leaves no hole.
  * Without a state directory the numbers live in memory and start at 1.
- * Owned by one thread (the publisher).
+ * The store also holds the sensor's `run` (common/wire.h): a random non-zero 64-bit id
+ * drawn when there is no state directory, or when the directory holds no state file yet,
+ * and kept in the file across restarts, so the collector tells a sensor that lost its
+ * state (seq back at 1) from one that resends. A state file from before run ids keeps
+ * run 0, the run its numbers were sent under. Owned by one thread (the publisher).
  */
 #ifndef TZ_SEQSTORE_H
 #define TZ_SEQSTORE_H
@@ -31,10 +35,16 @@ struct seqstore {
     int unclean;             /* the last run did not close the store (crash, SIGKILL) */
     int found;               /* a state file existed */
     uint64_t write_fail;     /* reservations that could not be written */
+    uint64_t run;            /* this numbering's run id */
+    int run_drawn;           /* 1: drawn at this open (no state dir, or a new one) */
+    uint64_t prev_limit;     /* unclean: the event-seq block end the last run reserved */
 };
 
+/* A random run id, never 0 (libsodium). */
+uint64_t seqstore_new_run(void);
+
 /* Opens (or creates) DIR/seq for sensor_id; dir NULL or "" keeps numbers in memory from
- * 1. Fails when the file holds another sensor's id or is not a state file. Returns 0 or
+ * 1 under a new run. Fails when the file holds another sensor's id or is not a state file. Returns 0 or
  * -1 with a message in err. */
 int seqstore_open(struct seqstore *st, const char *dir, const char *sensor_id, char *err,
                   size_t errlen);

@@ -22,7 +22,9 @@
  * tail is then cut at the next open and the collector reports the gap). New segment files
  * are made durable with an fsync of the directory.
  *
- * Acks: DIR/acked ("tanzhen-spool-acked N": every batch_seq <= N is acked or dropped) is
+ * Acks: DIR/acked ("tanzhen-spool-acked N seq S": every batch_seq <= N is acked or
+ * dropped, S the highest event seq ever spooled, so it is known after the segments that
+ * held it were deleted; files without " seq S" are read too) is
  * rewritten (temp file + rename, no fsync) by spool_sync() and at close when N moved; open
  * skips the records at or below it. It can only lag behind the truth, so after a crash
  * the batches acked since its last write (and those acked out of order) are sent again
@@ -558,7 +560,8 @@ static void mark_write(struct spool *sp)
     char path[1100], tmp[1100], text[64];
     snprintf(path, sizeof path, "%s/acked", sp->dir);
     snprintf(tmp, sizeof tmp, "%s/acked.tmp", sp->dir);
-    int n = snprintf(text, sizeof text, "tanzhen-spool-acked %" PRIu64 "\n", mark);
+    int n = snprintf(text, sizeof text, "tanzhen-spool-acked %" PRIu64 " seq %" PRIu64 "\n",
+                     mark, sp->high_seq);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
         return;
@@ -568,8 +571,9 @@ static void mark_write(struct spool *sp)
         sp->mark_written = mark;
 }
 
-static uint64_t mark_read(const char *dir)
+static uint64_t mark_read(const char *dir, uint64_t *high_seq)
 {
+    *high_seq = 0;
     char path[1100], text[64] = "";
     snprintf(path, sizeof path, "%s/acked", dir);
     FILE *f = fopen(path, "r");
@@ -583,6 +587,14 @@ static uint64_t mark_read(const char *dir)
         return 0; /* unreadable: every record is sent again, which is safe */
     char *end = NULL;
     unsigned long long v = strtoull(text + sizeof head - 1, &end, 10);
+    if (end && strncmp(end, " seq ", 5) == 0) {
+        char *e2 = NULL;
+        unsigned long long hs = strtoull(end + 5, &e2, 10);
+        if (!e2 || *e2 != '\n')
+            return 0;
+        *high_seq = hs;
+        return v;
+    }
     return end && *end == '\n' ? v : 0;
 }
 
@@ -806,7 +818,8 @@ int spool_open(struct spool **out, const struct spool_cfg *cfg, char *err, size_
             free(sp);
             return -1;
         }
-        sp->acked_mark = sp->mark_written = mark_read(sp->dir);
+        uint64_t mark_seq = 0;
+        sp->acked_mark = sp->mark_written = mark_read(sp->dir, &mark_seq);
         uint8_t *scratch = NULL;
         size_t scap = 0;
         for (long i = 0; i < n; i++) {
@@ -819,6 +832,11 @@ int spool_open(struct spool **out, const struct spool_cfg *cfg, char *err, size_
                 return -1;
             }
         }
+        /* what the acked file remembers of segments deleted since (all acked) */
+        if (mark_seq > sp->high_seq)
+            sp->high_seq = mark_seq;
+        if (sp->acked_mark > sp->high_batch)
+            sp->high_batch = sp->acked_mark;
         /* the next segment gets an id above every file seen, even deleted ones */
         sp->next_seg_id = n > 0 ? ids[n - 1] + 1 : 1;
         free(scratch);

@@ -152,6 +152,8 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "spool_corrupt", LOAD(s->pst.spool_corrupt));
     jw_uint(w, "resends", LOAD(s->pst.resends));
     jw_uint(w, "acks_rejected", LOAD(s->pst.acks_rejected));
+    jw_uint(w, "acks_refused", LOAD(s->pst.acks_refused));
+    jw_str(w, "run", s->run_hex);
     jw_uint(w, "state_write_errors", LOAD(s->pst.state_write_fail));
     jw_bool(w, "collector_connected",
             atomic_load_explicit(&s->pst.connected, memory_order_relaxed) != 0);
