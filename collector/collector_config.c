@@ -6,6 +6,7 @@
  */
 #include "collector_config.h"
 
+#include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -144,4 +145,32 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
         return -1;
     }
     return 0;
+}
+
+int collector_config_check_kafka(const struct collector_config *c, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    if (!kc) {
+        snprintf(err, errlen, "kafka.properties: out of memory");
+        return -1;
+    }
+    int rc = 0;
+    const char *line = c->kafka_props;
+    while (rc == 0 && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        char kv[2048], why[512];
+        snprintf(kv, sizeof kv, "%.*s", (int)(n < sizeof kv ? n : sizeof kv - 1), line);
+        char *eq = strchr(kv, '=');
+        if (eq) {
+            *eq = '\0';
+            if (rd_kafka_conf_set(kc, kv, eq + 1, why, sizeof why) != RD_KAFKA_CONF_OK) {
+                snprintf(err, errlen, "kafka.properties: %s: %s", kv, why);
+                rc = -1;
+            }
+        }
+        line += n + (nl ? 1 : 0);
+    }
+    rd_kafka_conf_destroy(kc);
+    return rc;
 }

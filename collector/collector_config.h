@@ -49,4 +49,8 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
 /* LOG_ERR..LOG_DEBUG for log.level (checked by collector_config_check). */
 int collector_config_log_level(const struct collector_config *c);
 
+/* Sets every kafka.properties entry on a real rd_kafka_conf_t, so a misspelt property or a
+ * bad value is refused by librdkafka itself (its message names the key). 0 or -1. */
+int collector_config_check_kafka(const struct collector_config *c, char *err, size_t errlen);
+
 #endif

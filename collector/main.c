@@ -5,7 +5,9 @@
  * --insecure), and runs until SIGINT or SIGTERM; then it stops receiving, lets the
  * forwarder deliver for at most kafka.flush_timeout_ms and exits 0. Subcommands:
  * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain.
- * Exit 2: bad usage or config; exit 1: a start-up failure (keys, store, socket, Kafka).
+ * Exit 1: bad usage or config (as the sensor), or a start-up failure (keys, store, socket,
+ * Kafka). --check-config also sets every kafka.properties entry on a real rd_kafka_conf_t;
+ * --dump-config redacts secrets (common/config.h).
  */
 #include <czmq.h>
 /* czmq.h brings syslog.h, whose LOG_* macros would rename log.h's levels */
@@ -189,14 +191,14 @@ static int cli_parse(struct cli *c, int argc, char **argv)
             return 0;
         default:
             fprintf(stderr, "Try '" PROG " --help'.\n");
-            return 2;
+            return 1;
         }
         if (rc != 0)
-            return 2;
+            return 1;
     }
     if (optind < argc) {
         fprintf(stderr, PROG ": unexpected argument '%s'; try --help\n", argv[optind]);
-        return 2;
+        return 1;
     }
     return -1;
 }
@@ -218,7 +220,8 @@ static int load_config(struct collector_config *conf, const struct cli *c)
     }
     if (c->insecure)
         conf->curve = 0;
-    if (collector_config_check(conf, err, sizeof err) != 0) {
+    if (collector_config_check(conf, err, sizeof err) != 0 ||
+        collector_config_check_kafka(conf, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": config: %s\n", err);
         return -1;
     }
@@ -364,7 +367,7 @@ static int cmd_keygen(int argc, char **argv)
 {
     if (argc < 3 || argc > 4 || argv[2][0] == '-') {
         fprintf(stderr, "usage: " PROG " keygen DIR [NAME]   (NAME defaults to collector)\n");
-        return 2;
+        return 1;
     }
     char err[1024];
     if (keys_generate(argv[2], argc == 4 ? argv[3] : "collector", PROG " keygen", stdout, err,
@@ -435,7 +438,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (load_config(&conf, &cli) != 0)
-        return 2;
+        return 1;
     if (cli.dump) {
         cfg_dump(collector_cfg_table, &conf, stdout);
         return 0;

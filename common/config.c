@@ -311,6 +311,16 @@ static void dump_scalar(FILE *out, const char *s)
     fputc('"', out);
 }
 
+int cfg_is_secret(const char *key)
+{
+    static const char *const named[] = {"sasl.password", "ssl.key.password",
+                                        "ssl.keystore.password", "ssl.key.pem"};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (strcasecmp(key, named[i]) == 0)
+            return 1;
+    return strcasestr(key, "password") != NULL || strcasestr(key, "secret") != NULL;
+}
+
 void cfg_dump(const struct cfg_opt *tab, const void *conf, FILE *out)
 {
     char section[CFG_KEY_MAX] = "";
@@ -349,7 +359,7 @@ void cfg_dump(const struct cfg_opt *tab, const void *conf, FILE *out)
             break;
         }
         case CFG_STR:
-            dump_scalar(out, v);
+            dump_scalar(out, v[0] && cfg_is_secret(o->key) ? CFG_REDACTED : v);
             fputc('\n', out);
             break;
         case CFG_MAP: {
@@ -370,7 +380,7 @@ void cfg_dump(const struct cfg_opt *tab, const void *conf, FILE *out)
                     fprintf(out, "%s  ", indent);
                     dump_scalar(out, kv);
                     fputs(": ", out);
-                    dump_scalar(out, eq + 1);
+                    dump_scalar(out, eq[1] && cfg_is_secret(kv) ? CFG_REDACTED : eq + 1);
                     fputc('\n', out);
                 }
                 line += n + (nl ? 1 : 0);

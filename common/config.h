@@ -38,8 +38,15 @@ int cfg_load_yaml(const struct cfg_opt *tab, void *conf, const char *path, char 
 int cfg_set(const struct cfg_opt *tab, void *conf, const char *key, const char *val, char *err,
             size_t errlen);
 const struct cfg_opt *cfg_find(const struct cfg_opt *tab, const char *key);
-/* Writes the effective config as YAML that cfg_load_yaml() reads back. */
+/* Writes the effective config as YAML that cfg_load_yaml() reads back, except that the
+ * value of every secret (cfg_is_secret, also inside maps such as kafka.properties) is
+ * written as CFG_REDACTED. */
 void cfg_dump(const struct cfg_opt *tab, const void *conf, FILE *out);
+#define CFG_REDACTED "<redacted>"
+/* 1 for a key whose value is a secret: sasl.password, ssl.key.password,
+ * ssl.keystore.password, ssl.key.pem, and any key holding "password" or "secret" (any
+ * case). */
+int cfg_is_secret(const char *key);
 /* One line per key: key, type, default, bounds, help. */
 void cfg_help(const struct cfg_opt *tab, FILE *out);
 

@@ -30,33 +30,33 @@ cases=0
 store="$TZ_TMP/store"
 
 printf 'receiver:\n  listen: tcp://127.0.0.1:1\n  bogus_key: 3\n' >"$TZ_TMP/unknown.yaml"
-expect 2 "unknown key 'receiver.bogus_key'" -c "$TZ_TMP/unknown.yaml" --check-config
+expect 1 "unknown key 'receiver.bogus_key'" -c "$TZ_TMP/unknown.yaml" --check-config
 printf 'nosuchsection:\n  a: 1\n' >"$TZ_TMP/section.yaml"
-expect 2 "unknown section 'nosuchsection'" -c "$TZ_TMP/section.yaml"
+expect 1 "unknown section 'nosuchsection'" -c "$TZ_TMP/section.yaml"
 printf 'receiver:\n  max_batch_events: 0\n' >"$TZ_TMP/bounds.yaml"
-expect 2 "receiver.max_batch_events: 0 is out of bounds" -c "$TZ_TMP/bounds.yaml"
+expect 1 "receiver.max_batch_events: 0 is out of bounds" -c "$TZ_TMP/bounds.yaml"
 printf 'receiver:\n  listen: "unterminated\n' >"$TZ_TMP/syntax.yaml"
-expect 2 "YAML error" -c "$TZ_TMP/syntax.yaml"
-expect 2 "cannot open" -c "$TZ_TMP/missing.yaml"
-expect 2 "unknown key 'no.such'" --set no.such=1
-expect 2 "not an integer" --set kafka.flush_timeout_ms=soon
-expect 2 "store.synchronous" --set store.synchronous=sometimes
-expect 2 "kafka.topic_prefix" --kafka-topic-prefix 'bad prefix!'
-expect 2 "log.level" --set log.level=loud
-expect 2 "receiver.listen: 'localhost:7700' must be tcp" --listen localhost:7700
-expect 2 "lacks a host or a port" --listen tcp://127.0.0.1
-expect 2 "store.retention_days: 30 is under 180 days .* --allow-short-retention" \
+expect 1 "YAML error" -c "$TZ_TMP/syntax.yaml"
+expect 1 "cannot open" -c "$TZ_TMP/missing.yaml"
+expect 1 "unknown key 'no.such'" --set no.such=1
+expect 1 "not an integer" --set kafka.flush_timeout_ms=soon
+expect 1 "store.synchronous" --set store.synchronous=sometimes
+expect 1 "kafka.topic_prefix" --kafka-topic-prefix 'bad prefix!'
+expect 1 "log.level" --set log.level=loud
+expect 1 "receiver.listen: 'localhost:7700' must be tcp" --listen localhost:7700
+expect 1 "lacks a host or a port" --listen tcp://127.0.0.1
+expect 1 "store.retention_days: 30 is under 180 days .* --allow-short-retention" \
     --set store.retention_days=30
-expect 2 "store.retention_days: 0 is out of bounds" --set store.retention_days=0
-expect 2 "envelope.credit_code: '91350100M000100Y44' is not a unified social credit code" \
+expect 1 "store.retention_days: 0 is out of bounds" --set store.retention_days=0
+expect 1 "envelope.credit_code: '91350100M000100Y44' is not a unified social credit code" \
     --set envelope.credit_code=91350100M000100Y44
-expect 2 "envelope.region_code" --set envelope.region_code=12345
-expect 2 "envelope.level: 6 is out of bounds" --set envelope.level=6
-expect 2 "kafka.redact: 'seq' identifies the event" --set kafka.redact=opcua.identity,seq
-expect 2 "http.listen: 'nowhere' must be HOST:PORT" --http-listen nowhere
-expect 2 "receiver.curve: 'maybe' is not a boolean" --set receiver.curve=maybe
-expect 2 "unexpected argument" stray
-expect 2 "unrecognized option" --no-such-option
+expect 1 "envelope.region_code" --set envelope.region_code=12345
+expect 1 "envelope.level: 6 is out of bounds" --set envelope.level=6
+expect 1 "kafka.redact: 'seq' identifies the event" --set kafka.redact=opcua.identity,seq
+expect 1 "http.listen: 'nowhere' must be HOST:PORT" --http-listen nowhere
+expect 1 "receiver.curve: 'maybe' is not a boolean" --set receiver.curve=maybe
+expect 1 "unexpected argument" stray
+expect 1 "unrecognized option" --no-such-option
 
 # start-up failures: exit 1 (plain TCP here: the keys are collector_curve.sh's business;
 # --insecure adds its warning line)

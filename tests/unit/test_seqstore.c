@@ -3,7 +3,11 @@
  * test_seqstore.c - persisted sequence numbers (sensor/seqstore.c): numbers start at 1
  * without a state directory; a clean close resumes exactly; a crash (no close) at any
  * point resumes above every number handed out, so none is reused; the file names its
- * sensor and refuses another; a stale temp file from a crash mid-write is harmless.
+ * sensor and refuses another; a stale temp file from a crash mid-write is harmless. The
+ * run id: random and non-zero without a state directory (a new one at every open), drawn
+ * once for a new state directory and kept in its file across clean and unclean restarts,
+ * drawn again when the directory is emptied; a file from before run ids keeps run 0; the
+ * block end an unclean run reserved is reported (prev_limit).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -66,11 +70,15 @@ Test(seqstore, clean_close_resumes_exactly)
     cr_assert_eq(seqstore_take(&st, SEQ_BATCH), 1);
     /* while running, the file holds the reserved block ends and says unclean */
     read_file(dir, text, sizeof text);
-    cr_assert_str_eq(text, "tanzhen-sensor-state 1\nsensor plant-a\nseq 10001\nbatch 1001\n"
-                           "clean 0\n");
+    char want[512];
+    snprintf(want, sizeof want, "tanzhen-sensor-state 1\nsensor plant-a\nseq 10001\nbatch 1001\n"
+             "clean 0\nrun %016llx\n", (unsigned long long)st.run);
+    cr_assert_str_eq(text, want);
     cr_assert_eq(seqstore_close(&st), 0);
     read_file(dir, text, sizeof text);
-    cr_assert_str_eq(text, "tanzhen-sensor-state 1\nsensor plant-a\nseq 6\nbatch 2\nclean 1\n");
+    snprintf(want, sizeof want, "tanzhen-sensor-state 1\nsensor plant-a\nseq 6\nbatch 2\n"
+             "clean 1\nrun %016llx\n", (unsigned long long)st.run);
+    cr_assert_str_eq(text, want);
 
     cr_assert_eq(seqstore_open(&st, dir, "plant-a", err, sizeof err), 0, "%s", err);
     cr_assert_eq(st.found, 1);
@@ -189,5 +197,77 @@ Test(seqstore, unusable_directory_is_a_startup_error)
     struct seqstore st;
     cr_assert_eq(seqstore_open(&st, sub, "s", err, sizeof err), -1);
     cr_assert(strstr(err, "output.state_dir"), "%s", err);
+    rmtree(dir);
+}
+
+Test(seqstore, run_id_without_state_dir_is_new_each_start)
+{
+    struct seqstore a, b;
+    char err[256];
+    cr_assert_eq(seqstore_open(&a, "", "s1", err, sizeof err), 0);
+    cr_assert_eq(seqstore_open(&b, NULL, "s1", err, sizeof err), 0);
+    cr_assert_neq(a.run, 0);
+    cr_assert_neq(b.run, 0);
+    cr_assert_neq(a.run, b.run, "two starts without a state dir share run %llx",
+                  (unsigned long long)a.run);
+    cr_assert_eq(a.run_drawn, 1);
+}
+
+Test(seqstore, run_id_persists_in_state_dir)
+{
+    char *dir = tmpdir();
+    struct seqstore st;
+    char err[256], path[256];
+    cr_assert_eq(seqstore_open(&st, dir, "plant-a", err, sizeof err), 0, "%s", err);
+    uint64_t run = st.run;
+    cr_assert_neq(run, 0);
+    cr_assert_eq(st.run_drawn, 1);
+    seqstore_take(&st, SEQ_EVENT);
+    cr_assert_eq(seqstore_close(&st), 0);
+    /* clean restart: the same run */
+    cr_assert_eq(seqstore_open(&st, dir, "plant-a", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(st.run, run);
+    cr_assert_eq(st.run_drawn, 0);
+    for (int i = 0; i < 12345; i++)
+        seqstore_take(&st, SEQ_EVENT);
+    /* crash (no close): still the same run, and the block end it reserved is known */
+    cr_assert_eq(seqstore_open(&st, dir, "plant-a", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(st.run, run);
+    cr_assert_eq(st.unclean, 1);
+    cr_assert_eq(st.prev_limit, 20002, "prev_limit %llu", (unsigned long long)st.prev_limit);
+    cr_assert_eq(seqstore_take(&st, SEQ_EVENT), 20002);
+    seqstore_close(&st);
+    /* an emptied state dir draws a new run */
+    snprintf(path, sizeof path, "%s/seq", dir);
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(seqstore_open(&st, dir, "plant-a", err, sizeof err), 0, "%s", err);
+    cr_assert_neq(st.run, run);
+    cr_assert_neq(st.run, 0);
+    cr_assert_eq(seqstore_take(&st, SEQ_EVENT), 1);
+    seqstore_close(&st);
+    rmtree(dir);
+}
+
+Test(seqstore, state_file_from_before_run_ids_keeps_run_zero)
+{
+    char *dir = tmpdir();
+    char err[256], path[256], text[512];
+    snprintf(path, sizeof path, "%s/seq", dir);
+    FILE *f = fopen(path, "w");
+    fputs("tanzhen-sensor-state 1\nsensor old\nseq 77\nbatch 5\nclean 1\n", f);
+    fclose(f);
+    struct seqstore st;
+    cr_assert_eq(seqstore_open(&st, dir, "old", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(st.run, 0);
+    cr_assert_eq(st.run_drawn, 0);
+    cr_assert_eq(seqstore_take(&st, SEQ_EVENT), 77);
+    seqstore_close(&st);
+    read_file(dir, text, sizeof text);
+    cr_assert(strstr(text, "\nrun 0000000000000000\n"), "%s", text);
+    f = fopen(path, "w");
+    fputs("tanzhen-sensor-state 1\nsensor old\nseq 77\nbatch 5\nclean 1\nrun zz\n", f);
+    fclose(f);
+    cr_assert_eq(seqstore_open(&st, dir, "old", err, sizeof err), -1);
+    cr_assert(strstr(err, "run <hex>"), "%s", err);
     rmtree(dir);
 }
