@@ -28,7 +28,8 @@ BS=$(head -n 1 "$T/mock.out")
 SEC=(--insecure) SEND_SEC=()
 if [ "$LINK" = curve ]; then
     "$B/collector/tanzhen-collector" keygen "$T/keys" >/dev/null
-    "$B/collector/tanzhen-collector" keygen "$T/sensor" s1 >/dev/null
+    # bound to tz_send.py's sensor id (the collector refuses batches under another one)
+    "$B/sensor/tanzhen-sensor" keygen "$T/sensor" s1 --sensor-id test-sensor >/dev/null
     mkdir "$T/allow" && cp "$T/sensor/s1.key" "$T/allow/"
     SEC=(--server-key "$T/keys/collector.key_secret" --allow-dir "$T/allow")
     SEND_SEC=(--server-key "$T/keys/collector.key" --client-key "$T/sensor/s1.key_secret")

@@ -64,7 +64,7 @@ I=(--insecure --http-listen "")
 expect 1 "store.dir /dev/null/tz: cannot create" "${I[@]}" --store /dev/null/tz --listen tcp://127.0.0.1:1
 expect 1 "cannot bind" "${I[@]}" --store "$store" --listen "tcp://127.0.0.1:notaport"
 expect 1 "cannot bind" "${I[@]}" --store "$store" --listen "tcp://256.1.1.1:7700"
-expect 1 "kafka property no.such.property=1" "${I[@]}" --store "$store" --kafka-brokers 127.0.0.1:1 \
+expect 1 "kafka.properties: no.such.property: No such configuration property" "${I[@]}" --store "$store" --kafka-brokers 127.0.0.1:1 \
     --set kafka.properties=no.such.property=1 --listen tcp://127.0.0.1:1
 port=$(tz_free_port)
 tz_start_collector first --store "$store" --listen "tcp://127.0.0.1:$port" --insecure

@@ -28,7 +28,7 @@ timeout 120 "$SENSOR" -r "$pcap" --jsonl - -w 1 --sensor-id e2e-sensor >"$TZ_TMP
 tz_start_mock --partitions 3
 port=$(tz_free_port)
 store="$TZ_TMP/store"
-tz_keys
+tz_keys e2e-sensor
 COLLECTOR_SEC=("${TZ_CURVE[@]}")
 SENSOR_SEC=(--server-key "$TZ_TMP/keys/collector.key" --client-key "$TZ_TMP/sensor/s1.key_secret")
 echo "link: CURVE"

@@ -49,7 +49,8 @@ fz_keys() {
     mkdir -p "$FZ_KEYS" "$FZ_ALLOW"
     "$FZ_COLLECTOR_BIN" keygen "$FZ_KEYS" collector >"$TZ_TMP/keygen-collector.out" 2>&1 ||
         tz_fail "tanzhen-collector keygen failed: $(cat "$TZ_TMP/keygen-collector.out")"
-    "$FZ_SENSOR_BIN" keygen "$FZ_KEYS" sensor >"$TZ_TMP/keygen-sensor.out" 2>&1 ||
+    "$FZ_SENSOR_BIN" keygen "$FZ_KEYS" sensor --sensor-id "$FZ_SENSOR_ID" \
+        >"$TZ_TMP/keygen-sensor.out" 2>&1 ||
         tz_fail "tanzhen-sensor keygen failed: $(cat "$TZ_TMP/keygen-sensor.out")"
     local f
     for f in collector.key collector.key_secret sensor.key sensor.key_secret; do

@@ -137,13 +137,15 @@ tz_mock_ctl() {
 
 _tz_log_has() { grep -q -- "$2" "$TZ_TMP/$1.log" 2>/dev/null; }
 
-# tz_keys: a collector key pair in $TZ_TMP/keys, a sensor key pair "s1" whose public
-# certificate is in the allow list $TZ_TMP/allow and whose secret one is in
-# $TZ_TMP/sensor. Sets TZ_CURVE (collector options) and TZ_SEND_CURVE (tz_send.py options).
+# tz_keys [SENSOR_ID]: a collector key pair in $TZ_TMP/keys, a sensor key pair "s1" bound
+# to SENSOR_ID (default test-sensor, tz_send.py's) whose public certificate is in the allow
+# list $TZ_TMP/allow and whose secret one is in $TZ_TMP/sensor. Sets TZ_CURVE (collector
+# options) and TZ_SEND_CURVE (tz_send.py options).
 tz_keys() {
     local kg=("$TZ_BUILD/collector/tanzhen-collector" keygen)
     "${kg[@]}" "$TZ_TMP/keys" >/dev/null || tz_fail "keygen (collector) failed"
-    "${kg[@]}" "$TZ_TMP/sensor" s1 >/dev/null || tz_fail "keygen (sensor) failed"
+    "$TZ_BUILD/sensor/tanzhen-sensor" keygen "$TZ_TMP/sensor" s1 --sensor-id "${1:-test-sensor}" \
+        >/dev/null || tz_fail "keygen (sensor) failed"
     mkdir -p "$TZ_TMP/allow"
     cp "$TZ_TMP/sensor/s1.key" "$TZ_TMP/allow/"
     TZ_CURVE=(--server-key "$TZ_TMP/keys/collector.key_secret" --allow-dir "$TZ_TMP/allow")

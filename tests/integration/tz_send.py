@@ -9,6 +9,9 @@ the acks. Events carry the EVENTS.md envelope with a fixed mix of types.
   tz_send.py ... --malformed                                       broken messages
   tz_send.py ... --batches 400 --events 500 --window 8             throughput
   tz_send.py ... --server-key K/collector.key --client-key K/s1.key_secret   with CURVE
+  tz_send.py ... --run 0x1234                  version-2 headers with this run id (v2 acks:
+                                               the summary counts reasons, the last backlog
+                                               and credit)
 
 Prints one JSON summary line; exits 1 if an ack is missing or unexpected.
 """
@@ -21,7 +24,11 @@ import time
 import zmq
 import zmq.auth  # reads CZMQ certificate files (CURVE)
 
-ACK_NAMES = {0: "STORED", 1: "REJECTED", 2: "RETRY"}
+ACK_NAMES = {0: "STORED", 1: "REJECTED", 2: "RETRY", 3: "REFUSED"}
+REASONS = {0: "none", 1: "malformed", 2: "sensor_mismatch", 3: "store_full", 4: "store_error",
+           5: "too_many_sensors"}
+RUN = None  # --run: version-2 headers
+LAST_ACK = {}  # version-2 acks: reasons seen, last backlog and credit
 # ten events: four ics, two flow, one anomaly, alert, asset, health
 TYPE_CYCLE = ["ics", "ics", "ics", "ics", "flow", "flow", "anomaly", "alert", "asset", "health"]
 FLOWS = 5  # community ids in use, so per-key ordering can be checked
@@ -29,11 +36,21 @@ FLOWS = 5  # community ids in use, so per-key ordering can be checked
 
 def header(batch_seq, first_seq, count, sensor, flags=0):
     sid = sensor.encode()
+    if RUN is not None:
+        return (b"TZB1" + struct.pack(">BBHQQIQH", 2, flags, 0, batch_seq, first_seq, count, RUN,
+                                      len(sid)) + sid)
     return (b"TZB1" + struct.pack(">BBHQQIH", 1, flags, 0, batch_seq, first_seq, count, len(sid))
             + sid)
 
 
 def parse_ack(frame):
+    if len(frame) == 24 and frame[:4] == b"TZA1" and frame[4] == 2:
+        _, status, reason, seq, backlog, credit = struct.unpack(">BBHQII", frame[4:24])
+        name = REASONS.get(reason, str(reason))
+        LAST_ACK.setdefault("reasons", {})
+        LAST_ACK["reasons"][name] = LAST_ACK["reasons"].get(name, 0) + 1
+        LAST_ACK["backlog"], LAST_ACK["credit"] = backlog, credit
+        return seq, status
     if len(frame) != 16 or frame[:4] != b"TZA1" or frame[4] != 1:
         raise ValueError("bad ack %r" % frame)
     return struct.unpack(">Q", frame[8:16])[0], frame[5]
@@ -177,7 +194,11 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
     p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
     p.add_argument("--client-key", help="this client's secret certificate (CURVE)")
+    p.add_argument("--run", type=lambda v: int(v, 0), default=None,
+                   help="send version-2 headers with this run id")
     a = p.parse_args()
+    global RUN
+    RUN = a.run
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
@@ -197,6 +218,8 @@ def main():
         sock.close()
         ctx.term()
     summary["ok"] = ok
+    if LAST_ACK:
+        summary["ack_v2"] = LAST_ACK
     print(json.dumps(summary, sort_keys=True))
     return 0 if ok else 1
 
