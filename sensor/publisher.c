@@ -8,14 +8,8 @@
  * Delivery is at-least-once: a sealed batch goes into the spool (spool.c: memory, and with
  * a state directory also written ahead to disk) before --jsonl or the counters report it,
  * and stays there until the collector's WIRE_ACK_STORED for its batch_seq. Every batch
- * carries this run's id (seqstore.h). Flow control: at most the collector's `credit` of
- * its last version-2 ack (bounded by PUB_WINDOW) batches are in flight; one not acked
- * after output.resend_ms plus the collector's reported backlog times the measured time
- * per ack, while the collector acks nothing, is sent again (see resend_due), and every
- * unacked batch is sent again when the connection comes back (a socket monitor reports
- * the handshake). WIRE_ACK_RETRY: sent again after a pause; WIRE_ACK_REJECTED: dropped,
- * logged, counted; WIRE_ACK_REFUSED (e.g. this key is bound to another sensor id): kept,
- * the reason logged once and then every 30 s, nothing sent for PUB_REFUSED_PAUSE_US. When
+ * carries this run's id (seqstore.h). Sending, resending, acks and flow control (the
+ * collector's credit and backlog, flowctl.h) are in pub_link.c. When
  * the spool is full, live capture drops the oldest unacked data (counted, reported as a
  * `spool_overflow` anomaly) and never waits; a replay waits for acks, but never longer than
  * output.ack_wait_s without one batch stored: then it stops, and exits 3 saying how many
@@ -36,6 +30,7 @@
 #include "events.h"
 #include "curve.h"
 #include "log.h"
+#include "publisher_int.h"
 #include "sensor.h"
 #include "seqstore.h"
 #include "spool.h"
@@ -45,53 +40,7 @@
 #define PUB_LINE_MAX (65536 + 64)
 #define PUB_BATCH_BYTES (4u << 20)
 #define PUB_DRAIN 256
-#define PUB_WINDOW 32                /* batches sent and not yet acked */
-#define PUB_RETRY_PAUSE_US 1000000u  /* after a RETRY ack (at most output.resend_ms) */
-#define PUB_REFUSED_PAUSE_US 30000000u /* after a REFUSED ack: nothing is sent for this long */
-#define PUB_WARN_EVERY_US 30000000u  /* rate limit of repeated warnings */
-#define PUB_HEARTBEAT_MS 1000
 #define PUB_JSONL_BUF (1u << 20)     /* lines for --jsonl gathered before one write */
-#define PUB_MONITOR_EP "inproc://tanzhen-publisher-monitor"
-
-struct publisher {
-    struct sensor *s;
-    FILE *jsonl;
-    int jsonl_is_stdout;
-    char *jsonl_buf; /* without a collector: lines are finished here, then written whole */
-    size_t jsonl_len;
-    void *zctx, *zsock, *zmon;
-    char *line;
-    char *batch;
-    size_t batch_len, batch_cap;
-    uint32_t batch_count;
-    uint64_t batch_first_seq;
-    uint64_t batch_started_us;
-    char *readbuf; /* a spooled body read back from disk */
-    struct seqstore seq;
-    struct spool *sp;
-    int spool_disk;
-    uint64_t resend_us;
-    uint64_t last_sync_us;
-    uint64_t last_ack_us;         /* last ack of any kind, or the last handshake */
-    uint64_t sealed, acked, rejected, refused;
-    uint64_t acked_events;        /* events in batches acked STORED */
-    uint64_t last_stored_us;      /* last STORED ack (or the start): progress */
-    uint64_t refused_until_us;    /* after a REFUSED ack: send nothing before this */
-    uint32_t credit;              /* from the last version-2 ack; PUB_WINDOW before one */
-    uint32_t backlog;             /* batches waiting at the collector (last v2 ack) */
-    uint64_t ack_gap_us;          /* smoothed time between two STORED acks */
-    int gave_up;                  /* a replay waited output.ack_wait_s without progress */
-    uint64_t unused_from, unused_to; /* unclean restart: seqs reserved and never used */
-    uint64_t abandoned_events;    /* numbered after gave_up: never batched */
-    int connected, ever_connected;
-    struct spool_loss loss;       /* dropped since the last spool_overflow anomaly */
-    const char *loss_why;
-    uint64_t give_up_us;          /* replay after a stop request: stop waiting at this time */
-    uint64_t warn_wait_us, warn_link_us, warn_auth_us, warn_reject, warn_refused_us;
-    uint32_t health_idx, anomaly_idx;
-    uint64_t next_health_us;
-    int status;
-};
 
 static struct publisher pub;
 
@@ -100,101 +49,7 @@ int publisher_status(void)
     return pub.status;
 }
 
-static void set_stat(_Atomic uint64_t *a, uint64_t v)
-{
-    atomic_store_explicit(a, v, memory_order_relaxed);
-}
 
-static void add_stat(_Atomic uint64_t *a, uint64_t v)
-{
-    atomic_fetch_add_explicit(a, v, memory_order_relaxed);
-}
-
-/* Copies the spool's figures into the counters the health heartbeat reads. */
-static void publish_stats(struct publisher *p)
-{
-    struct publisher_stats *ps = &p->s->pst;
-    if (p->sp) {
-        struct spool_stats st;
-        spool_get_stats(p->sp, &st);
-        set_stat(&ps->unacked_batches, st.batches);
-        set_stat(&ps->unacked_events, st.events);
-        set_stat(&ps->spool_bytes, st.disk_bytes);
-        set_stat(&ps->spool_corrupt, st.corrupt);
-    }
-    set_stat(&ps->state_write_fail, p->seq.write_fail);
-    atomic_store_explicit(&ps->connected, p->connected, memory_order_relaxed);
-}
-
-static int open_socket(struct publisher *p, const struct sensor_config *c, char *err,
-                       size_t errlen)
-{
-    struct curve_keys keys;
-    if (c->curve) {
-        if (!zmq_has("curve")) {
-            snprintf(err, errlen, "output.curve: this libzmq has no CURVE support; give "
-                                  "--insecure for plain TCP");
-            return -1;
-        }
-        if (curve_load_client(c->client_key, c->server_key, &keys, err, errlen) != 0)
-            return -1;
-        if (keys.warning[0])
-            log_warn("%s", keys.warning);
-    } else {
-        log_warn("--insecure: CURVE is off, events go to %s in plain text and the collector "
-                 "cannot authenticate this sensor",
-                 c->collector);
-    }
-    p->zctx = zmq_ctx_new();
-    p->zsock = p->zctx ? zmq_socket(p->zctx, ZMQ_DEALER) : NULL;
-    if (!p->zsock) {
-        snprintf(err, errlen, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
-        return -1;
-    }
-    int hwm = 1000, linger = 0, immediate = 1;
-    int hb_ivl = PUB_HEARTBEAT_MS, hb_timeout = 5 * PUB_HEARTBEAT_MS, reconnect_max = 5000;
-    zmq_setsockopt(p->zsock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(p->zsock, ZMQ_LINGER, &linger, sizeof linger);
-    /* ZMTP heartbeats: a link that silently stops carrying packets is noticed within
-     * ~5 s, the connection is dropped and retried (backing off to 5 s between attempts),
-     * and everything unacked is sent again on the new one */
-    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl);
-    zmq_setsockopt(p->zsock, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
-    zmq_setsockopt(p->zsock, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
-    /* queue only on a connection that finished its handshake: while the collector is away
-     * sends fail at once and the spool, not the socket, holds the batches */
-    zmq_setsockopt(p->zsock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-    if (c->curve) {
-        if (zmq_setsockopt(p->zsock, ZMQ_CURVE_SERVERKEY, keys.server_key, 32) != 0 ||
-            zmq_setsockopt(p->zsock, ZMQ_CURVE_PUBLICKEY, keys.public_key, 32) != 0 ||
-            zmq_setsockopt(p->zsock, ZMQ_CURVE_SECRETKEY, keys.secret_key, 32) != 0) {
-            snprintf(err, errlen, "cannot set the CURVE keys: %s", zmq_strerror(errno));
-            return -1;
-        }
-        log_info("CURVE on: this sensor's public key is %s", keys.public_txt);
-    }
-    memset(&keys, 0, sizeof keys);
-    int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
-    if (zmq_socket_monitor(p->zsock, PUB_MONITOR_EP, events) == 0) {
-        p->zmon = zmq_socket(p->zctx, ZMQ_PAIR);
-        if (p->zmon && zmq_connect(p->zmon, PUB_MONITOR_EP) != 0) {
-            zmq_close(p->zmon);
-            p->zmon = NULL;
-        }
-    }
-    if (!p->zmon) {
-        log_warn("no ZeroMQ socket monitor (%s): reconnects are noticed by the resend timer",
-                 zmq_strerror(errno));
-        p->connected = 1;
-    }
-    if (zmq_connect(p->zsock, c->collector) != 0) {
-        snprintf(err, errlen, "--collector %s: %s", c->collector, zmq_strerror(errno));
-        return -1;
-    }
-    return 0;
-}
 
 /* One sensor per state directory: an exclusive flock on DIR/lock, held until exit (the
  * kernel drops it when the process dies, even by SIGKILL). */
@@ -235,9 +90,9 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
         return -1;
     }
     p->batch_cap = PUB_BATCH_BYTES;
-    p->resend_us = (uint64_t)c->resend_ms * 1000u;
+    flowctl_init(&p->fc, (uint64_t)c->resend_ms * 1000u, tz_mono_us());
     /* keys first: a bad key must fail before any state is touched */
-    if (c->collector[0] && open_socket(p, c, err, errlen) != 0)
+    if (c->collector[0] && pub_open_socket(p, c, err, errlen) != 0)
         return -1;
     if (c->state_dir[0] && lock_state_dir(c->state_dir, err, errlen) != 0)
         return -1;
@@ -249,8 +104,6 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
              : p->seq.run_drawn ? "new: new state dir"
              : p->seq.run ? "continued from state dir"
                           : "continued from a state file from before run ids");
-    p->credit = PUB_WINDOW;
-    p->last_stored_us = tz_mono_us();
     if (c->jsonl[0]) {
         if (strcmp(c->jsonl, "-") == 0) {
             p->jsonl = stdout;
@@ -325,7 +178,7 @@ int publisher_init(struct sensor *s, char *err, size_t errlen)
         }
     }
     p->next_health_us = tz_mono_us() + (uint64_t)c->health_interval_s * 1000000u;
-    publish_stats(p);
+    pub_publish_stats(p);
     return 0;
 fail:
     /* nothing was numbered: leave the state file exact, as after a clean stop */
@@ -333,317 +186,15 @@ fail:
     return -1;
 }
 
-/* Sends one batch; 0 sent, 1 the socket would block (no connection, or it is full),
- * -1 its body cannot be read back from the spool. */
-static int send_entry(struct publisher *p, struct spool_ent *e, uint64_t now)
-{
-    const char *body = spool_body(p->sp, e, p->readbuf, p->batch_cap);
-    if (!body)
-        return -1;
-    struct wire_batch_hdr h;
-    memset(&h, 0, sizeof h);
-    h.flags = e->sends ? WIRE_F_RESEND : 0;
-    h.batch_seq = e->batch_seq;
-    h.first_seq = e->first_seq;
-    h.count = e->count;
-    h.run = p->seq.run;
-    snprintf(h.sensor, sizeof h.sensor, "%s", p->s->cfg.sensor_id);
-    uint8_t hdr[WIRE_HDR_MAX];
-    long hn = wire_hdr_encode(&h, hdr, sizeof hdr);
-    if (hn <= 0)
-        return -1;
-    if (zmq_send(p->zsock, hdr, (size_t)hn, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return 1;
-    /* the rest of a multipart message is always accepted once its first part was */
-    zmq_send(p->zsock, body, e->len, ZMQ_DONTWAIT);
-    if (e->sends)
-        add_stat(&p->s->pst.resends, 1);
-    else
-        add_stat(&p->s->pst.batches, 1);
-    e->sends++;
-    e->sent_us = now;
-    e->retry = 0;
-    return 0;
-}
 
-static void loss_note(struct publisher *p, const struct spool_loss *l, const char *why)
-{
-    if (!l->batches)
-        return;
-    if (p->loss.batches == 0 || l->first_seq < p->loss.first_seq)
-        p->loss.first_seq = l->first_seq;
-    if (p->loss.batches == 0 || l->last_seq > p->loss.last_seq)
-        p->loss.last_seq = l->last_seq;
-    p->loss.batches += l->batches;
-    p->loss.events += l->events;
-    p->loss_why = why;
-    add_stat(&p->s->pst.spool_lost_events, l->events);
-}
 
-/* How long an unacked batch is left alone: output.resend_ms, plus the time the collector
- * needs for the batches it says wait before ours (its backlog times the smoothed time
- * between two acks), so a busy collector gets no copies of what it is still storing. */
-static uint64_t resend_wait(const struct publisher *p)
-{
-    uint64_t extra = (uint64_t)p->backlog * p->ack_gap_us;
-    if (extra > 60000000u)
-        extra = 60000000u;
-    return p->resend_us + extra;
-}
 
-/* A batch sent before is due again when the collector has been silent (no ack of any
- * batch) for output.resend_ms and this batch has waited resend_ms, doubled for each
- * earlier resend up to 16x: a slow collector that keeps acking is not flooded with
- * copies, a silent one gets them less and less often. Reconnects resend at once. */
-static int resend_due(const struct publisher *p, const struct spool_ent *e, uint64_t now)
-{
-    if (!e->sent_us)
-        return 1;
-    uint32_t shift = e->sends > 5 ? 4 : e->sends - 1;
-    uint64_t wait = resend_wait(p);
-    return now - p->last_ack_us >= wait && now - e->sent_us >= wait << shift;
-}
 
-/* Sends what is due, oldest first: never-sent batches, batches whose ack is overdue and
- * batches whose RETRY pause is over, keeping at most PUB_WINDOW in flight. */
-static void pump(struct publisher *p)
-{
-    if (!p->zsock || !p->connected)
-        return;
-    uint64_t now = tz_mono_us();
-    if (now < p->refused_until_us)
-        return; /* the collector refused our batches: a long pause, no hammering */
-    /* the collector's credit, at least 1 so an empty pipe always moves */
-    uint32_t window = p->credit < 1 ? 1 : p->credit > PUB_WINDOW ? PUB_WINDOW : p->credit;
-    for (;;) {
-        size_t pos = 0;
-        uint32_t in_flight = 0;
-        struct spool_ent *e, *bad = NULL;
-        while ((e = spool_iter(p->sp, &pos)) != NULL) {
-            if (e->retry ? now < e->due_us : !resend_due(p, e, now)) {
-                in_flight++;
-                continue;
-            }
-            if (in_flight >= window)
-                break;
-            int rc = send_entry(p, e, now);
-            if (rc > 0)
-                break;
-            if (rc < 0) {
-                bad = e;
-                break;
-            }
-            in_flight++;
-        }
-        if (!bad)
-            return;
-        /* a spooled record that fails its checksum: its events are lost */
-        struct spool_loss l = {1, bad->count, bad->first_seq, bad->first_seq + bad->count - 1};
-        spool_ack(p->sp, bad->batch_seq);
-        loss_note(p, &l, "a spooled batch failed its checksum when read back");
-    }
-}
 
-static const char *reason_name(uint16_t r)
-{
-    switch (r) {
-    case WIRE_REASON_MALFORMED: return "malformed batch";
-    case WIRE_REASON_SENSOR_MISMATCH:
-        return "sensor id mismatch: this sensor's CURVE key is bound to another sensor id at "
-               "the collector (check sensor.id / --sensor-id against the key's sensor-id)";
-    case WIRE_REASON_STORE_FULL: return "the collector's store is full";
-    case WIRE_REASON_STORE_ERROR: return "the collector's store failed";
-    case WIRE_REASON_TOO_MANY_SENSORS: return "the collector has too many sensors";
-    default: return "no reason given";
-    }
-}
 
-static void on_ack(struct publisher *p, const struct wire_ack *a)
-{
-    uint64_t bseq = a->batch_seq;
-    uint8_t st = a->status;
-    uint64_t now = tz_mono_us();
-    p->last_ack_us = now;
-    if (a->version >= 2) {
-        p->credit = a->credit;
-        p->backlog = a->backlog;
-    }
-    if (st == WIRE_ACK_REFUSED) {
-        struct spool_ent *e = spool_find(p->sp, bseq);
-        p->refused++;
-        add_stat(&p->s->pst.acks_refused, 1);
-        if (now >= p->warn_refused_us) {
-            log_err("the collector %s refused batch %" PRIu64 ": %s; the batch is kept and "
-                    "sent again in %u s (%" PRIu64 " refusals so far)",
-                    p->s->cfg.collector, bseq, reason_name(a->reason),
-                    PUB_REFUSED_PAUSE_US / 1000000u, p->refused);
-            p->warn_refused_us = now + PUB_WARN_EVERY_US;
-        }
-        p->refused_until_us = now + PUB_REFUSED_PAUSE_US;
-        if (e) {
-            e->retry = 1;
-            e->due_us = p->refused_until_us;
-        }
-        return;
-    }
-    if (st == WIRE_ACK_RETRY) {
-        struct spool_ent *e = spool_find(p->sp, bseq);
-        if (e) {
-            uint64_t pause = p->resend_us < PUB_RETRY_PAUSE_US ? p->resend_us : PUB_RETRY_PAUSE_US;
-            e->retry = 1;
-            e->due_us = tz_mono_us() + pause;
-        }
-        return;
-    }
-    const struct spool_ent *e = spool_ack(p->sp, bseq);
-    if (!e) {
-        log_debug("ack for batch %" PRIu64 " that is not pending (acked before)", bseq);
-        return;
-    }
-    if (st == WIRE_ACK_REJECTED) {
-        p->rejected++;
-        add_stat(&p->s->pst.acks_rejected, 1);
-        if (p->warn_reject++ < 20 || p->warn_reject % 1000 == 0)
-            log_err("collector rejected batch %" PRIu64 " (events %" PRIu64 "..%" PRIu64
-                    "): dropped (%" PRIu64 " rejected so far)",
-                    bseq, e->first_seq, e->first_seq + e->count - 1, p->rejected);
-        return;
-    }
-    if (st != WIRE_ACK_STORED)
-        log_warn("ack for batch %" PRIu64 " with unknown status %u: taken as stored", bseq, st);
-    /* the smoothed time between two stored acks (1/8 of each new gap) */
-    uint64_t gap = now - p->last_stored_us;
-    p->ack_gap_us = p->ack_gap_us ? p->ack_gap_us - p->ack_gap_us / 8 + gap / 8 : gap;
-    p->last_stored_us = now;
-    p->acked_events += e->count;
-    p->acked++;
-    add_stat(&p->s->pst.acked, 1);
-}
 
-static void on_monitor(struct publisher *p)
-{
-    for (;;) {
-        uint8_t ev[6];
-        char addr[256];
-        int n = zmq_recv(p->zmon, ev, sizeof ev, ZMQ_DONTWAIT);
-        if (n < 0)
-            return;
-        int more = 0;
-        size_t ml = sizeof more;
-        zmq_getsockopt(p->zmon, ZMQ_RCVMORE, &more, &ml);
-        int an = more ? zmq_recv(p->zmon, addr, sizeof addr - 1, 0) : 0;
-        addr[an > 0 ? (an < (int)sizeof addr ? an : (int)sizeof addr - 1) : 0] = '\0';
-        if (n < 6)
-            continue;
-        uint16_t event; /* the monitor's frame is in host byte order */
-        uint32_t value;
-        memcpy(&event, ev, sizeof event);
-        memcpy(&value, ev + 2, sizeof value);
-        uint64_t now = tz_mono_us();
-        struct spool_stats st;
-        spool_get_stats(p->sp, &st);
-        switch (event) {
-        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
-            p->connected = 1;
-            p->last_ack_us = now;
-            /* everything in flight on the old connection may be lost: send it all again */
-            size_t pos = 0;
-            struct spool_ent *e;
-            while ((e = spool_iter(p->sp, &pos)) != NULL) {
-                e->sent_us = 0;
-                e->retry = 0;
-            }
-            if (p->ever_connected)
-                log_info("reconnected to the collector %s; %" PRIu64 " unacked batches (%" PRIu64
-                         " events) are sent again",
-                         addr, st.batches, st.events);
-            else
-                log_info("connected to the collector %s", addr);
-            p->ever_connected = 1;
-            break;
-        }
-        case ZMQ_EVENT_DISCONNECTED:
-            if (p->connected && now >= p->warn_link_us) {
-                log_warn("lost the connection to the collector %s; %" PRIu64
-                         " unacked batches (%" PRIu64 " events) are kept for resending",
-                         addr, st.batches, st.events);
-                p->warn_link_us = now + PUB_WARN_EVERY_US;
-            }
-            p->connected = 0;
-            break;
-        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-            if (now >= p->warn_auth_us) {
-                log_err("the collector %s refused this sensor's key (ZAP status %u): is its "
-                        "public certificate in the collector's allow list?",
-                        addr, value);
-                p->warn_auth_us = now + PUB_WARN_EVERY_US;
-            }
-            break;
-        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            if (now >= p->warn_auth_us) {
-                log_err("handshake with the collector %s failed: %s (ZMTP error %#x)", addr,
-                        value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
-                            ? "one side uses CURVE and the other does not (--insecure)"
-                        : value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
-                            ? "CURVE keys do not match (output.server_key)"
-                            : "protocol error",
-                        value);
-                p->warn_auth_us = now + PUB_WARN_EVERY_US;
-            }
-            break;
-        default: /* ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: value is an errno */
-            if (now >= p->warn_auth_us) {
-                log_err("handshake with the collector %s failed: the collector closed the "
-                        "connection (%s); is output.server_key the collector's public "
-                        "certificate, and does the collector use CURVE?",
-                        addr, strerror((int)value));
-                p->warn_auth_us = now + PUB_WARN_EVERY_US;
-            }
-            break;
-        }
-    }
-}
 
-/* fdatasync of the open segment and the ack mark, at most every SPOOL_SYNC_MS. */
-static void maybe_sync(struct publisher *p, uint64_t mono)
-{
-    if (p->spool_disk && mono - p->last_sync_us >= SPOOL_SYNC_MS * 1000u) {
-        spool_sync(p->sp);
-        p->last_sync_us = mono;
-    }
-}
 
-/* Waits up to timeout_ms for acks and socket events, handles them, then sends what is
- * due. */
-static void poll_io(struct publisher *p, long timeout_ms)
-{
-    if (!p->zsock)
-        return;
-    zmq_pollitem_t it[2] = {{p->zsock, 0, ZMQ_POLLIN, 0}, {p->zmon, 0, ZMQ_POLLIN, 0}};
-    int nit = p->zmon ? 2 : 1;
-    if (zmq_poll(it, nit, timeout_ms) > 0) {
-        if (nit == 2 && (it[1].revents & ZMQ_POLLIN))
-            on_monitor(p);
-        if (it[0].revents & ZMQ_POLLIN) {
-            for (;;) {
-                uint8_t buf[64];
-                int n = zmq_recv(p->zsock, buf, sizeof buf, ZMQ_DONTWAIT);
-                if (n < 0)
-                    break;
-                struct wire_ack a;
-                if (wire_ack_decode(buf, (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf),
-                                    &a) != 0) {
-                    log_warn("collector sent something that is not an ack (%d bytes)", n);
-                    continue;
-                }
-                on_ack(p, &a);
-            }
-        }
-    }
-    pump(p);
-    maybe_sync(p, tz_mono_us());
-    publish_stats(p);
-}
 
 /* Replay may wait for room; live capture, or a replay told to stop that has waited
  * output.ack_wait_s, drops the oldest unacked data instead. */
@@ -729,7 +280,7 @@ static void seal_batch(struct publisher *p)
         struct spool_loss l = {0, 0, 0, 0};
         int rc = spool_append(p->sp, bseq, p->batch_first_seq, p->batch_count, p->batch,
                               (uint32_t)p->batch_len, may_drop(p, now), &l);
-        loss_note(p, &l,
+        pub_loss_note(p, &l,
                   p->spool_disk ? "the spool (output.spool_mb) is full"
                                 : "output.memory_batches unacked batches are held and there "
                                   "is no output.state_dir");
@@ -741,7 +292,7 @@ static void seal_batch(struct publisher *p)
         if (rc == SPOOL_ERR) {
             struct spool_loss me = {1, p->batch_count, p->batch_first_seq,
                                     p->batch_first_seq + p->batch_count - 1};
-            loss_note(p, &me, "a batch could not be written to the spool nor held in memory");
+            pub_loss_note(p, &me, "a batch could not be written to the spool nor held in memory");
             add_stat(&p->s->pst.send_fail, p->batch_count);
             break;
         }
@@ -749,7 +300,7 @@ static void seal_batch(struct publisher *p)
          * a batch stored (a refused key, no CURVE handshake, a wrong server key) */
         if (!wait_from)
             wait_from = now;
-        uint64_t since = p->last_stored_us > wait_from ? p->last_stored_us : wait_from;
+        uint64_t since = p->fc.last_stored_us > wait_from ? p->fc.last_stored_us : wait_from;
         if (now - since >= (uint64_t)p->s->cfg.ack_wait_s * 1000000u) {
             give_up(p);
             p->abandoned_events += p->batch_count;
@@ -765,7 +316,7 @@ static void seal_batch(struct publisher *p)
                          p->spool_disk ? "spool" : "memory (no output.state_dir)");
             p->warn_wait_us = now + (p->warn_wait_us ? PUB_WARN_EVERY_US : 5000000u);
         }
-        poll_io(p, 10);
+        pub_poll_io(p, 10);
     }
     if (spooled || !p->gave_up) {
         jsonl_write(p, p->batch, p->batch_len, 1);
@@ -773,7 +324,7 @@ static void seal_batch(struct publisher *p)
     }
     p->batch_len = 0;
     p->batch_count = 0;
-    pump(p);
+    pub_pump(p);
 }
 
 static void publish_line(struct publisher *p, const char *body, uint32_t n)
@@ -875,7 +426,7 @@ static void emit_health(struct publisher *p)
     static char body[16384];
     struct jw w;
     uint64_t now = tz_now_us();
-    publish_stats(p);
+    pub_publish_stats(p);
     jw_init(&w, body, sizeof body);
     events_begin(&w, p->s, "health", NULL, 0, now, NULL, p->health_idx++);
     stats_write_health(p->s, &w, now);
@@ -926,7 +477,7 @@ static void final_wait(struct publisher *p)
         if (st.batches == 0 || tz_mono_us() >= deadline ||
             atomic_load_explicit(&s->stop, memory_order_relaxed) > 1)
             break;
-        poll_io(p, 50);
+        pub_poll_io(p, 50);
     }
     if (st.batches == 0 && !p->gave_up) {
         log_info("collector acknowledged all %" PRIu64 " batches (%" PRIu64 " events)%s",
@@ -975,7 +526,7 @@ void *publisher_thread(void *arg)
         emit_restart(p, detail);
     }
     p->last_sync_us = tz_mono_us();
-    pump(p);
+    pub_pump(p);
     for (;;) {
         int done = workers_done(s);
         int got = drain(p);
@@ -987,16 +538,16 @@ void *publisher_thread(void *arg)
         if (p->batch_count && mono - p->batch_started_us >= (uint64_t)s->cfg.batch_ms * 1000u)
             seal_batch(p);
         report_loss(p);
-        maybe_sync(p, mono);
+        pub_maybe_sync(p, mono);
         if (got) {
             if (p->zsock)
-                poll_io(p, 0);
+                pub_poll_io(p, 0);
             continue;
         }
         if (done)
             break; /* done was read before the drain that found nothing */
         if (p->zsock)
-            poll_io(p, 1);
+            pub_poll_io(p, 1);
         else {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
@@ -1029,7 +580,7 @@ void *publisher_thread(void *arg)
         zmq_close(p->zsock);
         zmq_ctx_term(p->zctx);
     }
-    publish_stats(p);
+    pub_publish_stats(p);
     spool_close(p->sp);
     seqstore_close(&p->seq);
     free(p->readbuf);

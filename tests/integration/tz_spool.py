@@ -23,8 +23,11 @@ def main():
     try:
         with open(os.path.join(d, "acked")) as f:
             t = f.read().split()
-            if len(t) == 2 and t[0] == "tanzhen-spool-acked":
+            # "tanzhen-spool-acked N" or, since issue 10, "tanzhen-spool-acked N seq S"
+            if len(t) in (2, 4) and t[0] == "tanzhen-spool-acked":
                 out["acked_mark"] = int(t[1])
+                if len(t) == 4 and t[2] == "seq":
+                    out["acked_high_seq"] = int(t[3])
     except FileNotFoundError:
         pass
     for name in sorted(n for n in os.listdir(d) if n.endswith(".seg")):

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -99,4 +100,40 @@ Test(config, dump_round_trip)
     cr_expect_eq(d.flows_max, 1024);
     cr_expect_eq(memcmp(&c, &d, sizeof c), 0, "every key survives the round trip");
     unlink(path);
+}
+
+/* issue 10: --dump-config never prints a secret, in a string key or inside a map */
+Test(config, dump_redacts_secrets)
+{
+    cr_assert(cfg_is_secret("sasl.password"));
+    cr_assert(cfg_is_secret("ssl.key.password"));
+    cr_assert(cfg_is_secret("ssl.keystore.password"));
+    cr_assert(cfg_is_secret("sasl.oauthbearer.client.secret"));
+    cr_assert(cfg_is_secret("Some.PASSWORD.thing"));
+    cr_assert(!cfg_is_secret("sasl.username"));
+    cr_assert(!cfg_is_secret("output.client_key"));
+    static const struct cfg_opt tab[] = {
+        {"db.password", CFG_STR, 0, 64, "", 0, 63, "a secret string"},
+        {"db.user", CFG_STR, 64, 64, "", 0, 63, "not a secret"},
+        {"kafka.properties", CFG_MAP, 128, 512, "", 0, 0, "a map"},
+        CFG_END,
+    };
+    static char conf[640];
+    cr_assert_eq(cfg_defaults(tab, conf, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cfg_set(tab, conf, "db.password", "hunter2", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(cfg_set(tab, conf, "db.user", "bob", err, sizeof err), 0, "%s", err);
+    const char *p = write_tmp("kafka:\n  properties:\n    sasl.password: hunter3\n"
+                              "    ssl.keystore.password: hunter4\n    acks: all\n");
+    cr_assert_eq(cfg_load_yaml(tab, conf, p, err, sizeof err), 0, "%s", err);
+    unlink(p);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    cfg_dump(tab, conf, f);
+    fclose(f);
+    cr_assert_null(strstr(out, "hunter"), "%s", out);
+    cr_assert(strstr(out, "password: \"<redacted>\""), "%s", out);
+    cr_assert(strstr(out, "user: bob"), "%s", out);
+    cr_assert(strstr(out, "acks: all"), "%s", out);
+    free(out);
 }

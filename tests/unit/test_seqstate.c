@@ -108,3 +108,45 @@ Test(seqstate, random_arrivals_agree_with_a_bitmap)
         seqstate_free(&t);
     }
 }
+
+/* issue 10: a sensor's unused seq reservation (its sensor_restart anomaly) closes exactly the
+ * part of the open gaps it names, from either end, the middle or across gaps, and leaves the
+ * missing and gap counters to the events really missing */
+Test(seqstate, unused_reservation_closes_only_its_range)
+{
+    struct seqstate t = {0};
+    struct sensor_state *s = seqstate_get(&t, "a", 1);
+    struct seq_gap g;
+    cr_assert_eq(seqstate_mark(s, 1, &g), 0);
+    cr_assert_eq(seqstate_mark(s, 100, &g), 1, "2..99 missing");
+    cr_assert_eq(s->open_gap_events, 98);
+    s->dirty = 0;
+    /* 50..99 was reserved and never used; 2..49 stays missing */
+    cr_assert_eq(seqstate_unused(s, 50, 99), 50);
+    cr_assert_eq(s->ngaps, 1);
+    cr_assert_eq(s->gaps[0].from, 2);
+    cr_assert_eq(s->gaps[0].to, 49);
+    cr_assert_eq(s->open_gap_events, 48);
+    cr_assert_eq(s->gap_events, 48);
+    cr_assert_eq(s->dirty, 1);
+    /* a range past the highest seq or over stored seqs closes nothing */
+    cr_assert_eq(seqstate_unused(s, 100, 500), 0);
+    cr_assert_eq(seqstate_unused(s, 1, 1), 0);
+    /* the middle of a gap: split */
+    cr_assert_eq(seqstate_unused(s, 10, 19), 10);
+    cr_assert_eq(s->ngaps, 2);
+    cr_assert_eq(s->gaps[0].to, 9);
+    cr_assert_eq(s->gaps[1].from, 20);
+    /* across both gaps and the stored seq between them */
+    cr_assert_eq(seqstate_mark(s, 30, &g), 0); /* a late event splits 20..49 */
+    cr_assert_eq(s->ngaps, 3);
+    cr_assert_eq(seqstate_unused(s, 5, 35), 5 + 10 + 5);
+    cr_assert_eq(s->ngaps, 2);
+    cr_assert_eq(s->gaps[0].from, 2);
+    cr_assert_eq(s->gaps[0].to, 4);
+    cr_assert_eq(s->gaps[1].from, 36);
+    cr_assert_eq(s->gaps[1].to, 49);
+    cr_assert_eq(s->open_gap_events, 3 + 14);
+    cr_assert(seqstate_is_new(s, 3) && !seqstate_is_new(s, 20) && seqstate_is_new(s, 40));
+    seqstate_free(&t);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * flowctl.h - the sensor's side of flow control with the collector (common/wire.h, ack
+ * version 2): how many batches may be in flight (the collector's `credit`, at least 1, at
+ * most FLOW_WINDOW), how long an unacked batch is left alone before it is sent again
+ * (output.resend_ms plus the collector's `backlog` times the smoothed time between two
+ * stored acks, so a busy collector gets no copies of what it is still storing), and the
+ * pause after a REFUSED ack (nothing is sent for FLOW_REFUSED_PAUSE_US). Pure arithmetic
+ * on monotonic microseconds, owned by the publisher thread.
+ */
+#ifndef TZ_FLOWCTL_H
+#define TZ_FLOWCTL_H
+
+#include <stdint.h>
+
+#include "wire.h"
+
+#define FLOW_WINDOW 32                    /* batches in flight at most */
+#define FLOW_REFUSED_PAUSE_US 30000000u   /* after a REFUSED ack */
+#define FLOW_BACKLOG_WAIT_MAX_US 60000000u /* cap of the backlog's share of the wait */
+
+struct flowctl {
+    uint64_t resend_us;        /* output.resend_ms */
+    uint32_t credit;           /* from the last version-2 ack; FLOW_WINDOW before one */
+    uint32_t backlog;          /* batches waiting at the collector (last version-2 ack) */
+    uint64_t ack_gap_us;       /* smoothed time between two STORED acks (0: none yet) */
+    uint64_t last_stored_us;   /* the last STORED ack, or the start */
+    uint64_t refused_until_us; /* after a REFUSED ack nothing is sent before this */
+};
+
+void flowctl_init(struct flowctl *f, uint64_t resend_us, uint64_t now);
+/* Takes an ack: its credit and backlog (version 2), the time between stored acks, and a
+ * refusal's pause. Returns the ack's status (enum wire_ack_status). */
+int flowctl_on_ack(struct flowctl *f, const struct wire_ack *a, uint64_t now);
+/* Batches that may be in flight now. */
+uint32_t flowctl_window(const struct flowctl *f);
+/* How long a sent batch waits for its ack before it is due again (first resend). */
+uint64_t flowctl_resend_wait(const struct flowctl *f);
+/* 0 while a refusal pause lasts. */
+int flowctl_may_send(const struct flowctl *f, uint64_t now);
+
+#endif
