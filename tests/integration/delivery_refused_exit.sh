@@ -18,8 +18,8 @@ K="$TZ_TMP/keys"
 mkdir -p "$TZ_TMP/allow"
 "$C" keygen "$K" collector >/dev/null
 "$C" keygen "$TZ_TMP/other" collector >/dev/null
-"$S" keygen "$K" allowed --sensor-id allowed >/dev/null
-"$S" keygen "$K" stranger --sensor-id stranger >/dev/null
+"$C" keygen "$K" allowed >/dev/null # bound to its file name
+"$C" keygen "$K" stranger >/dev/null
 cp "$K/allowed.key" "$TZ_TMP/allow/"
 port=$(tz_free_port)
 tz_start_collector collector --listen "tcp://127.0.0.1:$port" --store "$TZ_TMP/store" \
@@ -28,7 +28,7 @@ tz_start_collector collector --listen "tcp://127.0.0.1:$port" --store "$TZ_TMP/s
 case_run() { # NAME ARGS...
     local name=$1 rc=0 t0=$SECONDS
     shift
-    timeout -k 5 90 "$S" -r "$TZ_TMP/cap.pcap" -w 1 --sensor-id "$name" \
+    timeout -k 5 "${TZ_REFUSED_TIMEOUT:-90}" "$S" -r "$TZ_TMP/cap.pcap" -w 1 --sensor-id "$name" \
         --collector "tcp://127.0.0.1:$port" --set output.ack_wait_s=3 \
         --set output.memory_batches=2 --set output.batch_events=16 "$@" \
         2>"$TZ_TMP/$name.log" >/dev/null || rc=$?
