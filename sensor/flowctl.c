@@ -14,6 +14,20 @@ void flowctl_init(struct flowctl *f, uint64_t resend_us, uint64_t now)
     f->ack_gap_us = 0;
     f->last_stored_us = now;
     f->refused_until_us = 0;
+    f->inflight = 0;
+    f->wait_start_us = now;
+    f->silence_us = 0;
+}
+
+void flowctl_on_send(struct flowctl *f, uint64_t now)
+{
+    if (f->inflight++ == 0)
+        f->wait_start_us = now;
+}
+
+void flowctl_on_reconnect(struct flowctl *f)
+{
+    f->inflight = 0;
 }
 
 int flowctl_on_ack(struct flowctl *f, const struct wire_ack *a, uint64_t now)
@@ -21,6 +35,16 @@ int flowctl_on_ack(struct flowctl *f, const struct wire_ack *a, uint64_t now)
     if (a->version >= 2) {
         f->credit = a->credit;
         f->backlog = a->backlog;
+    }
+    if (f->inflight > 0) {
+        /* how long the collector kept us waiting: remembered at its longest, forgotten
+         * slowly (1/64 of the excess per ack) */
+        uint64_t gap = now - f->wait_start_us;
+        if (gap > FLOW_SILENCE_MAX_US)
+            gap = FLOW_SILENCE_MAX_US;
+        f->silence_us = gap > f->silence_us ? gap : f->silence_us - (f->silence_us - gap) / 64;
+        f->inflight--;
+        f->wait_start_us = now;
     }
     if (a->status == WIRE_ACK_REFUSED) {
         f->refused_until_us = now + FLOW_REFUSED_PAUSE_US;
@@ -43,7 +67,8 @@ uint64_t flowctl_resend_wait(const struct flowctl *f)
     uint64_t extra = (uint64_t)f->backlog * f->ack_gap_us;
     if (extra > FLOW_BACKLOG_WAIT_MAX_US)
         extra = FLOW_BACKLOG_WAIT_MAX_US;
-    return f->resend_us + extra;
+    uint64_t wait = f->resend_us + extra;
+    return wait > 2 * f->silence_us ? wait : 2 * f->silence_us;
 }
 
 int flowctl_may_send(const struct flowctl *f, uint64_t now)

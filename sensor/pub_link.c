@@ -140,6 +140,7 @@ static int send_entry(struct publisher *p, struct spool_ent *e, uint64_t now)
         add_stat(&p->s->pst.batches, 1);
     e->sends++;
     e->sent_us = now;
+    flowctl_on_send(&p->fc, now);
     e->retry = 0;
     return 0;
 }
@@ -306,6 +307,7 @@ static void on_monitor(struct publisher *p)
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
             p->connected = 1;
             p->last_ack_us = now;
+            flowctl_on_reconnect(&p->fc);
             /* everything in flight on the old connection may be lost: send it all again */
             size_t pos = 0;
             struct spool_ent *e;

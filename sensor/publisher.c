@@ -480,9 +480,11 @@ static void final_wait(struct publisher *p)
         pub_poll_io(p, 50);
     }
     if (st.batches == 0 && !p->gave_up) {
-        log_info("collector acknowledged all %" PRIu64 " batches (%" PRIu64 " events)%s",
+        log_info("collector acknowledged all %" PRIu64 " batches (%" PRIu64 " events)%s; "
+                 "%" PRIu64 " batches were sent again",
                  p->sealed, atomic_load_explicit(&s->pst.events, memory_order_relaxed),
-                 p->rejected ? "; some were rejected (see above)" : "");
+                 p->rejected ? "; some were rejected (see above)" : "",
+                 atomic_load_explicit(&s->pst.resends, memory_order_relaxed));
         return;
     }
     uint64_t not_acked = st.events + p->abandoned_events;

@@ -83,3 +83,35 @@ Test(flowctl, refused_pauses_sending_retry_does_not)
     cr_assert(flowctl_may_send(&f, 1000000 + FLOW_REFUSED_PAUSE_US));
     cr_assert_eq(f.last_stored_us, last, "a refusal is no progress");
 }
+
+/* a collector that stays silent for 9 s while it commits a large group: the next batches
+ * are left alone at least twice that long instead of resent after output.resend_ms; the
+ * memory of it fades slowly; idle time with nothing in flight does not count */
+Test(flowctl, a_long_silence_with_batches_in_flight_lengthens_the_wait)
+{
+    struct flowctl f;
+    flowctl_init(&f, 5000000, 0);
+    for (int i = 0; i < 32; i++)
+        flowctl_on_send(&f, 1000);
+    struct wire_ack a = ack(2, WIRE_ACK_STORED, 31, 1);
+    flowctl_on_ack(&f, &a, 9001000);
+    cr_assert_eq(f.silence_us, 9000000);
+    cr_assert_geq(flowctl_resend_wait(&f), 18000000);
+    for (uint32_t i = 30; i < 31; i--) {
+        a = ack(2, WIRE_ACK_STORED, i, 32 - i);
+        flowctl_on_ack(&f, &a, 9001000 + (31 - i) * 10);
+    }
+    cr_assert_eq(f.inflight, 0);
+    cr_assert_gt(f.silence_us, 5000000, "forgotten slowly");
+    cr_assert_lt(f.silence_us, 9000000);
+    /* an hour idle, then one quick answer: the idle hour is no silence */
+    uint64_t before = f.silence_us;
+    flowctl_on_send(&f, 3600000000ull);
+    a = ack(2, WIRE_ACK_STORED, 0, 32);
+    flowctl_on_ack(&f, &a, 3600000000ull + 2000);
+    cr_assert_lt(f.silence_us, before);
+    /* a reconnect forgets what was in flight on the old connection */
+    flowctl_on_send(&f, 3700000000ull);
+    flowctl_on_reconnect(&f);
+    cr_assert_eq(f.inflight, 0);
+}
