@@ -175,6 +175,9 @@ int store_retention(struct store *s, int retention_days, int64_t now_us, const i
 {
     memset(r, 0, sizeof *r);
     err[0] = '\0';
+    /* today's file first, so the files to go are never the newest */
+    if (store_current_day(s, err, errlen) != 0)
+        return -1;
     struct day_list days;
     if (day_list_read(s->dir, &days, err, errlen) != 0)
         return -1;

@@ -85,17 +85,21 @@ static void read_row(sqlite3_stmt *st, struct vrow *r)
         memcpy(r->hash, sqlite3_column_blob(st, 16), CHAIN_HASH_LEN);
 }
 
-/* The keys rows of batch id from a cursor ordered by (batch, k); *pending holds a row read
- * ahead. Rows of a lower batch than id (no batch of theirs was seen) are strays. */
+/* The keys rows of batch id from a cursor ordered by (batch, k); *pending is 1 when a row
+ * was read ahead, -1 when the cursor is at its end. Rows of a lower batch than id (no batch of theirs was seen) are strays. */
 static int read_keys(sqlite3_stmt *kq, int *pending, int64_t id, struct vkeys *out,
                      int64_t *stray)
 {
     out->n = 0;
     *stray = 0;
     for (;;) {
+        if (*pending < 0)
+            return 0; /* the cursor is done (a step after SQLITE_DONE would restart it) */
         if (!*pending) {
-            if (sqlite3_step(kq) != SQLITE_ROW)
+            if (sqlite3_step(kq) != SQLITE_ROW) {
+                *pending = -1;
                 return 0;
+            }
             *pending = 1;
         }
         int64_t b = sqlite3_column_int64(kq, 0);
@@ -135,14 +139,15 @@ static int check_row(struct vstate *v, const struct vrow *r, const struct vkeys 
     if (!r->prev_ok || memcmp(r->prev, v->prev, CHAIN_HASH_LEN) != 0)
         return fail(v, r->id, where, "changed",
                     "column prev_hash: it is not the previous entry's hash");
+    int blk = r->kind == CHAIN_EVENTS ? verify_block(r, keys, &v->scratch, why, sizeof why) : 0;
+    if (blk == VB_ROW || blk == VB_BODY)
+        return fail(v, r->id, where, "changed", "%s", why);
     if (r->first_pos != v->expect_pos)
         return fail(v, r->id, where, "changed", "column first_pos: %lld, the chain is at %lld",
                     (long long)r->first_pos, (long long)v->expect_pos);
     if (r->events_end != v->expect_events + (r->kind == CHAIN_EVENTS ? r->count : 0))
         return fail(v, r->id, where, "changed", "column events_end: %lld, the chain gives %lld",
                     (long long)r->events_end, (long long)(v->expect_events + r->count));
-    if (r->kind == CHAIN_EVENTS && verify_block(r, keys, &v->scratch, why, sizeof why) != 0)
-        return fail(v, r->id, where, "changed", "%s", why);
     if (r->kind == CHAIN_RETENTION && (r->count != 0 || keys->n != 0))
         return fail(v, r->id, where, "changed", "a retention entry with events or keys");
     struct chain_entry e = {.id = r->id, .kind = (int)r->kind, .sensor = r->sensor,
@@ -153,10 +158,17 @@ static int check_row(struct vstate *v, const struct vrow *r, const struct vkeys 
                             .body = r->body ? r->body : "", .body_len = r->body_len};
     uint8_t h[CHAIN_HASH_LEN];
     chain_entry_hash(v->prev, &e, h);
-    if (!r->hash_ok || memcmp(h, r->hash, CHAIN_HASH_LEN) != 0)
+    if (!r->hash_ok || memcmp(h, r->hash, CHAIN_HASH_LEN) != 0) {
+        if (blk == VB_DERIVED) /* the index no longer fits the block: the block was edited */
+            return fail(v, r->id, where, "changed",
+                        "column body: the entry no longer hashes to its hash column and its "
+                        "events no longer fit the batch's index (%s)", why);
         return fail(v, r->id, where, "changed",
                     "column run, batch_seq, received, body or hash: the entry no longer hashes "
                     "to its hash column");
+    }
+    if (blk == VB_DERIVED)
+        return fail(v, r->id, where, "changed", "%s", why);
     memcpy(v->prev, r->hash, CHAIN_HASH_LEN);
     v->expect_id = r->id + 1;
     v->expect_pos = r->first_pos + (r->kind == CHAIN_EVENTS ? r->count : 0);
@@ -222,7 +234,7 @@ static int verify_file(struct vstate *v, const char *day)
     }
     if (step != SQLITE_DONE)
         goto unreadable;
-    if (pending || sqlite3_step(kq) == SQLITE_ROW) {
+    if (pending == 1 || (pending == 0 && sqlite3_step(kq) == SQLITE_ROW)) {
         char where[200];
         snprintf(where, sizeof where, "(in " DAY_PREFIX "%s" DAY_SUFFIX ")", day);
         rc = fail(v, sqlite3_column_int64(kq, 0), where, "inserted",

@@ -59,7 +59,7 @@ int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf 
 {
     if (evb_decompress(r->body, r->body_len, scratch) < 0) {
         snprintf(why, whylen, "column body: the block does not decompress");
-        return 1;
+        return VB_BODY;
     }
     struct evb_keys derived = {0};
     size_t off = 0;
@@ -68,7 +68,7 @@ int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf 
     int rc = 0, more;
     while ((more = evb_next(scratch->p, scratch->len, &off, &rec)) == 1) {
         if (check_record(r, &rec, r->first_pos + n, &derived, why, whylen) != 0) {
-            rc = 1;
+            rc = strncmp(why, "column sensor", 13) == 0 ? VB_ROW : VB_BODY;
             goto out;
         }
         if (n == 0)
@@ -79,7 +79,7 @@ int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf 
         topics |= 1 << ev_topic_of(rec.type);
         n++;
     }
-    rc = 1;
+    rc = more < 0 ? VB_BODY : VB_ROW;
     if (more < 0)
         snprintf(why, whylen, "column body: record %lld of the block is damaged", (long long)n + 1);
     else if (n != r->count)
@@ -91,7 +91,7 @@ int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf 
     else if (last != r->last_seq)
         snprintf(why, whylen, "column last_seq: %lld, the block ends at seq %lld",
                  (long long)r->last_seq, (long long)last);
-    else if (tmin != r->ts_min)
+    else if ((rc = VB_DERIVED) && tmin != r->ts_min)
         snprintf(why, whylen, "column ts_min: %lld, the events' earliest ts is %lld",
                  (long long)r->ts_min, (long long)tmin);
     else if (tmax != r->ts_max)
@@ -109,13 +109,13 @@ int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf 
         if (i >= keys->n || (i < derived.n && strcmp(derived.k[i], keys->k[i]) < 0)) {
             snprintf(why, whylen, "keys: the index row '%.100s' is missing (deleted or its k "
                      "or batch column edited)", derived.k[i]);
-            rc = 1;
+            rc = VB_DERIVED;
             break;
         }
         if (i >= derived.n || strcmp(derived.k[i], keys->k[i]) != 0) {
             snprintf(why, whylen, "keys: the index row '%.100s' is not derived from the block "
                      "(inserted, or its k or batch column edited)", keys->k[i]);
-            rc = 1;
+            rc = VB_DERIVED;
             break;
         }
     }

@@ -29,9 +29,18 @@ struct vkeys {
     size_t n, cap;
 };
 
+/* What verify_block found. */
+enum {
+    VB_OK = 0,
+    VB_ROW = 1,     /* a hashed row column disagrees with the block (count, seqs, sensor) */
+    VB_DERIVED = 2, /* a derived column disagrees (ts_min, ts_max, topics, keys) */
+    VB_BODY = 3,    /* the block itself: it does not decompress, or a record's copies
+                     * disagree with its line */
+};
+
 /* Checks a batch row of kind CHAIN_EVENTS against its block and keys: writes the problem
- * (column and detail) into why and returns 1, or 0 when all derived columns agree. scratch
- * is reused between calls. */
+ * (column and detail) into why and returns a VB_ code, VB_OK when all agree. scratch is
+ * reused between calls. */
 int verify_block(const struct vrow *r, const struct vkeys *keys, struct evb_buf *scratch,
                  char *why, size_t whylen);
 
