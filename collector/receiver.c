@@ -40,7 +40,6 @@
 #define MONITOR_EP "inproc://tanzhen-receiver-monitor"
 #define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog */
 #define RECV_REFUSE_LOG_US 30000000u  /* refused batches: one log line per 30 s at most */
-#define RUNS_MAX 8192                 /* (sensor, run) pairs remembered (a power of two) */
 
 enum { ST_PARSED = -1 }; /* parsed, waiting for the store */
 
@@ -56,12 +55,6 @@ struct slot {
 };
 
 /* A (sensor, run) pair seen since the start. */
-struct run_seen {
-    char sensor[WIRE_SENSOR_MAX + 1];
-    uint64_t run;
-    int used;
-};
-
 struct receiver {
     void *zctx;
     void *sock;
@@ -74,8 +67,6 @@ struct receiver {
     struct receiver_stats st;
     uint64_t complaints;
     struct slot *slot; /* RECV_GROUP */
-    struct run_seen *runs; /* RUNS_MAX, open addressing */
-    size_t nruns;
     uint64_t refused, refused_unlogged, refuse_log_us;
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
@@ -177,7 +168,6 @@ void receiver_close(struct receiver *r)
     for (size_t i = 0; i < RECV_GROUP; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
-    free(r->runs);
     if (r->sock)
         zmq_close(r->sock); /* also ends its monitor */
     auth_stop(r->auth);
@@ -255,42 +245,6 @@ static void refuse_mismatch(struct receiver *r, struct slot *sl, const char *bou
     sl->reason = WIRE_REASON_SENSOR_MISMATCH;
 }
 
-static uint64_t run_hash(const char *sensor, uint64_t run)
-{
-    uint64_t h = 1469598103934665603ull ^ run;
-    for (const char *c = sensor; *c; c++)
-        h = (h ^ (uint8_t)*c) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
-/* Logs and counts a (sensor, run) pair the first time it is stored since the start. */
-static void note_run(struct receiver *r, const struct wire_batch_hdr *h)
-{
-    if (!r->runs && !(r->runs = calloc(RUNS_MAX, sizeof *r->runs)))
-        return;
-    size_t i = (size_t)run_hash(h->sensor, h->run) & (RUNS_MAX - 1);
-    for (size_t k = 0; k < RUNS_MAX; k++, i = (i + 1) & (RUNS_MAX - 1)) {
-        struct run_seen *e = &r->runs[i];
-        if (e->used && e->run == h->run && strcmp(e->sensor, h->sensor) == 0)
-            return;
-        if (!e->used)
-            break;
-    }
-    if (r->nruns >= RUNS_MAX * 3 / 4) /* full: keep counting, stop remembering */
-        return;
-    struct run_seen *e = &r->runs[i];
-    e->used = 1;
-    e->run = h->run;
-    snprintf(e->sensor, sizeof e->sensor, "%s", h->sensor);
-    r->nruns++;
-    if (r->m)
-        atomic_fetch_add(&r->m->sensor_runs, 1);
-    log_info("sensor %s: run %016" PRIx64 "%s, first batch %llu at seq %llu (a new run numbers "
-             "its events anew; it is never taken for a resend)",
-             h->sensor, h->run, h->run ? "" : " (a sensor without run ids)",
-             (unsigned long long)h->batch_seq, (unsigned long long)h->first_seq);
-}
-
 /* A stored `sensor_restart` anomaly that names the seqs its sensor reserved and never
  * used (unused_from..unused_to): that part of the sensor's open gaps is an unused
  * reservation, not lost events. Only anomaly lines naming sensor_restart are parsed. */
@@ -300,28 +254,21 @@ static void classify_restart(struct receiver *r, const struct batch *b)
         const struct ev *e = &b->ev[i];
         if (e->type != EV_ANOMALY || !memmem(e->line, e->line_len, "sensor_restart", 14))
             continue;
-        json_t *root = json_loadb(e->line, e->line_len, 0, NULL);
-        json_t *an = json_object_get(root, "anomaly");
+        json_t *an = json_object_get(e->root, "anomaly");
         const char *kind = json_string_value(json_object_get(an, "kind"));
         json_int_t from = json_integer_value(json_object_get(an, "unused_from"));
         json_int_t to = json_integer_value(json_object_get(an, "unused_to"));
         if (kind && strcmp(kind, "sensor_restart") == 0 && from > 0 && to >= from) {
-            /* the store owns the state; this one change is saved with its next commit */
-            struct sensor_state *ss =
-                (struct sensor_state *)store_sensor(r->store, b->hdr.sensor);
-            uint64_t k = ss ? seqstate_unused(ss, (uint64_t)from, (uint64_t)to) : 0;
+            uint64_t k = store_mark_unused(r->store, b->hdr.sensor, b->hdr.run,
+                                           (uint64_t)from, (uint64_t)to);
             log_warn("sequence gap from sensor %s: %lld..%lld is an unused reservation (%lld "
                      "numbers the sensor reserved before it stopped uncleanly and never used; "
                      "%llu were open in the gap), not lost events",
                      b->hdr.sensor, (long long)from, (long long)to, (long long)(to - from + 1),
                      (unsigned long long)k);
-            if (r->m) {
+            if (r->m)
                 atomic_fetch_add(&r->m->unused_reserved_events, k);
-                if (ss)
-                    metrics_sensor_update(r->m, ss);
-            }
         }
-        json_decref(root);
     }
 }
 
@@ -340,20 +287,18 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
     if (k == 0)
         return;
     char err[512];
-    if (store_put_many(r->store, b, k, res, err, sizeof err) != 0) {
-        log_err("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
-        for (size_t j = 0; j < k; j++) {
-            sl[idx[j]].status = WIRE_ACK_RETRY;
-            sl[idx[j]].reason = WIRE_REASON_STORE_ERROR;
-            r->st.batches_retry++;
-            batch_clear(&sl[idx[j]].batch);
-        }
-        return;
-    }
+    /* the store splits a failing group down to single batches and says a full disk itself
+     * (once, then slowly): each batch it could not store is answered RETRY */
+    if (store_put_many(r->store, b, k, res, err, sizeof err) != 0)
+        log_debug("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
     for (size_t j = 0; j < k; j++) {
         struct slot *s = &sl[idx[j]];
         s->res = res[j];
-        if (res[j].refused) {
+        if (res[j].failed) {
+            s->status = WIRE_ACK_RETRY;
+            s->reason = res[j].full ? WIRE_REASON_STORE_FULL : WIRE_REASON_STORE_ERROR;
+            r->st.batches_retry++;
+        } else if (res[j].refused) {
             s->status = reject(r, s->batch.hdr.sensor,
                                "too many sensors (the collector keeps at most 4096)");
             s->reason = WIRE_REASON_TOO_MANY_SENSORS;
@@ -366,7 +311,6 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
                 log_debug("batch %llu from %s: %zu event(s) were already stored",
                           (unsigned long long)s->batch_seq, s->batch.hdr.sensor,
                           res[j].duplicates);
-            note_run(r, &s->batch.hdr);
             if (res[j].inserted > 0)
                 classify_restart(r, &s->batch);
         }
@@ -541,6 +485,20 @@ int receiver_emit_health(struct receiver *r)
     jw_uint(&w, "batches_rejected", r->st.batches_rejected);
     jw_obj_end(&w);
     jw_uint(&w, "events_stored", r->st.events_stored);
+    {
+        /* the chain head, anchored outside the store (Kafka, the provincial platform):
+         * `tanzhen-collector verify --anchor` takes this event */
+        int64_t cid, cev;
+        uint8_t ch[CHAIN_HASH_LEN];
+        char chex[CHAIN_HEX_LEN];
+        store_head(r->store, &cid, &cev, ch);
+        chain_hex(ch, chex);
+        jw_obj_begin(&w, "chain");
+        jw_int(&w, "batch", cid);
+        jw_int(&w, "events", cev);
+        jw_str(&w, "hash", chex);
+        jw_obj_end(&w);
+    }
     if (r->m && atomic_load(&r->m->kafka_enabled)) {
         int64_t lag = 0, lag_us = 0;
         jw_obj_begin(&w, "forward_lag");
@@ -607,6 +565,7 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
             receiver_log_stats(r);
             next_stats += every;
         }
+        store_tick(r->store); /* checkpoint, retention: cheap unless due */
         if (health_every > 0 && tz_mono_us() >= next_health) {
             receiver_emit_health(r);
             next_health = tz_mono_us() + health_every;
