@@ -297,9 +297,14 @@ int store_insert_entry(struct store *s, struct chain_entry *e, int64_t ts_min, i
 static void note_new_run(struct store *s, const struct batch *b)
 {
     size_t runs = seqstate_runs(&s->seq, b->hdr.sensor, NULL);
-    if (runs <= 1)
-        return; /* the sensor's first run */
-    log_warn("sensor %s: new run %016llx (seq from %llu); %zu runs of this sensor so far",
+    if (runs <= 1) {
+        log_info("sensor %s: run %016llx is new (seq from %llu); the sensor's first run",
+                 b->hdr.sensor, (unsigned long long)b->hdr.run,
+                 (unsigned long long)b->hdr.first_seq);
+        return;
+    }
+    log_warn("sensor %s: run %016llx is new (seq from %llu); %zu runs of this sensor so far "
+             "(a sensor restarted without its state numbers its events anew)",
              b->hdr.sensor, (unsigned long long)b->hdr.run,
              (unsigned long long)b->hdr.first_seq, runs);
 }

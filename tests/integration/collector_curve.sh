@@ -26,7 +26,7 @@ out=$(timeout 60 "${TZ_SEND[@]}" "$ep" "${TZ_SEND_CURVE[@]}" --batches 4 --event
     tz_fail "allowed sensor: $out"
 [ "$(tz_rows "$store")" -eq 100 ] || tz_fail "allowed sensor: $(tz_rows "$store") rows stored"
 grep -q "sensor key 's1' (bound to sensor id 'test-sensor', from its sensor-id metadata) connected from 127.0.0.1" "$log" || tz_fail "the accepted key is not logged"
-grep -q "sensor test-sensor: run 0000000000000000" "$log" || tz_fail "the new (sensor, run) is not logged"
+grep -q "sensor test-sensor: run 0000000000000000 is new" "$log" || tz_fail "the new (sensor, run) is not logged"
 
 # 2. an unknown key: no ack, rejected and logged with the address and the key
 "$COL" keygen "$TZ_TMP/stranger" intruder >/dev/null

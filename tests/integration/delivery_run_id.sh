@@ -55,9 +55,10 @@ echo "state dir: run c $rc_, run d $rd"
 grep -q "^run ${rc_%% *}$" "$TZ_TMP/state/seq" || tz_fail "the run is not in the state file"
 
 for r in "${ra%% *}" "${rb%% *}" "${rc_%% *}"; do
-    [ "$(grep -c "sensor runner: run $r" "$TZ_TMP/collector.log")" -eq 1 ] ||
+    [ "$(grep -c "sensor runner: run $r is new" "$TZ_TMP/collector.log")" -eq 1 ] ||
         tz_fail "the collector did not log run $r exactly once"
 done
-[ "$(tz_metric tanzhen_collector_sensor_runs_total)" = 3 ] ||
-    tz_fail "sensor_runs_total is $(tz_metric tanzhen_collector_sensor_runs_total), expected 3"
+runs_metric='tanzhen_collector_sensor_runs_total{sensor="runner"}'
+[ "$(tz_metric "$runs_metric")" = 3 ] ||
+    tz_fail "$runs_metric is $(tz_metric "$runs_metric"), expected 3"
 echo "delivery_run_id: ok"

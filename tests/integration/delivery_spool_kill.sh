@@ -14,7 +14,7 @@ source "$(dirname "$0")/tz_lib.bash"
 S="$TZ_BUILD/sensor/tanzhen-sensor"
 C="$TZ_BUILD/collector/tanzhen-collector"
 GEN="$TZ_BUILD/tests/bench/gen_modbus_pcap"
-tz_need "$S" "$C" "$GEN" editcap sqlite3 timeout curl
+tz_need "$S" "$C" "$GEN" editcap timeout curl
 pcap2=$(find "$TZ_SRC/pcaps" -maxdepth 1 -type f -name '*modbus*.pcap' | sort | head -n 1)
 [ -n "$pcap2" ] || tz_skip "no Modbus capture in $TZ_SRC/pcaps/"
 "$GEN" "$TZ_TMP/raw.pcap" 40000 50 11 >/dev/null 2>&1 || tz_fail "gen_modbus_pcap failed"
@@ -56,13 +56,15 @@ if [ -n "$range" ]; then
 fi
 
 # every event either run emitted is stored; none of the unused range is
-/usr/bin/python3 - "$store" "$ID" "$from" "$to" "$TZ_TMP/run1.jsonl" "$TZ_TMP/run2.jsonl" <<'PY' ||
-import glob, json, sqlite3, sys
-store, sid, lo, hi = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+"$C" dump --store "$store" >"$TZ_TMP/stored.jsonl" || tz_fail "dump failed"
+/usr/bin/python3 - "$TZ_TMP/stored.jsonl" "$ID" "$from" "$to" "$TZ_TMP/run1.jsonl" "$TZ_TMP/run2.jsonl" <<'PY' ||
+import json, sys
+dump, sid, lo, hi = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 stored = set()
-for f in glob.glob(store + "/events-*.db"):
-    stored.update(r[0] for r in sqlite3.connect(f).execute(
-        "SELECT seq FROM events WHERE sensor = ?", (sid,)))
+for line in open(dump):
+    ev = json.loads(line)
+    if ev.get("sensor") == sid:
+        stored.add(ev["seq"])
 emitted = set()
 for f in sys.argv[5:]:
     for line in open(f):
