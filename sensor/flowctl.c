@@ -17,6 +17,30 @@ void flowctl_init(struct flowctl *f, uint64_t resend_us, uint64_t now)
     f->inflight = 0;
     f->wait_start_us = now;
     f->silence_us = 0;
+    f->acked_sent_us = 0;
+}
+
+void flowctl_on_acked(struct flowctl *f, uint64_t sent_us)
+{
+    if (sent_us > f->acked_sent_us)
+        f->acked_sent_us = sent_us;
+}
+
+int flowctl_resend_due(const struct flowctl *f, uint64_t sent_us, uint32_t sends,
+                       uint64_t last_ack_us, uint64_t now)
+{
+    if (!sent_us)
+        return 1; /* never sent on this connection */
+    uint32_t shift = sends > 5 ? 4 : sends ? sends - 1 : 0;
+    uint64_t wait = flowctl_resend_wait(f);
+    if (now - sent_us < wait << shift)
+        return 0;
+    /* a batch sent after this one was acked: this one, or its ack, was lost */
+    if (f->acked_sent_us > sent_us)
+        return 1;
+    /* no ack since: busy, or gone (then the connection drops and all is sent again) */
+    uint64_t silent = wait > FLOW_SILENT_MIN_US ? wait : FLOW_SILENT_MIN_US;
+    return now - last_ack_us >= silent && now - sent_us >= silent << shift;
 }
 
 void flowctl_on_send(struct flowctl *f, uint64_t now)

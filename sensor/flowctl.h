@@ -6,7 +6,11 @@
  * (output.resend_ms plus the collector's `backlog` times the smoothed time between two
  * stored acks, and at least twice the longest recent wait for an ack while batches were in
  * flight - a collector committing a large group is silent that long - so a busy collector
- * gets no copies of what it is still storing), and the
+ * gets no copies of what it is still storing). A batch is taken for lost early only when a
+ * batch sent after it was acked (the collector answers in order); while the collector acks
+ * nothing at all it is busy or gone - a gone one drops the connection (ZMTP heartbeats) and
+ * everything is sent again on the new one - so that wait is at least FLOW_SILENT_MIN_US.
+ * And the
  * pause after a REFUSED ack (nothing is sent for FLOW_REFUSED_PAUSE_US). Pure arithmetic
  * on monotonic microseconds, owned by the publisher thread.
  */
@@ -21,6 +25,7 @@
 #define FLOW_REFUSED_PAUSE_US 30000000u   /* after a REFUSED ack */
 #define FLOW_BACKLOG_WAIT_MAX_US 60000000u /* cap of the backlog's share of the wait */
 #define FLOW_SILENCE_MAX_US 300000000u     /* cap of a remembered silence */
+#define FLOW_SILENT_MIN_US 30000000u       /* no ack at all: resend after this long at least */
 
 struct flowctl {
     uint64_t resend_us;        /* output.resend_ms */
@@ -32,6 +37,7 @@ struct flowctl {
     uint32_t inflight;         /* sends not yet answered (on this connection) */
     uint64_t wait_start_us;    /* since when the oldest answer is awaited */
     uint64_t silence_us;       /* longest recent wait for an ack with batches in flight */
+    uint64_t acked_sent_us;    /* send time of the latest-sent batch acked so far */
 };
 
 void flowctl_init(struct flowctl *f, uint64_t resend_us, uint64_t now);
@@ -40,6 +46,12 @@ void flowctl_init(struct flowctl *f, uint64_t resend_us, uint64_t now);
 int flowctl_on_ack(struct flowctl *f, const struct wire_ack *a, uint64_t now);
 /* A batch was sent. */
 void flowctl_on_send(struct flowctl *f, uint64_t now);
+/* The batch sent at sent_us was acked (STORED or REJECTED). */
+void flowctl_on_acked(struct flowctl *f, uint64_t sent_us);
+/* Is a batch sent at sent_us, unacked, due again at now? `sends` is how often it was sent
+ * (the wait doubles per resend up to 16x); last_ack_us the last ack of any kind. */
+int flowctl_resend_due(const struct flowctl *f, uint64_t sent_us, uint32_t sends,
+                       uint64_t last_ack_us, uint64_t now);
 /* A new connection: nothing sent before is in flight on it. */
 void flowctl_on_reconnect(struct flowctl *f);
 /* Batches that may be in flight now. */

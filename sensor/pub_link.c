@@ -4,8 +4,9 @@
  * socket (common/wire.h; CURVE unless --insecure) and its monitor, sending batches from
  * the spool, acks and flow control. At most the collector's `credit` (flowctl.h, bounded
  * by FLOW_WINDOW) batches are in flight; one not acked after output.resend_ms plus the
- * collector's backlog times the smoothed time between acks, while the collector acks
- * nothing, is sent again (see resend_due), and every unacked batch is sent again when the
+ * collector's backlog times the smoothed time between acks is sent again once a later
+ * batch was acked, or after a long silence (see resend_due), and every unacked batch is
+ * sent again when the
  * connection comes back (the monitor reports the handshake). WIRE_ACK_RETRY: sent again
  * after a pause; WIRE_ACK_REJECTED: dropped, logged, counted; WIRE_ACK_REFUSED (e.g. this
  * key is bound to another sensor id): kept, the reason logged once and then every 30 s,
@@ -160,17 +161,13 @@ void pub_loss_note(struct publisher *p, const struct spool_loss *l, const char *
 }
 
 
-/* A batch sent before is due again when the collector has been silent (no ack of any
- * batch) for output.resend_ms and this batch has waited resend_ms, doubled for each
- * earlier resend up to 16x: a slow collector that keeps acking is not flooded with
- * copies, a silent one gets them less and less often. Reconnects resend at once. */
+/* A batch sent before is due again (flowctl_resend_due) when a batch sent after it was
+ * acked and it waited output.resend_ms plus the collector's backlog share, or when the
+ * collector acked nothing at all for FLOW_SILENT_MIN_US (and twice its longest recent
+ * silence); doubled for each earlier resend up to 16x. Reconnects resend at once. */
 static int resend_due(const struct publisher *p, const struct spool_ent *e, uint64_t now)
 {
-    if (!e->sent_us)
-        return 1;
-    uint32_t shift = e->sends > 5 ? 4 : e->sends - 1;
-    uint64_t wait = flowctl_resend_wait(&p->fc);
-    return now - p->last_ack_us >= wait && now - e->sent_us >= wait << shift;
+    return flowctl_resend_due(&p->fc, e->sent_us, e->sends, p->last_ack_us, now);
 }
 
 /* Sends what is due, oldest first: never-sent batches, batches whose ack is overdue and
@@ -266,6 +263,7 @@ static void on_ack(struct publisher *p, const struct wire_ack *a)
         return;
     }
     if (st == WIRE_ACK_REJECTED) {
+        flowctl_on_acked(&p->fc, e->sent_us);
         p->rejected++;
         add_stat(&p->s->pst.acks_rejected, 1);
         if (p->warn_reject++ < 20 || p->warn_reject % 1000 == 0)
@@ -276,6 +274,7 @@ static void on_ack(struct publisher *p, const struct wire_ack *a)
     }
     if (st != WIRE_ACK_STORED)
         log_warn("ack for batch %" PRIu64 " with unknown status %u: taken as stored", bseq, st);
+    flowctl_on_acked(&p->fc, e->sent_us);
     p->acked_events += e->count;
     p->acked++;
     add_stat(&p->s->pst.acked, 1);

@@ -115,3 +115,25 @@ Test(flowctl, a_long_silence_with_batches_in_flight_lengthens_the_wait)
     flowctl_on_reconnect(&f);
     cr_assert_eq(f.inflight, 0);
 }
+
+/* a batch is taken for lost early only when a later one was acked; with no ack at all the
+ * collector is busy (or gone, and then the connection drops): at least FLOW_SILENT_MIN_US */
+Test(flowctl, resend_only_what_a_later_ack_shows_lost)
+{
+    struct flowctl f;
+    flowctl_init(&f, 5000000, 0);
+    cr_assert(flowctl_resend_due(&f, 0, 0, 0, 1), "never sent: due");
+    /* sent at 1 s, nothing acked since: not due at 6 s, nor at 30 s; due at 31 s */
+    cr_assert(!flowctl_resend_due(&f, 1000000, 1, 0, 6000001));
+    cr_assert(!flowctl_resend_due(&f, 1000000, 1, 0, 30000000));
+    cr_assert(flowctl_resend_due(&f, 1000000, 1, 0, 31000001));
+    /* a batch sent at 2 s is acked at 3 s: the one sent at 1 s is due once resend_ms passed */
+    flowctl_on_acked(&f, 2000000);
+    cr_assert(!flowctl_resend_due(&f, 1000000, 1, 3000000, 5999999));
+    cr_assert(flowctl_resend_due(&f, 1000000, 1, 3000000, 6000000));
+    /* ... but not one sent after the acked one */
+    cr_assert(!flowctl_resend_due(&f, 2500000, 1, 3000000, 9000000));
+    /* the second resend waits twice as long */
+    cr_assert(!flowctl_resend_due(&f, 1000000, 2, 3000000, 10999999));
+    cr_assert(flowctl_resend_due(&f, 1000000, 2, 3000000, 11000000));
+}
