@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FRAG_DONE_US 1000000u /* a completed datagram's key absorbs late copies this long */
+
 struct frag_dgram {
-    uint8_t used, dead;      /* dead: dropped; its later fragments are discarded */
+    uint8_t used;
+    uint8_t dead;            /* dropped: its later fragments are discarded until it expires */
+    uint8_t done;            /* reassembled: late copies of its fragments are duplicates */
     uint8_t ipver, proto;
     uint8_t has_first, has_end;
     uint16_t hdr_len, nh_off;
@@ -21,7 +25,7 @@ struct frag_dgram {
     uint32_t end;            /* data length, known from the last fragment */
     uint32_t max_end;        /* highest byte received + 1 */
     uint32_t blocks;         /* 8-byte blocks received */
-    uint64_t first_us;
+    uint64_t first_us, done_us;
     int32_t prev, next;      /* age list */
     int32_t hnext;           /* hash chain, or the free list */
     uint8_t hdr[FRAG_HDR_MAX];
@@ -134,7 +138,7 @@ static void data_release(struct frag_table *t, struct frag_dgram *g)
  * discarded rather than starting a new datagram. */
 static void dgram_kill(struct frag_table *t, struct frag_dgram *g, uint64_t *counter)
 {
-    if (!g->dead)
+    if (!g->dead && !g->done)
         (*counter)++;
     data_release(t, g);
     g->dead = 1;
@@ -163,11 +167,27 @@ static void dgram_remove(struct frag_table *t, struct frag_dgram *g)
     t->active--;
 }
 
+static void age_to_tail(struct frag_table *t, struct frag_dgram *g)
+{
+    int32_t i = idx_of(t, g);
+    if (t->age_tail == i)
+        return;
+    if (g->prev >= 0)
+        t->d[g->prev].next = g->next;
+    else
+        t->age_head = g->next;
+    t->d[g->next].prev = g->prev; /* not the tail, so next >= 0 */
+    g->prev = t->age_tail;
+    g->next = -1;
+    t->d[t->age_tail].next = i;
+    t->age_tail = i;
+}
+
 /* Gives up the oldest datagram (counted in *counter unless already dropped). */
 static void give_up_oldest(struct frag_table *t, uint64_t *counter)
 {
     struct frag_dgram *g = &t->d[t->age_head];
-    if (!g->dead)
+    if (!g->dead && !g->done)
         (*counter)++;
     dgram_remove(t, g);
 }
@@ -345,6 +365,15 @@ long frag_add(struct frag_table *t, const struct pkt *k, const uint8_t *frame,
     uint8_t proto = k->ipver == 4 ? fi->proto : 0;
     uint32_t hash = key_hash(k->ipver, k->src_ip, k->dst_ip, fi->id, proto);
     struct frag_dgram *g = dgram_find(t, k, proto, hash);
+    if (g && g->done) {
+        uint64_t since = k->ts_us > g->done_us ? k->ts_us - g->done_us : g->done_us - k->ts_us;
+        if (since < FRAG_DONE_US) { /* a late copy of a fragment already used */
+            t->st.duplicates++;
+            return 0;
+        }
+        dgram_remove(t, g); /* the identification was reused: a new datagram */
+        g = NULL;
+    }
     if (!g)
         g = dgram_new(t, k, proto, hash);
     if (g->dead)
@@ -400,7 +429,14 @@ long frag_add(struct frag_table *t, const struct pkt *k, const uint8_t *frame,
         return 0;
     }
     t->out_ctx = g->ctx;
-    dgram_remove(t, g);
+    /* keep the key a moment: copies of its fragments (a second mirror session) arriving
+     * after it completed are duplicates, not the start of a datagram that never completes */
+    data_release(t, g);
+    g->done = 1;
+    g->done_us = k->ts_us;
+    if (t->lim.timeout_us > FRAG_DONE_US) /* it expires FRAG_DONE_US from now */
+        g->first_us = k->ts_us + FRAG_DONE_US - t->lim.timeout_us;
+    age_to_tail(t, g);
     t->st.reassembled++;
     *out = t->out;
     *ctx = &t->out_ctx;

@@ -31,7 +31,8 @@ struct frag_stats {
     uint64_t timeouts;    /* datagrams given up incomplete: timeout, clock step back, flush */
     uint64_t overlaps;    /* datagrams dropped: overlapping fragments with other bytes, or
                              disagreeing ends */
-    uint64_t duplicates;  /* fragments whose every byte was received before, identical */
+    uint64_t duplicates;  /* fragments whose every byte was received before, identical, or
+                             copies of a fragment of a datagram completed within 1 s */
     uint64_t too_big;     /* datagrams dropped: longer than datagram_bytes or 65,535 */
     uint64_t no_room;     /* datagrams dropped: total_bytes reached, or evicted from a full
                              table */
