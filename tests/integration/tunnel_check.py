@@ -8,9 +8,10 @@ fragments of 16 bytes in order and reversed, every fragment twice, fragmented ou
 plain + ERSPAN copies of every packet, forged overlapping fragments). Each variant must give
 exactly the `ics` events of its baseline (normalised: id, seq, tunnel and MAC addresses
 aside), and every event of a tunnel variant must carry the expected `tunnel` object; the
-health counters of reassembly and mirror copies must be what the variant was built with.
-Prints one line per capture; exit 1 on any difference. Run with /usr/bin/python3.
-Usage: tunnel_check.py --sensor BIN --tmp DIR CAPTURE...
+health counters of reassembly and mirror copies must be what the variant was built with;
+with --schema every event must match the JSON Schema. Prints one line per capture; exit 1 on
+any difference. Run with /usr/bin/python3.
+Usage: tunnel_check.py --sensor BIN --tmp DIR [--schema FILE] CAPTURE...
 """
 import argparse
 import json
@@ -25,8 +26,12 @@ GEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mkvariants.py")
 PY = "/usr/bin/python3"
 
 
+VALIDATOR = None  # Draft 2020-12 validator of docs/schema/event.schema.json (--schema)
+
+
 def run_sensor(sensor, pcap, extra=()):
-    """(ics events, last health object) of one run."""
+    """(ics events, last health object) of one run; every event is checked against the
+    JSON Schema."""
     out = subprocess.run([sensor, "-r", pcap, "--jsonl", "-", "-w", "1", *extra],
                          capture_output=True, text=True, timeout=120, check=False)
     if out.returncode != 0:
@@ -34,6 +39,10 @@ def run_sensor(sensor, pcap, extra=()):
     ics, health = [], None
     for line in out.stdout.splitlines():
         ev = json.loads(line)
+        errors = list(VALIDATOR.iter_errors(ev)) if VALIDATOR else []
+        if errors:
+            raise RuntimeError(f"{pcap}: event does not match the schema: {errors[0].message}: "
+                               f"{line[:300]}")
         if ev["type"] == "ics":
             ics.append(ev)
         elif ev["type"] == "health":
@@ -136,8 +145,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sensor", required=True)
     ap.add_argument("--tmp", required=True)
+    ap.add_argument("--schema")
     ap.add_argument("captures", nargs="+")
     args = ap.parse_args()
+    if args.schema:
+        import jsonschema
+        global VALIDATOR
+        with open(args.schema, encoding="utf-8") as f:
+            schema = json.load(f)
+        VALIDATOR = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     failed = 0
     for pcap in args.captures:
         c = check_capture(args.sensor, args.tmp, pcap)

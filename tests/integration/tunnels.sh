@@ -4,7 +4,8 @@
 # pcaps/ (and, when ../shared is present, the public Modbus example of issue 12) is rewritten
 # by mkvariants.py into ERSPAN, GRE, VXLAN, MPLS, VLAN-inside, fragmented and mirrored
 # variants, and tunnel_check.py runs the sensor on each: same ics events as the plain
-# capture, exact count, the right `tunnel` object, the reassembly counters in health.
+# capture, exact count, the right `tunnel` object, the reassembly counters in health, every
+# event valid against docs/schema/event.schema.json.
 set -euo pipefail
 
 SRC=${TZ_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -31,4 +32,5 @@ if [ -f "$public" ]; then
 else
   echo "tunnels: $public absent: the project's own captures only"
 fi
-exec "$PY" "$SRC/tests/integration/tunnel_check.py" --sensor "$SENSOR" --tmp "$TMP" "${caps[@]}"
+"$PY" "$SRC/tests/integration/tunnel_check.py" --sensor "$SENSOR" --tmp "$TMP" \
+  --schema "$SRC/docs/schema/event.schema.json" "${caps[@]}"
