@@ -46,14 +46,22 @@ static int tunnel_enter(struct dstate *d, uint8_t type)
     k->has_mac = 0;
     k->n_vlan = 0;
     if (type == TUNNEL_MPLS) {
-        if (t->type == TUNNEL_NONE)
+        if (t->type == TUNNEL_NONE) { /* labels only, so far: no addresses, no session */
             t->type = TUNNEL_MPLS;
+            t->ipver = 0;
+            t->erspan_type = 0;
+            t->has_session = 0;
+            t->session = 0;
+            memset(t->src, 0, sizeof t->src);
+            memset(t->dst, 0, sizeof t->dst);
+        }
         return 0;
     }
     if (t->type != TUNNEL_NONE && t->type != TUNNEL_MPLS)
         return 0;
     t->type = type;
     t->ipver = k->ipver;
+    t->erspan_type = 0;
     memcpy(t->src, k->src_ip, 16);
     memcpy(t->dst, k->dst_ip, 16);
     t->has_session = 0;

@@ -103,10 +103,12 @@ static int decode_ipv4(struct dstate *d, struct pd_cur *c)
     pd_skip(c, 1);
     uint8_t proto = pd_u8(c);
     pd_skip(c, 2);
+    if (k->ipver == 6) { /* IPv4 inside an IPv6 tunnel: the rest of the addresses */
+        memset(k->src_ip + 4, 0, 12);
+        memset(k->dst_ip + 4, 0, 12);
+    }
     pd_copy(c, k->src_ip, 4);
     pd_copy(c, k->dst_ip, 4);
-    memset(k->src_ip + 4, 0, 12);
-    memset(k->dst_ip + 4, 0, 12);
     size_t ihl = (size_t)(vihl & 15) * 4;
     if (c->err || l3 < 0 || (vihl >> 4) != 4 || ihl < 20 || total < ihl)
         return DECODE_BAD;
@@ -217,7 +219,7 @@ int decode_ip_any(struct dstate *d, struct pd_cur *c)
     return DECODE_BAD;
 }
 
-int decode_ethertype(struct dstate *d, struct pd_cur *c, uint16_t type)
+static inline int ethertype(struct dstate *d, struct pd_cur *c, uint16_t type)
 {
     struct pkt *k = d->k;
     /* VLAN tags: 802.1Q, 802.1ad (QinQ), the old 0x9100 */
@@ -238,6 +240,11 @@ int decode_ethertype(struct dstate *d, struct pd_cur *c, uint16_t type)
     return DECODE_OTHER;
 }
 
+int decode_ethertype(struct dstate *d, struct pd_cur *c, uint16_t type)
+{
+    return ethertype(d, c, type);
+}
+
 int decode_inner_ethernet(struct dstate *d, struct pd_cur *c)
 {
     struct pkt *k = d->k;
@@ -249,7 +256,7 @@ int decode_inner_ethernet(struct dstate *d, struct pd_cur *c)
     k->has_mac = 1;
     if (type < 0x0600) /* 802.3 length field: LLC, not IP */
         return DECODE_OTHER;
-    return decode_ethertype(d, c, type);
+    return ethertype(d, c, type);
 }
 
 static void pkt_reset(struct pkt *k, int dlt)
@@ -261,7 +268,11 @@ static void pkt_reset(struct pkt *k, int dlt)
     k->l4proto = 0;
     k->tcp_flags = 0;
     k->path = 0;
-    memset(&k->tun, 0, sizeof k->tun);
+    k->ipver = 0;
+    /* the rest of tun is written when a tunnel is recorded (decap.c tunnel_enter) */
+    k->tun.type = TUNNEL_NONE;
+    k->tun.depth = 0;
+    k->tun.n_mpls = 0;
     memset(k->src_ip, 0, sizeof k->src_ip);
     memset(k->dst_ip, 0, sizeof k->dst_ip);
 }
@@ -279,7 +290,7 @@ static int decode_link(struct dstate *d, struct pd_cur *c, int dlt)
         k->has_mac = 1;
         if (type < 0x0600) /* 802.3 length field: LLC, not IP */
             return DECODE_OTHER;
-        return decode_ethertype(d, c, type);
+        return ethertype(d, c, type);
     }
     case TZ_DLT_LINUX_SLL: {
         /* packet type u16, ARPHRD u16, address length u16, address[8], protocol u16 */
@@ -294,7 +305,7 @@ static int decode_link(struct dstate *d, struct pd_cur *c, int dlt)
             memset(k->dst_mac, 0, 6);
             k->has_mac = 1;
         }
-        return decode_ethertype(d, c, type);
+        return ethertype(d, c, type);
     }
     case TZ_DLT_LINUX_SLL2: {
         /* protocol u16, reserved u16, ifindex u32, ARPHRD u16, packet type u8, addr len u8,
@@ -310,7 +321,7 @@ static int decode_link(struct dstate *d, struct pd_cur *c, int dlt)
             memset(k->dst_mac, 0, 6);
             k->has_mac = 1;
         }
-        return decode_ethertype(d, c, type);
+        return ethertype(d, c, type);
     }
     case TZ_DLT_NULL:
     case TZ_DLT_LOOP: {

@@ -97,12 +97,16 @@ struct pkt {
     uint8_t ipver;          /* 4 or 6 */
     uint8_t l4proto;        /* 6 TCP, 17 UDP */
     uint8_t src_ip[16], dst_ip[16]; /* IPv4 in the first 4 bytes, rest zero */
-    uint16_t sport, dport;
-    uint8_t tcp_flags;
-    uint32_t seq, ack;
+    union {
+        struct { /* TCP/UDP (DECODE_OK) */
+            uint16_t sport, dport;
+            uint8_t tcp_flags;
+            uint32_t seq, ack;
+        };
+        struct frag_info frag; /* an IP fragment (DECODE_FRAGMENT) has no ports */
+    };
     uint32_t path;          /* mirror path: 0 plain, else a hash of `tun` (decap.c) */
-    struct tunnel tun;
-    struct frag_info frag;  /* set when decode returned DECODE_FRAGMENT */
+    struct tunnel tun;      /* only type, depth and n_mpls are set when type is none */
 };
 
 #define TCP_FIN 0x01

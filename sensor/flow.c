@@ -157,7 +157,8 @@ void flow_touch(struct flow_table *t, struct flow *f, uint8_t list)
     list_append(t, f, list);
 }
 
-int flow_path_accept(struct flow *f, int side, const struct pkt *k, uint64_t switch_us)
+/* flow_path_accept (flow.h) when k did not come through the path in use. */
+int flow_path_switch(struct flow *f, int side, const struct pkt *k, uint64_t switch_us)
 {
     int i = side ? 1 : 0;
     if (!f->path_set[i] || f->path[i] == k->path) {

@@ -97,7 +97,17 @@ void flow_touch(struct flow_table *t, struct flow *f, uint8_t list);
  * mirror paths (plain and tunnelled copies of one packet) is decoded from one: the first,
  * until it has carried nothing for switch_us, when the path of k takes over. switch_us 0
  * accepts every copy. */
-int flow_path_accept(struct flow *f, int side, const struct pkt *k, uint64_t switch_us);
+int flow_path_switch(struct flow *f, int side, const struct pkt *k, uint64_t switch_us);
+static inline int flow_path_accept(struct flow *f, int side, const struct pkt *k,
+                                   uint64_t switch_us)
+{
+    int i = side ? 1 : 0;
+    if (f->path_set[i] && f->path[i] == k->path) { /* the usual case: the path in use */
+        f->path_us[i] = k->ts_us;
+        return 1;
+    }
+    return flow_path_switch(f, side, k, switch_us);
+}
 /* Returns f's slot to the pool (the caller has emitted its events). */
 void flow_remove(struct flow_table *t, struct flow *f);
 /* The oldest flow of a list, or NULL. */

@@ -103,7 +103,7 @@ const struct cfg_opt sensor_config_table[] = {
     {"frag.datagram_bytes", CFG_INT, S(frag_datagram_bytes), "65535", 64, 65535,
      "largest reassembled datagram payload; a longer one is dropped (counted)"},
     {"frag.total_kb", CFG_INT, S(frag_total_kb), "4096", 64, 1048576,
-     "fragment data held at once in KiB, every datagram together (memory mapped at start)"},
+     "fragment data held at once in KiB, every datagram together (allocated at start)"},
     {"frag.timeout_ms", CFG_INT, S(frag_timeout_ms), "30000", 10, 3600000,
      "an incomplete datagram is dropped this long after its first fragment (capture time)"},
     CFG_END,
