@@ -2,10 +2,12 @@
 /*
  * capture.c - the capture thread: reads frames with libpcap (pcap and pcapng files in the
  * order given, or a live interface through the TPACKET_V3 memory-mapped ring with a poll
- * timeout, never immediate mode), decodes L2-L4 once, and hands each frame with its
- * decoded offsets to the worker chosen by a symmetric flow hash. Live: a full ring drops
- * and counts, capture never blocks. Replay: a full ring waits, so a replay loses nothing
- * and gives the same events every time.
+ * timeout, never immediate mode), decodes L2-L4 once (through any tunnel, to the inner
+ * packet), and hands each frame with its decoded offsets to the worker chosen by a
+ * symmetric hash of the inner 5-tuple. IP fragments are reassembled here, before the hash
+ * (only the first fragment has ports), and the whole datagram goes to the flow's worker.
+ * Live: a full ring drops and counts, capture never blocks. Replay: a full ring waits, so a
+ * replay loses nothing and gives the same events every time.
  */
 #include <pcap/pcap.h>
 #include <sched.h>
@@ -15,6 +17,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "frag.h"
 #include "log.h"
 #include "sensor.h"
 
@@ -30,6 +33,7 @@ struct capture {
     const char *cur_name;
     uint64_t cur_pkts;
     struct pcap_stat last;
+    struct frag_table frags;
 };
 
 static int set_filter(pcap_t *p, const char *filter, const char *what, char *err, size_t errlen)
@@ -110,6 +114,15 @@ int capture_open(struct sensor *s, char *err, size_t errlen)
         return -1;
     }
     s->capture_priv = c;
+    const struct sensor_config *cfg = &s->cfg;
+    struct frag_limits fl = {(uint32_t)cfg->frag_max_datagrams, (uint32_t)cfg->frag_datagram_bytes,
+                             (uint32_t)cfg->frag_total_kb * 1024u,
+                             (uint64_t)cfg->frag_timeout_ms * 1000u};
+    if (frag_init(&c->frags, &fl) != 0) {
+        snprintf(err, errlen, "cannot allocate the IP reassembly table (frag.total_kb %lld)",
+                 (long long)cfg->frag_total_kb);
+        return -1;
+    }
     if (s->live)
         return open_live(s, c, err, errlen);
     for (int i = 0; i < s->n_files; i++) {
@@ -147,34 +160,18 @@ void capture_close(struct sensor *s)
     for (int i = 0; i < s->n_files; i++)
         if (c->files[i])
             pcap_close(c->files[i]);
+    frag_free(&c->frags);
     free(c);
     s->capture_priv = NULL;
 }
 
-static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+/* Hands a decoded frame (or reassembled datagram) to the worker of its flow. */
+static void dispatch(struct sensor *s, const struct pkt *k, const uint8_t *data, uint32_t caplen)
 {
-    struct sensor *s = (struct sensor *)arg;
-    struct capture *c = s->capture_priv;
     struct capture_stats *st = &s->cst;
-    c->cur_pkts++;
-    atomic_fetch_add_explicit(&st->pkts, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->bytes, h->len, memory_order_relaxed);
-
-    struct pkt k;
-    k.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-    k.caplen = h->caplen;
-    k.wirelen = h->len;
-    int r = decode_packet(c->cur_dlt, data, h->caplen, &k);
-    if (r != DECODE_OK) {
-        _Atomic uint64_t *ctr = r == DECODE_OTHER      ? &st->non_ip
-                                : r == DECODE_FRAGMENT ? &st->fragments
-                                                       : &st->decode_bad;
-        atomic_fetch_add_explicit(ctr, 1, memory_order_relaxed);
-        return;
-    }
-    int wi = s->n_workers == 1 ? 0 : (int)(decode_flow_hash(&k) % (uint32_t)s->n_workers);
+    int wi = s->n_workers == 1 ? 0 : (int)(decode_flow_hash(k) % (uint32_t)s->n_workers);
     struct worker *w = &s->workers[wi];
-    uint64_t need = sizeof(struct pkt_rec) + h->caplen;
+    uint64_t need = sizeof(struct pkt_rec) + caplen;
     if (need > ring_max_record(&w->pkt_ring)) {
         atomic_fetch_add_explicit(&st->too_big, 1, memory_order_relaxed);
         return;
@@ -196,8 +193,91 @@ static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *dat
                  !atomic_load_explicit(&s->stop, memory_order_relaxed));
     }
     struct pkt_rec *pr = rec;
-    pr->k = k;
-    memcpy((uint8_t *)rec + sizeof *pr, data, h->caplen);
+    pr->k = *k;
+    memcpy((uint8_t *)rec + sizeof *pr, data, caplen);
+    if (k->tun.type != TUNNEL_NONE)
+        atomic_fetch_add_explicit(&st->tunneled, 1, memory_order_relaxed);
+}
+
+/* Counts a frame decode did not take to TCP/UDP. */
+static void count_undecoded(struct capture_stats *st, int r)
+{
+    _Atomic uint64_t *ctr = r == DECODE_OTHER        ? &st->non_ip
+                            : r == DECODE_BAD_TUNNEL ? &st->tunnel_bad
+                            : r == DECODE_TOO_DEEP   ? &st->tunnel_too_deep
+                                                     : &st->decode_bad;
+    atomic_fetch_add_explicit(ctr, 1, memory_order_relaxed);
+}
+
+/* The reassembly counters, for the health heartbeat (the table is this thread's). */
+static void frag_publish(struct sensor *s, const struct frag_table *t)
+{
+    struct capture_stats *st = &s->cst;
+    atomic_store_explicit(&st->frag_reassembled, t->st.reassembled, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_timeouts, t->st.timeouts, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_overlaps, t->st.overlaps, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_duplicates, t->st.duplicates, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_too_big, t->st.too_big, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_no_room, t->st.no_room, memory_order_relaxed);
+    atomic_store_explicit(&st->frag_bad, t->st.bad, memory_order_relaxed);
+}
+
+/* An IP fragment: into the table; a completed datagram is decoded from its IP header with
+ * the layers of its first fragment and dispatched like any frame. A datagram that is
+ * itself a fragment (an inner fragment inside a fragmented tunnel packet) goes round once
+ * more. */
+static void on_fragment(struct sensor *s, struct capture *c, const struct pkt *k,
+                        const uint8_t *data)
+{
+    const uint8_t *dg = NULL;
+    const struct pkt *ctx = NULL;
+    atomic_fetch_add_explicit(&s->cst.fragments, 1, memory_order_relaxed);
+    long n = frag_add(&c->frags, k, data, &dg, &ctx);
+    for (int round = 0; n > 0 && round < 2; round++) {
+        struct pkt d;
+        int r = decode_datagram(&s->cfg.dopts, ctx, dg, (uint32_t)n, &d);
+        d.ts_us = k->ts_us; /* the datagram exists from its last fragment on */
+        if (r == DECODE_OK) {
+            dispatch(s, &d, dg, (uint32_t)n);
+        } else if (r == DECODE_FRAGMENT && round == 0) {
+            atomic_fetch_add_explicit(&s->cst.fragments, 1, memory_order_relaxed);
+            n = frag_add(&c->frags, &d, dg, &dg, &ctx);
+            continue;
+        } else {
+            count_undecoded(&s->cst, r);
+        }
+        break;
+    }
+    frag_publish(s, &c->frags);
+}
+
+static void on_frame(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct sensor *s = (struct sensor *)arg;
+    struct capture *c = s->capture_priv;
+    struct capture_stats *st = &s->cst;
+    c->cur_pkts++;
+    atomic_fetch_add_explicit(&st->pkts, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->bytes, h->len, memory_order_relaxed);
+
+    struct pkt k;
+    k.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    k.caplen = h->caplen;
+    k.wirelen = h->len;
+    int r = decode_packet_opts(&s->cfg.dopts, c->cur_dlt, data, h->caplen, &k);
+    if (r == DECODE_FRAGMENT) {
+        on_fragment(s, c, &k, data);
+        return;
+    }
+    if (frag_active(&c->frags)) { /* datagrams in progress time out by capture time */
+        frag_expire(&c->frags, k.ts_us);
+        frag_publish(s, &c->frags);
+    }
+    if (r != DECODE_OK) {
+        count_undecoded(st, r);
+        return;
+    }
+    dispatch(s, &k, data, h->caplen);
 }
 
 static void commit_all(struct sensor *s)
@@ -267,6 +347,8 @@ void *capture_thread(void *arg)
                 s->capture_error = 1;
         }
     }
+    frag_flush(&c->frags); /* what is still incomplete will not complete */
+    frag_publish(s, &c->frags);
     commit_all(s);
     /* release: pairs with the workers' acquire; every packet is committed before */
     atomic_store_explicit(&s->capture_done, 1, memory_order_release);

@@ -22,6 +22,30 @@ void events_ip(struct jw *w, const char *key, uint8_t ipver, const uint8_t *ip)
     jw_str(w, key, buf);
 }
 
+void events_tunnel(struct jw *w, const struct tunnel *t)
+{
+    static const char *const names[] = {"none", "gre", "erspan", "vxlan", "mpls"};
+    if (t->type == TUNNEL_NONE || t->type > TUNNEL_MPLS)
+        return;
+    jw_obj_begin(w, "tunnel");
+    jw_str(w, "type", names[t->type]);
+    if (t->type == TUNNEL_ERSPAN)
+        jw_uint(w, "erspan_type", t->erspan_type);
+    if (t->ipver == 4 || t->ipver == 6) {
+        events_ip(w, "src", t->ipver, t->src);
+        events_ip(w, "dst", t->ipver, t->dst);
+    }
+    if (t->has_session)
+        jw_uint(w, "session", t->session);
+    if (t->n_mpls) {
+        jw_arr_begin(w, "mpls");
+        for (int i = 0; i < t->n_mpls && i < DECODE_MAX_MPLS; i++)
+            jw_uint(w, NULL, t->mpls[i]);
+        jw_arr_end(w);
+    }
+    jw_obj_end(w);
+}
+
 /* Formats the flow's endpoints once; every event of the flow reuses the text. */
 void events_flow_text(struct flow *f)
 {
@@ -88,6 +112,7 @@ static void flow_members(struct jw *w, const struct sensor *s, const struct flow
                 jw_uint(w, NULL, f->vlan[i]);
             jw_arr_end(w);
         }
+        events_tunnel(w, &f->tun);
         jw_str(w, "transport", f->l4proto == 6 ? "tcp" : "udp");
         jw_str(w, "community_id", f->cid);
     }

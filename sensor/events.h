@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * events.h - the JSON envelope every event shares (EVENTS.md): type, id, ts, sensor,
- * src/dst, vlan, transport, community_id, proto. Workers write events without `v` and
+ * src/dst, vlan, tunnel, transport, community_id, proto. Workers write events without `v` and
  * `seq`; the publisher prepends both when it numbers them (events_finish_line).
  */
 #ifndef TZ_EVENTS_H
@@ -20,12 +20,12 @@ struct sensor;
 void events_begin(struct jw *w, const struct sensor *s, const char *type, const struct flow *f,
                   int from, uint64_t ts_us, const char *proto, uint32_t ev_idx);
 /* The envelope members that stay the same across a flow's events (sensor, src, dst, vlan,
- * transport, community_id, proto), rendered once per direction and protocol. Zeroed means
+ * tunnel, transport, community_id, proto), rendered once per direction and protocol. Zeroed means
  * empty; events_env_reset() after the flow's text changes. */
 struct events_env {
     uint8_t proto[2];   /* enum pd_proto the entry was rendered for; 0: none */
     uint16_t len[2];
-    char json[2][448];
+    char json[2][640];
 };
 
 static inline void events_env_reset(struct events_env *env)
@@ -39,6 +39,8 @@ void events_begin_cached(struct jw *w, const struct sensor *s, const char *type,
                          uint32_t ev_idx, struct events_env *env);
 /* Formats f's addresses (and MACs) as text, once, before its first event. */
 void events_flow_text(struct flow *f);
+/* Writes the `tunnel` object of an encapsulated flow (nothing when t->type is none). */
+void events_tunnel(struct jw *w, const struct tunnel *t);
 /* Writes an IP address (16-byte form) as text. */
 void events_ip(struct jw *w, const char *key, uint8_t ipver, const uint8_t *ip);
 /* Publisher side: writes `{"v":1,"seq":N,` + body[1..] + '\n' into out (cap bytes).

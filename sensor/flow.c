@@ -140,6 +140,7 @@ struct flow *flow_create(struct flow_table *t, const struct pkt *k, uint32_t has
     f->hash = hash;
     f->first_us = f->last_us = k->ts_us;
     f->zone[0] = f->zone[1] = -1;
+    f->tun = k->tun;
     uint32_t b = hash & (t->nbuckets - 1);
     f->hnext = t->buckets[b];
     t->buckets[b] = i;
@@ -154,6 +155,26 @@ void flow_touch(struct flow_table *t, struct flow *f, uint8_t list)
         return;
     list_unlink(t, f);
     list_append(t, f, list);
+}
+
+/* flow_path_accept (flow.h) when k did not come through the path in use. */
+int flow_path_switch(struct flow *f, int side, const struct pkt *k, uint64_t switch_us)
+{
+    int i = side ? 1 : 0;
+    if (!f->path_set[i] || f->path[i] == k->path) {
+        f->path_set[i] = 1;
+        f->path[i] = k->path;
+        f->path_us[i] = k->ts_us;
+        return 1;
+    }
+    if (switch_us == 0)
+        return 1;
+    uint64_t quiet = k->ts_us > f->path_us[i] ? k->ts_us - f->path_us[i] : f->path_us[i] - k->ts_us;
+    if (quiet < switch_us)
+        return 0; /* a copy of what the current path carries */
+    f->path[i] = k->path;
+    f->path_us[i] = k->ts_us;
+    return 1;
 }
 
 void flow_remove(struct flow_table *t, struct flow *f)

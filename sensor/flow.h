@@ -65,6 +65,12 @@ struct flow {
     char ip_txt[2][46];       /* addresses as text, made once per flow for the events */
     char mac_txt[2][18];
     int8_t zone[2];           /* index into the zone table, -1 when none */
+    /* mirror paths (decap.c): the tunnel the flow's first packet came through, and per
+     * direction the path (pkt.path) being decoded and when it last carried a packet */
+    struct tunnel tun;
+    uint32_t path[2];
+    uint64_t path_us[2];
+    uint8_t path_set[2];
 };
 
 struct flow_table {
@@ -87,6 +93,21 @@ struct flow *flow_create(struct flow_table *t, const struct pkt *k, uint32_t has
                          int client_is_dst);
 /* Marks f seen at its last_us: moves it to the tail of list `list`. */
 void flow_touch(struct flow_table *t, struct flow *f, uint8_t list);
+/* Should packet k, from f's endpoint `side`, be decoded? A direction seen through several
+ * mirror paths (plain and tunnelled copies of one packet) is decoded from one: the first,
+ * until it has carried nothing for switch_us, when the path of k takes over. switch_us 0
+ * accepts every copy. */
+int flow_path_switch(struct flow *f, int side, const struct pkt *k, uint64_t switch_us);
+static inline int flow_path_accept(struct flow *f, int side, const struct pkt *k,
+                                   uint64_t switch_us)
+{
+    int i = side ? 1 : 0;
+    if (f->path_set[i] && f->path[i] == k->path) { /* the usual case: the path in use */
+        f->path_us[i] = k->ts_us;
+        return 1;
+    }
+    return flow_path_switch(f, side, k, switch_us);
+}
 /* Returns f's slot to the pool (the caller has emitted its events). */
 void flow_remove(struct flow_table *t, struct flow *f);
 /* The oldest flow of a list, or NULL. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "decode.h"
 #include "pd.h"
 #include "ring.h"
 
@@ -61,6 +62,15 @@ struct sensor_config {
     int64_t resend_ms;
     int64_t health_interval_s;
     char zones[4096]; /* CFG_MAP: zone name = comma-separated CIDRs */
+    /* encapsulations, mirror paths and IP fragments (decap.c, frag.c) */
+    char vxlan_ports[128];
+    int64_t decode_max_depth;
+    int64_t mirror_switch_ms;
+    int64_t frag_max_datagrams;
+    int64_t frag_datagram_bytes;
+    int64_t frag_total_kb;
+    int64_t frag_timeout_ms;
+    struct decode_opts dopts; /* from vxlan_ports and decode_max_depth (sensor_config_finish) */
 };
 
 extern const struct cfg_opt sensor_config_table[];
@@ -74,6 +84,12 @@ struct capture_stats {
     _Atomic uint64_t drop_iface;    /* pcap_stats ps_ifdrop */
     _Atomic uint64_t too_big;       /* frames larger than a ring record */
     _Atomic uint64_t decode_bad, non_ip, fragments;
+    /* encapsulations: packets decoded from inside a tunnel, malformed tunnel headers,
+     * deeper than decode.max_depth */
+    _Atomic uint64_t tunneled, tunnel_bad, tunnel_too_deep;
+    /* IP reassembly (frag.h struct frag_stats, copied after each fragment) */
+    _Atomic uint64_t frag_reassembled, frag_timeouts, frag_overlaps, frag_duplicates;
+    _Atomic uint64_t frag_too_big, frag_no_room, frag_bad;
     _Atomic int link_up;
 };
 
@@ -88,6 +104,7 @@ struct worker_stats {
     _Atomic uint64_t decode_errors[PD_PROTO_COUNT];
     _Atomic uint64_t pdus[PD_PROTO_COUNT];
     _Atomic uint64_t ndpi_flows;
+    _Atomic uint64_t mirror_copies; /* a copy of a packet from a second mirror path: skipped */
 };
 
 struct publisher_stats {
@@ -149,7 +166,6 @@ struct sensor {
 };
 
 /* Record pushed on a packet ring: this header, then caplen bytes of frame. */
-#include "decode.h"
 struct pkt_rec {
     struct pkt k;
 };

@@ -89,11 +89,59 @@ const struct cfg_opt sensor_config_table[] = {
      "seconds between health heartbeats"},
     {"zones", CFG_MAP, S(zones), "", 0, 0,
      "network zones: name -> comma-separated CIDRs (flow events carry zone_src/zone_dst)"},
+    /* encapsulations, mirror paths, IP fragments */
+    {"decode.vxlan_ports", CFG_STR, S(vxlan_ports), "4789", 0, 127,
+     "UDP destination ports decoded as VXLAN, comma-separated (at most 8); empty: none"},
+    {"decode.max_depth", CFG_INT, S(decode_max_depth), "4", 1, DECODE_MAX_DEPTH,
+     "nested encapsulations (GRE, ERSPAN, VXLAN, MPLS) decoded per packet; a deeper packet is "
+     "counted (health tunnel.too_deep) and skipped"},
+    {"decode.mirror_switch_ms", CFG_INT, S(mirror_switch_ms), "500", 0, 3600000,
+     "a flow direction seen on several mirror paths (plain, each tunnel) is decoded from the "
+     "first; another takes over when it has been silent this long; 0: every copy is decoded"},
+    {"frag.max_datagrams", CFG_INT, S(frag_max_datagrams), "256", 1, 1048576,
+     "IP datagrams reassembled at once; a new one evicts the oldest (counted)"},
+    {"frag.datagram_bytes", CFG_INT, S(frag_datagram_bytes), "65535", 64, 65535,
+     "largest reassembled datagram payload; a longer one is dropped (counted)"},
+    {"frag.total_kb", CFG_INT, S(frag_total_kb), "4096", 64, 1048576,
+     "fragment data held at once in KiB, every datagram together (allocated at start)"},
+    {"frag.timeout_ms", CFG_INT, S(frag_timeout_ms), "30000", 10, 3600000,
+     "an incomplete datagram is dropped this long after its first fragment (capture time)"},
     CFG_END,
 };
 
+/* decode.vxlan_ports: "4789, 8472" -> c->dopts.vxlan_ports */
+static int parse_ports(struct sensor_config *c, char *err, size_t errlen)
+{
+    const char *p = c->vxlan_ports;
+    c->dopts.n_vxlan_ports = 0;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        char *end = NULL;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 65535 || (*end && *end != ',' && *end != ' ')) {
+            snprintf(err, errlen,
+                     "decode.vxlan_ports: '%s' is not a comma-separated list of UDP ports",
+                     c->vxlan_ports);
+            return -1;
+        }
+        if (c->dopts.n_vxlan_ports >= DECODE_MAX_VXLAN_PORTS) {
+            snprintf(err, errlen, "decode.vxlan_ports: more than %d ports", DECODE_MAX_VXLAN_PORTS);
+            return -1;
+        }
+        c->dopts.vxlan_ports[c->dopts.n_vxlan_ports++] = (uint16_t)v;
+        p = end;
+    }
+    c->dopts.max_depth = (uint8_t)c->decode_max_depth;
+    return 0;
+}
+
 int sensor_config_finish(struct sensor_config *c, char *err, size_t errlen)
 {
+    if (parse_ports(c, err, errlen) != 0)
+        return -1;
     if (c->interface[0] == '\0' && c->jsonl[0] == '\0' && c->collector[0] == '\0') {
         /* allowed for --check-config; main() decides whether an output is needed */
     }

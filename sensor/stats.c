@@ -96,6 +96,7 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
         wsum[10] += LOAD(t->pdu_too_big);
         wsum[11] += LOAD(t->ndpi_flows);
         wsum[12] += LOAD(t->pkts);
+        wsum[13] += LOAD(t->mirror_copies);
         for (int p = 0; p < PD_PROTO_COUNT; p++) {
             derr[p] += LOAD(t->decode_errors[p]);
             pdus[p] += LOAD(t->pdus[p]);
@@ -137,6 +138,22 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "ndpi_flows", wsum[11]);
     jw_uint(w, "non_ip", LOAD(c->non_ip));
     jw_uint(w, "ip_fragments", LOAD(c->fragments));
+    jw_obj_begin(w, "frag");
+    jw_uint(w, "fragments", LOAD(c->fragments));
+    jw_uint(w, "reassembled", LOAD(c->frag_reassembled));
+    jw_uint(w, "timeouts", LOAD(c->frag_timeouts));
+    jw_uint(w, "overlaps", LOAD(c->frag_overlaps));
+    jw_uint(w, "duplicates", LOAD(c->frag_duplicates));
+    jw_uint(w, "too_big", LOAD(c->frag_too_big));
+    jw_uint(w, "no_room", LOAD(c->frag_no_room));
+    jw_uint(w, "bad", LOAD(c->frag_bad));
+    jw_obj_end(w);
+    jw_obj_begin(w, "tunnel");
+    jw_uint(w, "packets", LOAD(c->tunneled));
+    jw_uint(w, "bad", LOAD(c->tunnel_bad));
+    jw_uint(w, "too_deep", LOAD(c->tunnel_too_deep));
+    jw_uint(w, "mirror_copies", wsum[13]);
+    jw_obj_end(w);
     jw_uint(w, "ring_waits", LOAD(c->ring_waits));
     jw_obj_begin(w, "tcp");
     jw_uint(w, "gaps", wsum[6]);

@@ -741,6 +741,11 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
     struct flow *f = flow_get(w, k, &side);
     if (!f)
         return;
+    if (!flow_path_accept(f, side, k, (uint64_t)w->s->cfg.mirror_switch_ms * 1000u)) {
+        /* the same packet through a second mirror session (decap.c, flow.h) */
+        atomic_fetch_add_explicit(&w->st.mirror_copies, 1, memory_order_relaxed);
+        return;
+    }
     f->last_us = k->ts_us > f->last_us ? k->ts_us : f->last_us;
     f->pkts[side]++;
     f->bytes[side] += k->wirelen;

@@ -5,6 +5,10 @@
  * whose sequence numbers, lengths and ACKs come from the input, with the delivered stream
  * framed by every registered dissector (pdu_len, resync, parse) as the sensor does.
  *
+ * The decoder takes GRE, ERSPAN, VXLAN (4789) and MPLS to the inner packet, and a frame
+ * that decodes as an IP fragment goes into a small fragment table (frag.c), so this target
+ * reaches the decapsulators and reassembly too (fuzz_decap and fuzz_frag aim at them).
+ *
  * Input: byte 0 picks the link type; the rest is a frame for decode_packet and, read
  * again as records [seq_delta u16][len u8][ack u8], the segments fed to reassembly.
  */
@@ -12,6 +16,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "frag.h"
 #include "json_proto.h"
 #include "pd.h"
 #include "reasm.h"
@@ -87,8 +92,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct pkt k;
     int dlt = links[data[0] % (sizeof links / sizeof links[0])];
-    (void)decode_packet(dlt, data + 1, (uint32_t)(size - 1), &k);
+    memset(&k, 0, sizeof k);
+    int dr = decode_packet(dlt, data + 1, (uint32_t)(size - 1), &k);
     (void)decode_flow_hash(&k);
+    if (dr == DECODE_FRAGMENT) {
+        static struct frag_table ft;
+        static int ft_ready;
+        static const struct frag_limits fl = {4, 2048, 4096, 1000000};
+        if (!ft_ready)
+            ft_ready = frag_init(&ft, &fl) == 0;
+        const uint8_t *dg = NULL;
+        const struct pkt *ctx = NULL;
+        struct pkt d;
+        long n = ft_ready ? frag_add(&ft, &k, data + 1, &dg, &ctx) : 0;
+        if (n > 0)
+            (void)decode_datagram(&decode_opts_default, ctx, dg, (uint32_t)n, &d);
+        if (ft_ready)
+            frag_flush(&ft); /* each input starts from an empty table */
+    }
 
     static struct fz z;
     static uint8_t ooo[2048];

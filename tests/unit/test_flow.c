@@ -166,3 +166,29 @@ Test(flow, slots_in_pool_order_and_flow_at)
     cr_expect_eq(flow_slots_used(&t), 4);
     flow_table_free(&t);
 }
+
+Test(flow, one_mirror_path_per_direction)
+{
+    struct flow_table t;
+    cr_assert_eq(flow_table_init(&t, 64), 0);
+    struct pkt k = mk(1, 2, 40000, 502, 1000000);
+    struct flow *f = flow_create(&t, &k, decode_flow_hash(&k), 0);
+    cr_assert_not_null(f);
+    const uint64_t sw = 500000;
+    cr_expect(flow_path_accept(f, 0, &k, sw), "the plain path first");
+    struct pkt copy = k;
+    copy.path = 77; /* the same packet through a tunnel */
+    copy.ts_us += 20;
+    cr_expect(!flow_path_accept(f, 0, &copy, sw), "a copy from a second path");
+    struct pkt answer = rev(k);
+    answer.path = 77;
+    cr_expect(flow_path_accept(f, 1, &answer, sw), "the other direction has its own path");
+    k.ts_us += 100000;
+    cr_expect(flow_path_accept(f, 0, &k, sw));
+    copy.ts_us = k.ts_us + sw;
+    cr_expect(flow_path_accept(f, 0, &copy, sw), "silent for switch_us: the copy takes over");
+    k.ts_us = copy.ts_us + 10;
+    cr_expect(!flow_path_accept(f, 0, &k, sw), "now the plain one is the copy");
+    cr_expect(flow_path_accept(f, 0, &k, 0), "0: every copy");
+    flow_table_free(&t);
+}
