@@ -41,6 +41,7 @@ enum pd_op {
     PD_OP_SESSION,
     PD_OP_TIME,
     PD_OP_FILE,
+    PD_OP_REPORT, /* data a device sends without being asked (spontaneous, cyclic, pushes) */
     PD_OP_COUNT
 };
 
