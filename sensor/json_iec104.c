@@ -148,6 +148,25 @@ static void write_asdu(struct jw *w, const struct iec104_asdu *a)
     jw_obj_end(w);
 }
 
+/* The actcon / actterm of a command transaction: its APCI numbers, ASDU head, latency. */
+static void write_answer(struct jw *w, const char *name, const struct iec104_answer *a)
+{
+    jw_obj_begin(w, name);
+    jw_uint(w, "tx", a->tx);
+    jw_uint(w, "rx", a->rx);
+    jw_uint(w, "cot", a->cot);
+    const char *cot = iec104_cot_name(a->cot);
+    if (cot)
+        jw_name(w, "cot_name", cot);
+    jw_bool(w, "neg", a->neg);
+    jw_bool(w, "test", a->test);
+    jw_uint(w, "oa", a->oa);
+    jw_bool(w, "sq", a->sq);
+    jw_uint(w, "num", a->num);
+    jw_uint(w, "latency_us", a->latency_us);
+    jw_obj_end(w);
+}
+
 void json_iec104(struct jw *w, const void *rec)
 {
     const struct iec104_rec *r = rec;
@@ -163,5 +182,9 @@ void json_iec104(struct jw *w, const void *rec)
         jw_name(w, "u_func", u);
     if (r->has_asdu)
         write_asdu(w, &r->asdu);
+    if (r->is_command && r->has_con)
+        write_answer(w, "confirm", &r->con);
+    if (r->is_command && r->has_term)
+        write_answer(w, "term", &r->term);
     jw_obj_end(w);
 }
