@@ -373,8 +373,12 @@ static const struct pd_field iec104_fields[] = {
     {"iec104.asdu.objects.elapsed_ms", "int", "protection events: CP16Time2a"},
     {"iec104.asdu.objects.section", "int", "file transfer: name of section"},
     {"iec104.asdu.objects.length", "int", "file transfer: length of file, section or segment"},
-    {"iec104.asdu.objects.time", "string", "CP56Time2a as RFC 3339; the tag has no zone and "
-                                           "is written as UTC"},
+    {"iec104.asdu.objects.time_tag", "string", "CP56Time2a as sent: wall clock "
+                                               "YYYY-MM-DDTHH:MM:SS.mmm, no zone"},
+    {"iec104.asdu.objects.time_utc", "string", "the tag in UTC (RFC 3339, Z), read in the zone "
+                                               "of dissect.iec104.time_zone(_by_ca)"},
+    {"iec104.asdu.time_zone", "string", "the zone time_utc was read in (UTC, +08:00, "
+                                        "Asia/Shanghai); present when an object has a tag"},
     {"iec104.asdu.objects.time_raw", "object", "CP56Time2a fields {year, month, day, hour, "
                                                "min, ms} when they are not a valid date"},
     {"iec104.asdu.objects.time_cp24", "object", "CP24Time2a {min, ms}"},

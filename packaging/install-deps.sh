@@ -13,6 +13,7 @@ PKGS=(
   tshark kcat tcpdump curl
   libmodbus-dev python3-jsonschema python3-zmq
   python3-pymodbus python3-serial-asyncio mbpoll time
+  libgnutls28-dev gnutls-bin tzdata
 )
 
 missing=()

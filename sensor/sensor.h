@@ -61,6 +61,8 @@ struct sensor_config {
     int64_t resend_ms;
     int64_t health_interval_s;
     char zones[4096]; /* CFG_MAP: zone name = comma-separated CIDRs */
+    char iec104_tz[64];          /* dissect.iec104.time_zone */
+    char iec104_tz_by_ca[2048];  /* CFG_MAP: common address = zone */
 };
 
 extern const struct cfg_opt sensor_config_table[];

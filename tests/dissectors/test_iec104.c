@@ -708,7 +708,7 @@ Test(iec104_i, m_it_na_counter)
 Test(iec104_i, m_sp_tb_cp56)
 {
     struct pdt *T = one(S2C, i_m_sp_tb, sizeof i_m_sp_tb);
-    HAS(T, 0, "{\"ioa\":1000,\"value\":1,\"qual\":0,\"time\":\"2024-03-15T10:20:30.456Z\"}");
+    HAS(T, 0, "{\"ioa\":1000,\"value\":1,\"qual\":0,\"time_tag\":\"2024-03-15T10:20:30.456\",\"time_utc\":\"2024-03-15T10:20:30.456Z\"}");
     pdt_free(T);
 }
 
@@ -716,7 +716,7 @@ Test(iec104_i, m_me_tf_float_cp56_iv_su)
 {
     struct pdt *T = one(S2C, i_m_me_tf, sizeof i_m_me_tf);
     HAS(T, 0, "\"ca\":10516");
-    HAS(T, 0, "{\"ioa\":176843,\"value\":-1.5,\"qual\":0,\"time\":\"2023-06-01T12:05:00.000Z\","
+    HAS(T, 0, "{\"ioa\":176843,\"value\":-1.5,\"qual\":0,\"time_tag\":\"2023-06-01T12:05:00.000\",\"time_utc\":\"2023-06-01T12:05:00.000Z\","
               "\"time_iv\":true,\"time_su\":true}");
     pdt_free(T);
 }
@@ -809,7 +809,7 @@ Test(iec104_i, c_cs_na_clock_sync)
 {
     struct pdt *T = one(C2S, i_c_cs_na, sizeof i_c_cs_na);
     HAS(T, 0, "\"type_name\":\"C_CS_NA_1\"");
-    HAS(T, 0, "{\"ioa\":0,\"time\":\"2024-03-15T10:20:30.456Z\"}");
+    HAS(T, 0, "{\"ioa\":0,\"time_tag\":\"2024-03-15T10:20:30.456\",\"time_utc\":\"2024-03-15T10:20:30.456Z\"}");
     cr_assert_eq(T->txn[0].op, PD_OP_TIME);
     pdt_free(T);
 }
@@ -862,7 +862,7 @@ Test(iec104_i, m_ep_td_protection_event)
 {
     struct pdt *T = one(S2C, i_m_ep_td, sizeof i_m_ep_td);
     HAS(T, 0, "{\"ioa\":5,\"value\":2,\"qual\":8,\"qual_names\":[\"EI\"],\"elapsed_ms\":300,"
-              "\"time\":\"2000-01-01T00:00:00.000Z\"}");
+              "\"time_tag\":\"2000-01-01T00:00:00.000\",\"time_utc\":\"2000-01-01T00:00:00.000Z\"}");
     pdt_free(T);
 }
 
