@@ -154,6 +154,10 @@ struct chunk_meta {
     uint32_t channel, token, seq, req_id;
     uint64_t ts_us;
     const char *policy;
+    const uint8_t *cert;        /* OPN: SenderCertificate kept in the state, or NULL */
+    uint16_t cert_len;
+    uint8_t has_thumb;
+    uint8_t thumb[20];          /* OPN: ReceiverCertificateThumbprint (SHA-1) */
 };
 
 static void rec_init(struct opcua_rec *r, const struct opcua_state *st,
@@ -176,6 +180,10 @@ static void rec_init(struct opcua_rec *r, const struct opcua_state *st,
     size_t n = strnlen(pol, sizeof r->security_policy - 1);
     memcpy(r->security_policy, pol, n);
     r->security_policy[n] = '\0';
+    r->sender_cert = m->cert;
+    r->sender_cert_len = m->cert_len;
+    r->has_receiver_thumb = m->has_thumb;
+    memcpy(r->receiver_thumb, m->thumb, sizeof r->receiver_thumb);
 }
 
 /* Decodes one whole message body (type NodeId onwards) and pairs it. */
@@ -201,6 +209,8 @@ static int message_decode(struct pd_ctx *ctx, struct opcua_state *st, struct pd_
     }
     if (is_resp && pi >= 0) {
         r = &st->pending[pi].rec;
+        r->resp_sender_cert = m->cert;
+        r->resp_sender_cert_len = m->cert_len;
         r->chunk = m->chunk;
         r->resp_chunks = m->chunks;
         r->reasm_cut |= m->cut;
@@ -363,8 +373,26 @@ int opcua_chan_parse(struct pd_ctx *ctx, struct opcua_state *st, struct pd_cur *
     char policy[OPCUA_URI_MAX];
     if (msg_type == OPCUA_MSG_OPN) { /* asymmetric security header */
         opcua_string(c, policy, sizeof policy);
-        opcua_skip_string(c); /* SenderCertificate */
-        int32_t thumb = opcua_string(c, NULL, 0); /* ReceiverCertificateThumbprint */
+        int32_t clen = (int32_t)pd_u32le(c); /* SenderCertificate: ByteString, -1 null */
+        if (clen > 0) {
+            size_t keep = (size_t)clen < OPCUA_CERT_MAX ? (size_t)clen : OPCUA_CERT_MAX;
+            if (pd_has(c, (size_t)clen)) {
+                pd_copy(c, st->cert[ctx->dir & 1], keep);
+                pd_skip(c, (size_t)clen - keep);
+                st->cert_len[ctx->dir & 1] = (uint16_t)keep;
+                m.cert = st->cert[ctx->dir & 1];
+                m.cert_len = (uint16_t)keep;
+            } else {
+                pd_skip(c, (size_t)clen); /* sets the error */
+            }
+        }
+        int32_t thumb = (int32_t)pd_u32le(c); /* ReceiverCertificateThumbprint */
+        if (thumb == 20 && pd_has(c, 20)) {
+            pd_copy(c, m.thumb, 20);
+            m.has_thumb = 1;
+        } else if (thumb > 0) {
+            pd_skip(c, (size_t)thumb);
+        }
         if (c->err) {
             report_bad(ctx, c, "opcua: bad asymmetric security header");
             return -1;

@@ -67,6 +67,8 @@ struct opcua_state {
     struct opcua_rec hello;  /* HEL waiting for ACK/ERR */
     struct opcua_rec opn;    /* encrypted OPN request waiting for its response */
     struct opcua_reasm reasm[2];
+    uint16_t cert_len[2];    /* SenderCertificate bytes kept per direction (last OPN) */
+    uint8_t cert[2][OPCUA_CERT_MAX];
     struct pd_txn_table txn;
     struct opcua_pending pending[PD_MAX_PENDING];
 };

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "iec104_tz.h"
 #include "sensor.h"
+#include "x509.h"
 #include "tztime.h"
 
 static struct sensor sensor;
@@ -217,6 +218,7 @@ int main(int argc, char **argv)
         log_err("%s", err);
         return 1;
     }
+    x509_install(); /* OPC UA certificates in events: parsed with GnuTLS */
     if (iec104_tz_setup(s->cfg.iec104_tz, s->cfg.iec104_tz_by_ca, err, sizeof err) != 0) {
         log_err("dissect.iec104.time_zone: %s", err);
         return 1;
