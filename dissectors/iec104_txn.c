@@ -79,6 +79,14 @@ static void cmd_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, in
     cmd_emit(ctx, st, i, st->cmd[i].has_con ? PD_ST_OK : PD_ST_NO_RESPONSE);
 }
 
+/* Copies the record up to its last decoded object (a whole one is 7 KB). */
+static void rec_copy(struct iec104_rec *dst, const struct iec104_rec *src)
+{
+    size_t n = src->asdu.n_objects < IEC104_MAX_OBJECTS ? src->asdu.n_objects
+                                                         : IEC104_MAX_OBJECTS;
+    memcpy(dst, src, offsetof(struct iec104_rec, asdu.objects) + n * sizeof src->asdu.objects[0]);
+}
+
 static void cmd_open(struct pd_ctx *ctx, struct iec104_state *st, const struct iec104_rec *r)
 {
     uint64_t key = cmd_key(&r->asdu, ctx->dir);
@@ -86,7 +94,7 @@ static void cmd_open(struct pd_ctx *ctx, struct iec104_state *st, const struct i
     if (old >= 0) /* the same command again: the earlier one ends as it stands */
         pd_txn_drop(ctx, &st->txn, &cmd_ops, old, PD_TXN_SUPERSEDED);
     int i = pd_txn_open(ctx, &st->txn, &cmd_ops, key);
-    st->cmd[i] = *r;
+    rec_copy(&st->cmd[i], r);
     st->cmd[i].is_command = 1;
 }
 
@@ -105,7 +113,8 @@ int iec104_txn_i(struct pd_ctx *ctx, struct iec104_state *st, const struct iec10
         return 0;
     int i = pd_txn_find(&st->txn, cmd_key(a, (uint8_t)(ctx->dir ^ 1)));
     if (i < 0) { /* an answer to a command the sensor never saw */
-        struct iec104_rec c = *r;
+        struct iec104_rec c;
+        rec_copy(&c, r);
         c.is_command = 1;
         struct pd_txn t = {.proto = PD_PROTO_IEC104, .op = iec104_type_op(a->type), .rec = &c};
         pd_txn_unpaired(ctx, &t);

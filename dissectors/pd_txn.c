@@ -9,15 +9,6 @@
 
 #include "pd_txn.h"
 
-unsigned pd_txn_cap(const struct pd_ctx *ctx, const struct pd_txn_ops *ops)
-{
-    unsigned hard = ops->slots && ops->slots <= PD_MAX_PENDING ? ops->slots : PD_MAX_PENDING;
-    unsigned cap = ctx->lim ? ctx->lim->max_pending : hard;
-    if (cap == 0)
-        cap = 1;
-    return cap < hard ? cap : hard;
-}
-
 static int oldest_of(const struct pd_txn_table *t, uint32_t mask)
 {
     int best = -1;
@@ -67,17 +58,6 @@ int pd_txn_open(struct pd_ctx *ctx, struct pd_txn_table *t, const struct pd_txn_
     return i;
 }
 
-int pd_txn_find(const struct pd_txn_table *t, uint64_t key)
-{
-    int best = -1;
-    for (uint32_t m = t->used; m; m &= m - 1) {
-        int i = __builtin_ctz(m);
-        if (t->slot[i].key == key && (best < 0 || t->slot[i].order < t->slot[best].order))
-            best = i;
-    }
-    return best;
-}
-
 int pd_txn_find_if(const struct pd_txn_table *t, pd_txn_match_fn match, const void *arg)
 {
     int best = -1;
@@ -87,17 +67,6 @@ int pd_txn_find_if(const struct pd_txn_table *t, pd_txn_match_fn match, const vo
             best = i;
     }
     return best;
-}
-
-void pd_txn_answer(const struct pd_ctx *ctx, const struct pd_txn_table *t, int i,
-                   struct pd_txn *out, uint8_t status)
-{
-    const struct pd_txn_slot *s = &t->slot[i];
-    out->status = status;
-    out->req_dir = s->dir;
-    out->ts_us = s->ts_us;
-    out->has_latency = ctx->now_us >= s->ts_us;
-    out->latency_us = pd_txn_since(ctx->now_us, s->ts_us);
 }
 
 void pd_txn_unpaired(const struct pd_ctx *ctx, struct pd_txn *out)

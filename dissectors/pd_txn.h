@@ -54,8 +54,29 @@ struct pd_txn_ops {
     void (*unanswered)(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why);
 };
 
+/* Microseconds from `then` to ctx->now_us, 0 when the clock stepped back. */
+static inline uint64_t pd_txn_since(uint64_t now, uint64_t then)
+{
+    return now >= then ? now - then : 0;
+}
+
+/* True when `then` is more than `timeout` away from `now` in either direction: a request
+ * from before a backward clock step is as stale as an old one. */
+static inline int pd_txn_aged(uint64_t now, uint64_t then, uint64_t timeout)
+{
+    return now >= then ? now - then > timeout : then - now > timeout;
+}
+
 /* Slots usable under lim: 1..ops->slots (max_pending 0 still pairs one request). */
-unsigned pd_txn_cap(const struct pd_ctx *ctx, const struct pd_txn_ops *ops);
+static inline unsigned pd_txn_cap(const struct pd_ctx *ctx,
+                                  const struct pd_txn_ops *ops)
+{
+    unsigned hard = ops->slots && ops->slots <= PD_MAX_PENDING ? ops->slots : PD_MAX_PENDING;
+    unsigned cap = ctx->lim ? ctx->lim->max_pending : hard;
+    if (cap == 0)
+        cap = 1;
+    return cap < hard ? cap : hard;
+}
 
 /* A slot for a new request with this key, seen now in ctx->dir: when the table is full
  * the oldest request is evicted (unanswered with PD_TXN_EVICTED, overflow counted and
@@ -63,8 +84,18 @@ unsigned pd_txn_cap(const struct pd_ctx *ctx, const struct pd_txn_ops *ops);
 int pd_txn_open(struct pd_ctx *ctx, struct pd_txn_table *t, const struct pd_txn_ops *ops,
                 uint64_t key);
 
-/* The oldest pending request with this key (any direction), or -1. */
-int pd_txn_find(const struct pd_txn_table *t, uint64_t key);
+/* The oldest pending request with this key (any direction), or -1. Inline: it runs on
+ * every answer. */
+static inline int pd_txn_find(const struct pd_txn_table *t, uint64_t key)
+{
+    int best = -1;
+    for (uint32_t m = t->used; m; m &= m - 1) {
+        int i = __builtin_ctz(m);
+        if (t->slot[i].key == key && (best < 0 || t->slot[i].order < t->slot[best].order))
+            best = i;
+    }
+    return best;
+}
 
 /* The oldest pending request that match(arg, t, i) accepts, or -1. */
 typedef int (*pd_txn_match_fn)(const void *arg, const struct pd_txn_table *t, int i);
@@ -82,8 +113,16 @@ void pd_txn_drop(struct pd_ctx *ctx, struct pd_txn_table *t, const struct pd_txn
 
 /* Fills the record fields the framework owns for an answer to slot i arriving now:
  * ts (the request's), req_dir, latency (when the clock did not step back) and status. */
-void pd_txn_answer(const struct pd_ctx *ctx, const struct pd_txn_table *t, int i,
-                   struct pd_txn *out, uint8_t status);
+static inline void pd_txn_answer(const struct pd_ctx *ctx, const struct pd_txn_table *t,
+                                 int i, struct pd_txn *out, uint8_t status)
+{
+    const struct pd_txn_slot *s = &t->slot[i];
+    out->status = status;
+    out->req_dir = s->dir;
+    out->ts_us = s->ts_us;
+    out->has_latency = ctx->now_us >= s->ts_us;
+    out->latency_us = pd_txn_since(ctx->now_us, s->ts_us);
+}
 
 /* The same for an answer to a request the sensor never saw: response_only, ts now, the
  * other side named as requester, no latency. */
@@ -92,19 +131,6 @@ void pd_txn_unpaired(const struct pd_ctx *ctx, struct pd_txn *out);
 /* The same for a request that ended unanswered: no_response, its ts and dir. */
 void pd_txn_unanswered_fill(const struct pd_txn_table *t, int i, struct pd_txn *out,
                             uint8_t status);
-
-/* Microseconds from `then` to ctx->now_us, 0 when the clock stepped back. */
-static inline uint64_t pd_txn_since(uint64_t now, uint64_t then)
-{
-    return now >= then ? now - then : 0;
-}
-
-/* True when `then` is more than `timeout` away from `now` in either direction: a request
- * from before a backward clock step is as stale as an old one. */
-static inline int pd_txn_aged(uint64_t now, uint64_t then, uint64_t timeout)
-{
-    return now >= then ? now - then > timeout : then - now > timeout;
-}
 
 /* Ends, oldest first, every request that timed out at ctx->now_us (held ones excepted),
  * or every request when `final`. */
