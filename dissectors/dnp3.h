@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "pd.h"
+#include "pd_txn.h"
 
 #define DNP3_PORT 20000
 #define DNP3_START0 0x05
@@ -216,9 +217,10 @@ struct dnp3_reasm {
 
 enum dnp3_pend_kind { DNP3_PEND_FREE = 0, DNP3_PEND_REQ, DNP3_PEND_UNSOL };
 
+/* A held request or unsolicited response: the payload of slot i of the framework's table
+ * (pd_txn.h), keyed by kind and link addresses. */
 struct dnp3_pending {
-    uint8_t kind;            /* enum dnp3_pend_kind */
-    uint64_t seen;           /* insertion order, for eviction */
+    uint8_t kind;            /* enum dnp3_pend_kind, also in the slot's key */
     struct dnp3_frag frag;
 };
 
@@ -243,6 +245,7 @@ struct dnp3_con_wait {
 
 struct dnp3_state {
     struct dnp3_reasm rx[2];            /* per enum pd_dir */
+    struct pd_txn_table txn;
     struct dnp3_pending pend[DNP3_PENDING];
     struct dnp3_frag resp;              /* solicited response being assembled */
     int8_t resp_owner;                  /* pend[] index it answers, -1 unpaired */
@@ -251,7 +254,6 @@ struct dnp3_state {
     uint64_t resp_last_us;
     struct dnp3_con_wait con_wait[DNP3_CON_WAIT];
     uint8_t con_next;
-    uint64_t order;
     struct dnp3_req_memo memo;
     /* flow counters (reported through records and anomalies) */
     uint32_t link_only;                 /* since the previous record */

@@ -10,12 +10,18 @@
 
 #include "dnp3.h"
 
-static int slots_max(const struct pd_ctx *ctx)
+static void slot_release(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why);
+
+static const struct pd_txn_ops dnp3_txn_ops = {
+    .slots = DNP3_PENDING,
+    .overflow_kind = "dnp3.pending_overflow",
+    .unanswered = slot_release,
+};
+
+/* Key: what the slot holds and who sent it to whom. */
+static uint64_t dnp3_key(uint8_t kind, uint16_t src, uint16_t dst)
 {
-    uint32_t n = ctx->lim->max_pending;
-    if (n == 0)
-        n = 1;
-    return n < DNP3_PENDING ? (int)n : DNP3_PENDING;
+    return (uint64_t)kind << 32 | (uint64_t)src << 16 | dst;
 }
 
 static int is_control_func(unsigned func)
@@ -74,8 +80,9 @@ uint8_t dnp3_op(const struct dnp3_frag *first)
     case DNP3_FC_ACTIVATE_CONFIG:
         return PD_OP_PROGRAM;
     case DNP3_FC_RESPONSE:
-    case DNP3_FC_UNSOLICITED_RESPONSE:
         return PD_OP_READ; /* reported data */
+    case DNP3_FC_UNSOLICITED_RESPONSE:
+        return PD_OP_REPORT; /* data the outstation sends unasked */
     default:
         break;
     }
@@ -88,6 +95,8 @@ static uint8_t status_of(const struct dnp3_frag *first, const struct dnp3_frag *
 {
     if (first->malformed || (resp && resp->malformed))
         return PD_ST_MALFORMED;
+    if (!resp && first->func == DNP3_FC_UNSOLICITED_RESPONSE)
+        return PD_ST_OK; /* sent unasked: no request is missing */
     if (!resp)
         return first->has_iin ? PD_ST_RESPONSE_ONLY : PD_ST_OK;
     if (resp->iin & DNP3_IIN_REFUSED)
@@ -137,6 +146,7 @@ static void resp_flush(struct pd_ctx *ctx, struct dnp3_state *st, int incomplete
     rec.con_expected = (st->resp.last_ac & DNP3_AC_CON) != 0;
     if (st->resp_owner >= 0) {
         struct dnp3_pending *pe = &st->pend[st->resp_owner];
+        pd_txn_close(&st->txn, st->resp_owner);
         emit_record(ctx, st, &pe->frag, &st->resp, status_of(&pe->frag, &st->resp), &rec, 0);
         pe->kind = DNP3_PEND_FREE;
     } else {
@@ -144,11 +154,15 @@ static void resp_flush(struct pd_ctx *ctx, struct dnp3_state *st, int incomplete
     }
 }
 
-/* Emits a held request (no_response) or unsolicited response (unconfirmed), frees it. */
-static void slot_release(struct pd_ctx *ctx, struct dnp3_state *st, int i)
+/* Emits a held request (no_response) or unsolicited response (unconfirmed); the framework
+ * frees the slot. */
+static void slot_release(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why)
 {
+    struct dnp3_state *st = ctx->state;
     struct dnp3_pending *pe = &st->pend[i];
     struct dnp3_rec rec;
+    (void)t;
+    (void)why;
     if (st->resp_busy && st->resp_owner == i) {
         resp_flush(ctx, st, 1);
         return;
@@ -164,18 +178,20 @@ static void slot_release(struct pd_ctx *ctx, struct dnp3_state *st, int i)
     pe->kind = DNP3_PEND_FREE;
 }
 
-/* A free slot, evicting the oldest held message when all are taken. */
-static int slot_get(struct pd_ctx *ctx, struct dnp3_state *st)
+/* A slot for a held message of this kind from r (evicting the oldest when all are taken);
+ * an earlier one of the same kind between the same stations is ended first. */
+static int slot_get(struct pd_ctx *ctx, struct dnp3_state *st, uint8_t kind,
+                    const struct dnp3_reasm *r)
 {
-    int n = slots_max(ctx), oldest = 0;
-    for (int i = 0; i < n; i++) {
-        if (st->pend[i].kind == DNP3_PEND_FREE)
-            return i;
-        if (st->pend[i].seen < st->pend[oldest].seen)
-            oldest = i;
-    }
-    slot_release(ctx, st, oldest);
-    return oldest;
+    uint64_t key = dnp3_key(kind, r->src, r->dst);
+    int old = pd_txn_find(&st->txn, key);
+    if (old >= 0)
+        pd_txn_drop(ctx, &st->txn, &dnp3_txn_ops, old, PD_TXN_SUPERSEDED);
+    int i = pd_txn_open(ctx, &st->txn, &dnp3_txn_ops, key);
+    st->txn.slot[i].ts_us = r->ts_us;
+    st->txn.slot[i].last_us = r->ts_us;
+    st->pend[i].kind = kind;
+    return i;
 }
 
 static void frag_init(struct dnp3_frag *f, const struct pd_ctx *ctx, const struct dnp3_reasm *r,
@@ -284,19 +300,14 @@ static int on_request(struct pd_ctx *ctx, struct dnp3_state *st, const struct dn
                       uint8_t ac, uint8_t func, int hlen)
 {
     /* a master has one request outstanding per outstation: a new one supersedes it */
-    for (int i = 0; i < slots_max(ctx); i++)
-        if (st->pend[i].kind == DNP3_PEND_REQ && st->pend[i].frag.src == r->src &&
-            st->pend[i].frag.dst == r->dst)
-            slot_release(ctx, st, i);
-    int i = slot_get(ctx, st);
+    int i = slot_get(ctx, st, DNP3_PEND_REQ, r);
     struct dnp3_pending *pe = &st->pend[i];
     frag_init(&pe->frag, ctx, r, ac, func, 0, 0);
     int rc = request_objects(ctx, st, &pe->frag, r, hlen);
-    pe->seen = ++st->order;
-    pe->kind = DNP3_PEND_REQ;
     if (no_response_expected(func, r->dst)) {
         struct dnp3_rec rec;
         memset(&rec, 0, sizeof rec);
+        pd_txn_close(&st->txn, i);
         emit_record(ctx, st, &pe->frag, NULL, status_of(&pe->frag, NULL), &rec, 0);
         pe->kind = DNP3_PEND_FREE;
     }
@@ -308,19 +319,17 @@ static int on_confirm(struct pd_ctx *ctx, struct dnp3_state *st, const struct dn
 {
     st->confirms++;
     if (ac & DNP3_AC_UNS) {
-        for (int i = 0; i < slots_max(ctx); i++) {
-            struct dnp3_pending *pe = &st->pend[i];
-            if (pe->kind == DNP3_PEND_UNSOL && pe->frag.src == r->dst && pe->frag.dst == r->src &&
-                seq_of(pe->frag.ac) == seq_of(ac)) {
-                struct dnp3_rec rec;
-                struct dnp3_frag *f = &pe->frag;
-                memset(&rec, 0, sizeof rec);
-                rec.con_expected = 1;
-                rec.confirmed = 1;
-                emit_record(ctx, st, f, NULL, status_of(f, NULL), &rec, ctx->now_us);
-                pe->kind = DNP3_PEND_FREE;
-                return 0;
-            }
+        int i = pd_txn_find(&st->txn, dnp3_key(DNP3_PEND_UNSOL, r->dst, r->src));
+        if (i >= 0 && seq_of(st->pend[i].frag.ac) == seq_of(ac)) {
+            struct dnp3_rec rec;
+            struct dnp3_frag *f = &st->pend[i].frag;
+            memset(&rec, 0, sizeof rec);
+            rec.con_expected = 1;
+            rec.confirmed = 1;
+            pd_txn_close(&st->txn, i);
+            emit_record(ctx, st, f, NULL, status_of(f, NULL), &rec, ctx->now_us);
+            st->pend[i].kind = DNP3_PEND_FREE;
+            return 0;
         }
     } else {
         for (int i = 0; i < DNP3_CON_WAIT; i++) {
@@ -334,10 +343,10 @@ static int on_confirm(struct pd_ctx *ctx, struct dnp3_state *st, const struct dn
     }
     /* a confirm for something not seen (capture started mid-exchange): a record of its own
      * when a slot is free, never at the cost of a held request */
-    for (int i = 0; i < slots_max(ctx); i++) {
-        struct dnp3_pending *pe = &st->pend[i];
-        if (pe->kind != DNP3_PEND_FREE)
-            continue;
+    unsigned cap = pd_txn_cap(ctx, &dnp3_txn_ops);
+    uint32_t free_bits = ~st->txn.used & ((1u << cap) - 1);
+    if (free_bits) {
+        struct dnp3_pending *pe = &st->pend[__builtin_ctz(free_bits)]; /* scratch */
         struct dnp3_rec rec;
         memset(&rec, 0, sizeof rec);
         frag_init(&pe->frag, ctx, r, ac, DNP3_FC_CONFIRM, 0, 0);
@@ -352,19 +361,14 @@ static int on_unsolicited(struct pd_ctx *ctx, struct dnp3_state *st, const struc
                           uint8_t ac, uint16_t iin, int hlen)
 {
     /* a repeat (or a new one) from the same outstation ends the previous wait */
-    for (int i = 0; i < slots_max(ctx); i++)
-        if (st->pend[i].kind == DNP3_PEND_UNSOL && st->pend[i].frag.src == r->src &&
-            st->pend[i].frag.dst == r->dst)
-            slot_release(ctx, st, i);
-    int i = slot_get(ctx, st);
+    int i = slot_get(ctx, st, DNP3_PEND_UNSOL, r);
     struct dnp3_pending *pe = &st->pend[i];
     frag_init(&pe->frag, ctx, r, ac, DNP3_FC_UNSOLICITED_RESPONSE, iin, 1);
     int rc = frag_objects(ctx, st, &pe->frag, r, hlen);
-    pe->seen = ++st->order;
-    pe->kind = DNP3_PEND_UNSOL;
     if (!(ac & DNP3_AC_CON)) {
         struct dnp3_rec rec;
         memset(&rec, 0, sizeof rec);
+        pd_txn_close(&st->txn, i);
         emit_record(ctx, st, &pe->frag, NULL, status_of(&pe->frag, NULL), &rec, 0);
         pe->kind = DNP3_PEND_FREE;
     }
@@ -392,10 +396,9 @@ static int on_response(struct pd_ctx *ctx, struct dnp3_state *st, const struct d
         }
         resp_flush(ctx, st, 1);
         st->resp_owner = -1;
-        for (int i = 0; i < slots_max(ctx); i++)
-            if (st->pend[i].kind == DNP3_PEND_REQ && st->pend[i].frag.src == r->dst &&
-                st->pend[i].frag.dst == r->src && seq_of(st->pend[i].frag.ac) == seq_of(ac))
-                st->resp_owner = (int8_t)i;
+        int i = pd_txn_find(&st->txn, dnp3_key(DNP3_PEND_REQ, r->dst, r->src));
+        if (i >= 0 && seq_of(st->pend[i].frag.ac) == seq_of(ac))
+            st->resp_owner = (int8_t)i;
         st->resp_busy = 1;
         frag_init(f, ctx, r, ac, func, iin, 1);
         rc = frag_objects(ctx, st, f, r, hlen);
@@ -439,16 +442,13 @@ void dnp3_txn_expire(struct pd_ctx *ctx, int final)
     struct dnp3_state *st = ctx->state;
     uint64_t timeout = ctx->lim->txn_timeout_us;
 
-    if (st->resp_busy &&
-        (final || (ctx->now_us > st->resp_last_us && ctx->now_us - st->resp_last_us > timeout)))
+    if (st->resp_busy && (final || pd_txn_aged(ctx->now_us, st->resp_last_us, timeout)))
         resp_flush(ctx, st, 1);
-    for (int i = 0; i < DNP3_PENDING; i++) {
-        struct dnp3_pending *pe = &st->pend[i];
-        if (pe->kind == DNP3_PEND_FREE)
-            continue;
-        if (st->resp_busy && st->resp_owner == i && !final)
-            continue; /* its response is still arriving */
-        if (final || (ctx->now_us > pe->frag.ts_us && ctx->now_us - pe->frag.ts_us > timeout))
-            slot_release(ctx, st, i);
-    }
+    /* a request whose response is still arriving does not time out */
+    int owner = st->resp_busy && !final ? st->resp_owner : -1;
+    if (owner >= 0)
+        st->txn.slot[owner].hold = 1;
+    pd_txn_expire(ctx, &st->txn, &dnp3_txn_ops, final);
+    if (owner >= 0)
+        st->txn.slot[owner].hold = 0;
 }

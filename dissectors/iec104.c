@@ -7,9 +7,10 @@
  * S-format APDUs only update the per-flow counters. The ASDU is iec104_asdu.c's.
  *
  * Each record's req_dir is the direction its APDU travelled, so the event's src is the
- * sender. U-format act/con are not merged into one record: the contract is one event per
- * APDU, and a con that answers an act seen in the other direction within
- * lim->txn_timeout_us carries latency_us (con time - act time). An I-format APDU whose
+ * sender; commands (act -> actcon -> actterm) are one transaction each (iec104_txn.c).
+ * U-format act/con are not merged into one record: one event per U APDU, and a con that
+ * answers an act seen in the other direction within lim->txn_timeout_us carries
+ * latency_us (con time - act time). An I-format APDU whose
  * cause has the P/N bit set or is 44..47 (unknown type, cause, common address or IOA) has
  * status exception. op: see iec104_type_op(); STARTDT/STOPDT are session, TESTFR
  * diagnostic.
@@ -114,7 +115,7 @@ static long iec104_resync(const uint8_t *p, size_t n)
     return -1;
 }
 
-static void emit(struct pd_ctx *ctx, const struct iec104_rec *r, uint8_t op, uint8_t status,
+void iec104_emit(struct pd_ctx *ctx, const struct iec104_rec *r, uint8_t op, uint8_t status,
                  uint64_t latency_us, int has_latency)
 {
     struct pd_txn t = {
@@ -188,8 +189,8 @@ static int parse_i(struct pd_ctx *ctx, struct iec104_state *st, struct pd_cur *b
 {
     struct iec104_dir_state *ds = &st->dir[ctx->dir & 1];
     struct iec104_rec r;
+    memset(&r, 0, offsetof(struct iec104_rec, asdu));
     r.apci = 'I';
-    r.u_func = 0;
     r.tx = (uint16_t)((ctl[0] | ctl[1] << 8) >> 1);
     r.rx = (uint16_t)((ctl[2] | ctl[3] << 8) >> 1);
     r.has_asdu = 0;
@@ -202,7 +203,7 @@ static int parse_i(struct pd_ctx *ctx, struct iec104_state *st, struct pd_cur *b
         snprintf(detail, sizeof detail, "I-format APDU of length %u has no room for an ASDU",
                  len);
         ctx->anomaly(ctx, "iec104_malformed", detail);
-        emit(ctx, &r, PD_OP_OTHER, PD_ST_MALFORMED, 0, 0);
+        iec104_emit(ctx, &r, PD_OP_OTHER, PD_ST_MALFORMED, 0, 0);
         return -1;
     }
     int rc = iec104_asdu_decode(ctx, body, &r.asdu);
@@ -212,7 +213,9 @@ static int parse_i(struct pd_ctx *ctx, struct iec104_state *st, struct pd_cur *b
         status = PD_ST_MALFORMED;
     else if (r.asdu.neg || (r.asdu.cot >= 44 && r.asdu.cot <= 47))
         status = PD_ST_EXCEPTION;
-    emit(ctx, &r, iec104_type_op(r.asdu.type), status, 0, 0);
+    if (iec104_txn_i(ctx, st, &r, status))
+        return rc;
+    iec104_emit(ctx, &r, iec104_rec_op(&r.asdu), status, 0, 0);
     return rc;
 }
 
@@ -232,11 +235,19 @@ static int parse_s(struct pd_ctx *ctx, struct iec104_state *st, uint8_t len,
     return 0;
 }
 
-/* Index of a U function in state.u_act: 0 STARTDT, 1 STOPDT, 2 TESTFR. */
+/* The key of a U function in state.u_txn: 0 STARTDT, 1 STOPDT, 2 TESTFR. */
 static unsigned u_index(uint8_t f)
 {
     return f <= IEC104_U_STARTDT_CON ? 0 : f <= IEC104_U_STOPDT_CON ? 1 : 2;
 }
+
+/* U acts were emitted when seen (one event per U APDU): one that is never confirmed
+ * leaves nothing to emit. */
+static const struct pd_txn_ops u_ops = {
+    .slots = 3,
+    .overflow_kind = NULL,
+    .unanswered = NULL,
+};
 
 static int parse_u(struct pd_ctx *ctx, struct iec104_state *st, uint8_t len,
                    const uint8_t ctl[4])
@@ -251,27 +262,28 @@ static int parse_u(struct pd_ctx *ctx, struct iec104_state *st, uint8_t len,
         snprintf(detail, sizeof detail, "U-format APDU of length %u, function bits %02x", len,
                  f);
         ctx->anomaly(ctx, "iec104_malformed", detail);
-        emit(ctx, &r, PD_OP_OTHER, PD_ST_MALFORMED, 0, 0);
+        iec104_emit(ctx, &r, PD_OP_OTHER, PD_ST_MALFORMED, 0, 0);
         return -1;
     }
     r.u_func = f;
     uint8_t op = f >= IEC104_U_TESTFR_ACT ? PD_OP_DIAGNOSTIC : PD_OP_SESSION;
-    struct iec104_u_pending *pend = &st->u_act[u_index(f)];
     int is_act = f == IEC104_U_STARTDT_ACT || f == IEC104_U_STOPDT_ACT ||
                  f == IEC104_U_TESTFR_ACT;
+    int i = pd_txn_find(&st->u_txn, u_index(f));
     if (is_act) {
-        pend->valid = 1;
-        pend->dir = ctx->dir;
-        pend->ts_us = ctx->now_us;
-        emit(ctx, &r, op, PD_ST_OK, 0, 0);
+        if (i >= 0)
+            pd_txn_close(&st->u_txn, i);
+        pd_txn_open(ctx, &st->u_txn, &u_ops, u_index(f));
+        iec104_emit(ctx, &r, op, PD_ST_OK, 0, 0);
         return 0;
     }
-    int paired = pend->valid && pend->dir != ctx->dir && ctx->now_us >= pend->ts_us &&
-                 ctx->now_us - pend->ts_us <= ctx->lim->txn_timeout_us;
-    uint64_t latency = paired ? ctx->now_us - pend->ts_us : 0;
-    if (pend->valid && pend->dir != ctx->dir)
-        pend->valid = 0;
-    emit(ctx, &r, op, PD_ST_OK, latency, paired);
+    int paired = i >= 0 && st->u_txn.slot[i].dir != ctx->dir &&
+                 ctx->now_us >= st->u_txn.slot[i].ts_us &&
+                 !pd_txn_aged(ctx->now_us, st->u_txn.slot[i].ts_us, ctx->lim->txn_timeout_us);
+    uint64_t latency = paired ? ctx->now_us - st->u_txn.slot[i].ts_us : 0;
+    if (i >= 0 && st->u_txn.slot[i].dir != ctx->dir)
+        pd_txn_close(&st->u_txn, i);
+    iec104_emit(ctx, &r, op, PD_ST_OK, latency, paired);
     return 0;
 }
 
@@ -306,17 +318,13 @@ static int iec104_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
     return parse_u(ctx, st, len, ctl);
 }
 
-/* Forgets U acts whose con did not come in time (or all, at flow end). Each APDU was
- * already emitted, so nothing is reported here. */
+/* Forgets U acts whose con did not come in time (or all, at flow end): each U APDU was
+ * already emitted. Ends commands without their confirmation as no_response. */
 static void iec104_expire(struct pd_ctx *ctx, int final)
 {
     struct iec104_state *st = ctx->state;
-    for (unsigned i = 0; i < 3; i++) {
-        struct iec104_u_pending *pend = &st->u_act[i];
-        if (pend->valid && (final || ctx->now_us < pend->ts_us ||
-                            ctx->now_us - pend->ts_us > ctx->lim->txn_timeout_us))
-            pend->valid = 0;
-    }
+    pd_txn_expire(ctx, &st->u_txn, &u_ops, final);
+    iec104_txn_expire(ctx, st, final);
 }
 
 static const struct pd_field iec104_fields[] = {
@@ -327,6 +335,12 @@ static const struct pd_field iec104_fields[] = {
     {"iec104.u_func", "string", "U: startdt_act, startdt_con, stopdt_act, stopdt_con, "
                                 "testfr_act, testfr_con; absent when the bits are invalid"},
     {"iec104.asdu", "object", "I: the ASDU (absent when the APDU is too short for one)"},
+    {"iec104.confirm", "object", "command transaction: the actcon / deactcon (or a 44..47 "
+                                 "refusal) that answered the command {tx, rx, cot, cot_name, "
+                                 "neg, test, oa, sq, num, latency_us}; absent when none came "
+                                 "(no_response)"},
+    {"iec104.term", "object", "command transaction: the actterm that ended it, the same "
+                              "fields as confirm (latency_us from the command)"},
     {"iec104.asdu.type", "int", "type identification"},
     {"iec104.asdu.type_name", "string", "M_SP_NA_1 ...; absent for non-standard types"},
     {"iec104.asdu.sq", "bool", "SQ bit: one IOA, the objects at consecutive addresses"},
@@ -359,8 +373,12 @@ static const struct pd_field iec104_fields[] = {
     {"iec104.asdu.objects.elapsed_ms", "int", "protection events: CP16Time2a"},
     {"iec104.asdu.objects.section", "int", "file transfer: name of section"},
     {"iec104.asdu.objects.length", "int", "file transfer: length of file, section or segment"},
-    {"iec104.asdu.objects.time", "string", "CP56Time2a as RFC 3339; the tag has no zone and "
-                                           "is written as UTC"},
+    {"iec104.asdu.objects.time_tag", "string", "CP56Time2a as sent: wall clock "
+                                               "YYYY-MM-DDTHH:MM:SS.mmm, no zone"},
+    {"iec104.asdu.objects.time_utc", "string", "the tag in UTC (RFC 3339, Z), read in the zone "
+                                               "of dissect.iec104.time_zone(_by_ca)"},
+    {"iec104.asdu.time_zone", "string", "the zone time_utc was read in (UTC, +08:00, "
+                                        "Asia/Shanghai); present when an object has a tag"},
     {"iec104.asdu.objects.time_raw", "object", "CP56Time2a fields {year, month, day, hour, "
                                                "min, ms} when they are not a valid date"},
     {"iec104.asdu.objects.time_cp24", "object", "CP24Time2a {min, ms}"},

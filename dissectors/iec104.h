@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pd.h"
+#include "pd_txn.h"
 
 #define IEC104_START 0x68
 #define IEC104_LEN_MIN 4    /* the length octet counts the 4 control octets and the ASDU */
@@ -101,11 +102,25 @@ struct iec104_asdu {
     struct iec104_obj objects[IEC104_MAX_OBJECTS];
 };
 
+/* An APDU that answered a command: its APCI numbers and ASDU head (type, CA and first
+ * IOA are the command's: they are the pairing key). */
+struct iec104_answer {
+    uint16_t tx, rx;
+    uint8_t cot, neg, test, oa, sq, num;
+    uint64_t latency_us; /* from the command */
+};
+
 struct iec104_rec {
     char apci;          /* 'I', 'U' ('S' never becomes a record) */
     uint8_t u_func;     /* U: IEC104_U_* bit, 0 when the function bits are not exactly one */
     uint16_t tx;        /* I: N(S) */
     uint16_t rx;        /* I: N(R) */
+    /* A command transaction (act or deact -> con -> actterm, iec104_txn.c): the record is
+     * the command's ASDU with what answered it. */
+    uint8_t is_command;
+    uint8_t has_con;    /* the actcon / deactcon (or a 44..47 refusal) came */
+    uint8_t has_term;   /* the actterm came */
+    struct iec104_answer con, term;
     uint8_t has_asdu;
     struct iec104_asdu asdu;
 };
@@ -121,15 +136,13 @@ struct iec104_dir_state {
     uint32_t u_frames;
 };
 
-struct iec104_u_pending {
-    uint8_t valid;
-    uint8_t dir;
-    uint64_t ts_us;
-};
+#define IEC104_PENDING 8 /* commands awaiting their confirmation or termination per flow */
 
 struct iec104_state {
     struct iec104_dir_state dir[2];
-    struct iec104_u_pending u_act[3]; /* STARTDT, STOPDT, TESTFR */
+    struct pd_txn_table u_txn;       /* U acts awaiting con: key 0 STARTDT, 1 STOPDT, 2 TESTFR */
+    struct pd_txn_table txn;         /* commands: the framework's slots ... */
+    struct iec104_rec cmd[IEC104_PENDING]; /* ... and the command records they hold */
 };
 
 /* How the element after each IOA is laid out (the time tag, if any, follows it). */
@@ -190,6 +203,17 @@ const struct iec104_type_info *iec104_type(unsigned type);
 const char *iec104_cot_name(unsigned cot);
 const char *iec104_u_name(unsigned u_func);
 uint8_t iec104_type_op(unsigned type);
+/* The op of an I-format record: report for monitoring data sent unasked, else by type. */
+uint8_t iec104_rec_op(const struct iec104_asdu *a);
+
+/* iec104_txn.c: command transactions. iec104_txn_i() takes an I-format record; it returns
+ * 1 when the record became (part of) a command transaction and was emitted or held, 0 when
+ * the caller emits it as a record of its own. */
+int iec104_txn_i(struct pd_ctx *ctx, struct iec104_state *st, const struct iec104_rec *r,
+                 uint8_t status);
+void iec104_txn_expire(struct pd_ctx *ctx, struct iec104_state *st, int final);
+void iec104_emit(struct pd_ctx *ctx, const struct iec104_rec *r, uint8_t op, uint8_t status,
+                 uint64_t latency_us, int has_latency);
 
 /* iec104_asdu.c: decodes the ASDU in c (exactly the bytes after the APCI) into a.
  * Returns 0, or <0 after reporting the problem through ctx->anomaly. */

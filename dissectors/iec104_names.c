@@ -159,6 +159,22 @@ const char *iec104_u_name(unsigned u_func)
  * Confirmations carry the op of the command they confirm (same type id); monitor
  * direction data and everything else is other.
  */
+/*
+ * Monitoring data (types 1..44, monitor direction) that the station sends unasked: cyclic
+ * (1), background scan (2), spontaneous (3), return information after a remote or local
+ * command (11, 12), and the answers to a station or group interrogation (20..36) or counter
+ * interrogation (37..41), which arrive between that command's actcon and actterm as data,
+ * not as its response. Requested (5: answer to a read command) stays read.
+ */
+uint8_t iec104_rec_op(const struct iec104_asdu *a)
+{
+    unsigned cot = a->cot;
+    if (a->type >= 1 && a->type <= 44 &&
+        (cot == 1 || cot == 2 || cot == 3 || cot == 11 || cot == 12 || (cot >= 20 && cot <= 41)))
+        return PD_OP_REPORT;
+    return iec104_type_op(a->type);
+}
+
 uint8_t iec104_type_op(unsigned type)
 {
     switch (type) {

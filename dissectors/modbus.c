@@ -10,41 +10,41 @@
 #include <string.h>
 
 #include "modbus.h"
+#include "pd_txn.h"
 
 #define ANOMALY_KIND "modbus_malformed"
 
-/* A request waiting for its response; the PDU is kept raw and decoded again on emit. */
+/* A request waiting for its response (slot i of the framework's table); the PDU is kept
+ * raw and decoded again on emit. */
 struct modbus_pending {
-    uint8_t used;
     uint8_t unit;
     uint8_t fc;
     uint8_t pdu_len;
     uint16_t tid;
     const char *err;       /* why the request was malformed, or NULL */
-    uint64_t ts_us;
-    uint64_t order;        /* arrival order, to find the oldest */
 };
 
-/* The pending table's metadata is kept apart from the raw PDUs so that searches (several
- * per PDU) touch a few cache lines, not 32 x 260 bytes. */
+/* The table's metadata is kept apart from the raw PDUs so that searches (several per PDU)
+ * touch a few cache lines, not 32 x 260 bytes. */
 struct modbus_state {
-    uint64_t next_order;
-    uint32_t mask;         /* bit i set when pend[i].used: searches touch only used entries */
+    struct pd_txn_table txn;
     struct modbus_pending pend[PD_MAX_PENDING];
     uint8_t pdu[PD_MAX_PENDING][MODBUS_MAX_PDU];
 };
 
-static uint8_t *pend_pdu(struct modbus_state *st, const struct modbus_pending *pe)
+/* The pairing key: (transaction id, unit, function code without the exception bit). */
+static uint64_t modbus_key(uint16_t tid, uint8_t unit, uint8_t fc)
 {
-    return st->pdu[pe - st->pend];
+    return (uint64_t)tid << 16 | (uint64_t)unit << 8 | (fc & 0x7fu);
 }
 
-_Static_assert(PD_MAX_PENDING <= 32, "the pending mask is 32 bits");
+static void pending_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why);
 
-static void st_unmark(struct modbus_state *st, const struct modbus_pending *pe)
-{
-    st->mask &= ~(1u << (unsigned)(pe - st->pend));
-}
+static const struct pd_txn_ops modbus_txn_ops = {
+    .slots = PD_MAX_PENDING,
+    .overflow_kind = "modbus.pending_overflow",
+    .unanswered = pending_unanswered,
+};
 
 static void report(struct pd_ctx *ctx, const char *detail)
 {
@@ -341,77 +341,35 @@ static const char *rec_request(struct modbus_rec *r, const uint8_t *pdu, size_t 
     return NULL;
 }
 
-static void rec_emit(struct pd_ctx *ctx, struct modbus_rec *r, uint8_t status, uint64_t ts_us,
-                     const struct modbus_pending *req)
+/* Emits r with the framework's ts, requester and latency already in t. */
+static void rec_emit(struct pd_ctx *ctx, struct modbus_rec *r, struct pd_txn *t)
 {
-    struct pd_txn t;
-    memset(&t, 0, sizeof t);
-    t.proto = PD_PROTO_MODBUS;
-    t.op = modbus_op(r);
-    t.status = status;
-    t.req_dir = PD_DIR_TO_SERVER; /* the client is the requester, also for response_only */
-    t.ts_us = ts_us;
-    if (req) {
-        t.has_latency = 1;
-        t.latency_us = ctx->now_us >= req->ts_us ? ctx->now_us - req->ts_us : 0;
-    }
-    t.rec = r;
-    ctx->emit(ctx, &t);
+    t->proto = PD_PROTO_MODBUS;
+    t->op = modbus_op(r);
+    t->req_dir = PD_DIR_TO_SERVER; /* the client is the requester, also for response_only */
+    t->rec = r;
+    ctx->emit(ctx, t);
 }
 
-/* Emits a pending request that got no answer (malformed if the request was) and frees it. */
-static void pending_drop(struct pd_ctx *ctx, struct modbus_pending *pe)
+/* A pending request that got no answer (malformed if the request was). */
+static void pending_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why)
 {
+    struct modbus_state *st = ctx->state;
+    struct modbus_pending *pe = &st->pend[i];
     struct modbus_rec r;
+    struct pd_txn x;
+    (void)why;
+    memset(&x, 0, sizeof x);
     rec_start(&r, pe->tid, pe->unit, pe->fc);
-    const char *err = rec_request(&r, pend_pdu(ctx->state, pe), pe->pdu_len, ctx->lim);
+    const char *err = rec_request(&r, st->pdu[i], pe->pdu_len, ctx->lim);
     if (pe->err)
         err = pe->err;
     if (err) {
         r.error = err;
         r.has |= MODBUS_HAS_ERROR;
     }
-    pe->used = 0;
-    st_unmark(ctx->state, pe);
-    rec_emit(ctx, &r, err ? PD_ST_MALFORMED : PD_ST_NO_RESPONSE, pe->ts_us, NULL);
-}
-
-/* The table holds at most lim->max_pending requests (1..PD_MAX_PENDING). */
-static size_t pending_cap(const struct pd_limits *lim)
-{
-    if (lim->max_pending == 0)
-        return 1;
-    return lim->max_pending < PD_MAX_PENDING ? lim->max_pending : PD_MAX_PENDING;
-}
-
-static struct modbus_pending *pending_oldest(struct modbus_state *st)
-{
-    struct modbus_pending *old = NULL;
-    for (uint32_t m = st->mask; m; m &= m - 1) {
-        struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
-        if (!old || pe->order < old->order)
-            old = pe;
-    }
-    return old;
-}
-
-/*
- * The oldest pending request with this (tid, unit, fc). Clients do reuse a transaction id
- * while requests are outstanding (pipelined writes with one fixed tid are seen in real
- * captures) and servers answer in order, so same-key requests are matched first in,
- * first out; a retried request that is never answered ends as no_response.
- */
-static struct modbus_pending *pending_find(struct modbus_state *st, uint16_t tid, uint8_t unit,
-                                           uint8_t fc)
-{
-    struct modbus_pending *best = NULL;
-    for (uint32_t m = st->mask; m; m &= m - 1) {
-        struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
-        if (pe->tid == tid && pe->unit == unit && pe->fc == fc &&
-            (!best || pe->order < best->order))
-            best = pe;
-    }
-    return best;
+    pd_txn_unanswered_fill(t, i, &x, err ? PD_ST_MALFORMED : PD_ST_NO_RESPONSE);
+    rec_emit(ctx, &r, &x);
 }
 
 static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uint8_t *pdu,
@@ -420,27 +378,15 @@ static void pending_add(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const ui
     struct modbus_state *st = ctx->state;
     struct pd_cur c = pd_cur_make(pdu, n);
     uint8_t fc = pd_u8(&c);
-    struct modbus_pending *pe;
-    size_t used = (size_t)__builtin_popcount(st->mask);
-    for (; used >= pending_cap(ctx->lim); used--)
-        pending_drop(ctx, pending_oldest(st));
-    for (size_t i = 0; i < PD_MAX_PENDING; i++) {
-        pe = &st->pend[i];
-        if (pe->used)
-            continue;
-        pe->used = 1;
-        st->mask |= 1u << i;
-        pe->tid = tid;
-        pe->unit = unit;
-        pe->fc = fc;
-        pe->err = err;
-        pe->ts_us = ctx->now_us;
-        pe->order = st->next_order++;
-        pe->pdu_len = (uint8_t)(n < MODBUS_MAX_PDU ? n : MODBUS_MAX_PDU);
-        struct pd_cur all = pd_cur_make(pdu, n);
-        pd_copy(&all, pend_pdu(st, pe), pe->pdu_len);
-        return;
-    }
+    int i = pd_txn_open(ctx, &st->txn, &modbus_txn_ops, modbus_key(tid, unit, fc));
+    struct modbus_pending *pe = &st->pend[i];
+    pe->tid = tid;
+    pe->unit = unit;
+    pe->fc = fc;
+    pe->err = err;
+    pe->pdu_len = (uint8_t)(n < MODBUS_MAX_PDU ? n : MODBUS_MAX_PDU);
+    struct pd_cur all = pd_cur_make(pdu, n);
+    pd_copy(&all, st->pdu[i], pe->pdu_len);
 }
 
 static int request_in(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uint8_t *pdu,
@@ -466,10 +412,14 @@ static int response_in(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uin
     struct pd_cur c = pd_cur_make(pdu, n);
     uint8_t fc = pd_u8(&c);
     const char *req_err = NULL, *err = NULL;
-    struct modbus_pending *pe = pending_find(st, tid, unit, fc & 0x7f);
+    /* Clients do reuse a transaction id while requests are outstanding (pipelined writes
+     * with one fixed tid are seen in real captures) and servers answer in order, so
+     * same-key requests are matched first in, first out (pd_txn_find: the oldest). */
+    int i = pd_txn_find(&st->txn, modbus_key(tid, unit, fc));
+    struct modbus_pending *pe = i >= 0 ? &st->pend[i] : NULL;
     rec_start(&r, tid, unit, fc);
     if (pe) {
-        req_err = rec_request(&r, pend_pdu(st, pe), pe->pdu_len, ctx->lim);
+        req_err = rec_request(&r, st->pdu[i], pe->pdu_len, ctx->lim);
         if (pe->err)
             req_err = pe->err;
     }
@@ -490,19 +440,22 @@ static int response_in(struct pd_ctx *ctx, uint16_t tid, uint8_t unit, const uin
         err = frame_err;
     if (err)
         report(ctx, err);
-    uint8_t status = pe ? PD_ST_OK : PD_ST_RESPONSE_ONLY;
+    struct pd_txn x;
+    memset(&x, 0, sizeof x);
+    if (pe)
+        pd_txn_answer(ctx, &st->txn, i, &x, PD_ST_OK);
+    else
+        pd_txn_unpaired(ctx, &x);
     if (r.has & MODBUS_HAS_EXCEPTION)
-        status = PD_ST_EXCEPTION;
+        x.status = PD_ST_EXCEPTION;
     if (err || req_err) {
-        status = PD_ST_MALFORMED;
+        x.status = PD_ST_MALFORMED;
         r.error = err ? err : req_err;
         r.has |= MODBUS_HAS_ERROR;
     }
-    if (pe) {
-        pe->used = 0;
-        st_unmark(st, pe);
-    }
-    rec_emit(ctx, &r, status, pe ? pe->ts_us : ctx->now_us, pe);
+    if (pe)
+        pd_txn_close(&st->txn, i);
+    rec_emit(ctx, &r, &x);
     return err ? -1 : 0;
 }
 
@@ -540,21 +493,7 @@ static int modbus_parse(struct pd_ctx *ctx, const uint8_t *p, size_t n)
 static void modbus_expire(struct pd_ctx *ctx, int final)
 {
     struct modbus_state *st = ctx->state;
-    if (st->mask == 0)
-        return;
-    for (size_t round = 0; round < PD_MAX_PENDING; round++) {
-        struct modbus_pending *old = NULL;
-        for (uint32_t m = st->mask; m; m &= m - 1) {
-            struct modbus_pending *pe = &st->pend[__builtin_ctz(m)];
-            int due = final || (ctx->now_us > pe->ts_us &&
-                                ctx->now_us - pe->ts_us > ctx->lim->txn_timeout_us);
-            if (due && (!old || pe->order < old->order))
-                old = pe;
-        }
-        if (!old)
-            return;
-        pending_drop(ctx, old);
-    }
+    pd_txn_expire(ctx, &st->txn, &modbus_txn_ops, final);
 }
 
 const struct pd_dissector pd_modbus = {

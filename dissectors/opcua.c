@@ -301,6 +301,14 @@ static const struct pd_field opcua_fields[] = {
     {"opcua.handles", "array", "client handles (Publish data changes, CreateMonitoredItems)"},
     {"opcua.results", "array", "per-operation StatusCode names from the response"},
     {"opcua.session_name", "string", "CreateSession SessionName"},
+    {"opcua.sender_cert", "object", "OPN: the SenderCertificate {len, thumbprint (SHA-1 of "
+                                    "the DER, as OPC UA defines it), subject, issuer, "
+                                    "not_before, not_after}, parsed by the sensor with GnuTLS; "
+                                    "{len, error} when it is not a certificate"},
+    {"opcua.resp_sender_cert", "object", "OPN: the response's SenderCertificate (the "
+                                         "server's), as sender_cert"},
+    {"opcua.receiver_thumbprint", "string", "OPN: ReceiverCertificateThumbprint, hex (the "
+                                            "certificate the message was encrypted for)"},
     {"opcua.identity", "string", "ActivateSession token type: anonymous, username, certificate, issued, other"},
     {"opcua.object", "string", "Call: ObjectId of the first method"},
     {"opcua.method", "string", "Call: MethodId of the first method"},

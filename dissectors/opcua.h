@@ -105,6 +105,8 @@ struct opcua_hello {
     uint32_t version, recv_buf, send_buf, max_msg, max_chunks;
 };
 
+#define OPCUA_CERT_MAX 2048 /* bytes of a SenderCertificate kept per direction */
+
 struct opcua_rec {
     uint8_t msg_type;           /* enum opcua_msg of the request (HEL for HEL/ACK) */
     char chunk;                 /* 'F', 'C' or 'A' of the last chunk seen */
@@ -118,6 +120,14 @@ struct opcua_rec {
     uint8_t has_channel, has_token, has_seq, has_req_id, has_status;
     uint8_t has_hello, has_ack, has_sub, has_notif, has_call, has_call_status;
     uint8_t has_refs, has_found;
+    /* OPN asymmetric security header (Part 6 6.7.2.3): the SenderCertificate as sent (DER,
+     * maybe followed by its chain; at most OPCUA_CERT_MAX bytes kept, the pointer is into
+     * the flow's state and valid during emit) and the ReceiverCertificateThumbprint. The
+     * sensor parses the certificate (sensor/x509.c); the dissector stays libc-only. */
+    const uint8_t *sender_cert, *resp_sender_cert;
+    uint16_t sender_cert_len, resp_sender_cert_len;
+    uint8_t has_receiver_thumb;
+    uint8_t receiver_thumb[20];
     uint8_t cols;               /* OPCUA_COL_* */
     uint8_t n_items;            /* items kept */
     uint32_t items_total;       /* operations in the message */

@@ -47,75 +47,51 @@ static void report_bad(struct pd_ctx *ctx, const struct pd_cur *c, const char *w
     ctx->anomaly(ctx, c->err == PD_ERR_TRUNCATED ? "truncated" : "malformed", what);
 }
 
-static uint32_t pending_slots(const struct pd_ctx *ctx)
+static void pending_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why)
 {
-    uint32_t n = ctx->lim->max_pending;
-    return n < PD_MAX_PENDING ? n : PD_MAX_PENDING;
+    struct opcua_state *st = ctx->state;
+    const struct opcua_rec *r = &st->pending[i].rec;
+    (void)why;
+    opcua_emit(ctx, r, rec_op(r), PD_ST_NO_RESPONSE, t->slot[i].dir, t->slot[i].ts_us, 0);
 }
 
-static struct opcua_pending *pending_find(struct pd_ctx *ctx, struct opcua_state *st,
-                                          uint32_t req_id)
+static const struct pd_txn_ops opcua_txn_ops = {
+    .slots = PD_MAX_PENDING,
+    .overflow_kind = "opcua.pending_overflow",
+    .unanswered = pending_unanswered,
+};
+
+/* The pending request with this RequestId, or -1. */
+static int pending_find(struct opcua_state *st, uint32_t req_id)
 {
-    for (uint32_t i = 0; i < pending_slots(ctx); i++)
-        if (st->pending[i].used && st->pending[i].req_id == req_id)
-            return &st->pending[i];
-    return NULL;
+    return pd_txn_find(&st->txn, req_id);
 }
 
-static void pending_drop(struct pd_ctx *ctx, struct opcua_pending *pe)
+/* A slot for a request with req_id seen at ts_us: a request reusing the id gives way, and
+ * the oldest one when the table is full. */
+static int pending_open(struct pd_ctx *ctx, struct opcua_state *st, uint32_t req_id,
+                        uint64_t ts_us)
 {
-    opcua_emit(ctx, &pe->rec, rec_op(&pe->rec), PD_ST_NO_RESPONSE, pe->dir, pe->ts_us, 0);
-    pe->used = 0;
-}
-
-/* A free slot for req_id: a request reusing an id, or the oldest one, gives way. */
-static struct opcua_pending *pending_alloc(struct pd_ctx *ctx, struct opcua_state *st,
-                                           uint32_t req_id)
-{
-    struct opcua_pending *same = pending_find(ctx, st, req_id);
-    if (same) {
-        pending_drop(ctx, same);
-        return same;
-    }
-    struct opcua_pending *oldest = NULL;
-    for (uint32_t i = 0; i < pending_slots(ctx); i++) {
-        struct opcua_pending *pe = &st->pending[i];
-        if (!pe->used)
-            return pe;
-        if (!oldest || pe->ts_us < oldest->ts_us)
-            oldest = pe;
-    }
-    if (oldest)
-        pending_drop(ctx, oldest);
-    return oldest;
-}
-
-static int older_than(uint64_t now, uint64_t then, uint64_t limit)
-{
-    return now > then && now - then > limit;
+    int same = pending_find(st, req_id);
+    if (same >= 0)
+        pd_txn_drop(ctx, &st->txn, &opcua_txn_ops, same, PD_TXN_SUPERSEDED);
+    int i = pd_txn_open(ctx, &st->txn, &opcua_txn_ops, req_id);
+    st->txn.slot[i].ts_us = ts_us; /* the first chunk's time */
+    st->txn.slot[i].last_us = ts_us;
+    return i;
 }
 
 void opcua_expire(struct pd_ctx *ctx, int final)
 {
     struct opcua_state *st = ctx->state;
     uint64_t limit = ctx->lim->txn_timeout_us;
-    for (uint32_t i = 0; i < PD_MAX_PENDING; i++) {
-        struct opcua_pending *pe = &st->pending[i];
-        if (!pe->used)
-            continue;
-        /* A server holds Publish requests until it has something to say: they only
-         * expire when the flow ends or the table needs the slot. */
-        int old = older_than(ctx->now_us, pe->ts_us, limit) &&
-                  pe->rec.service_id != OPCUA_ID_PUBLISH_REQ;
-        if (final || old)
-            pending_drop(ctx, pe);
-    }
-    if (st->hello_pending && (final || older_than(ctx->now_us, st->hello_ts, limit))) {
+    pd_txn_expire(ctx, &st->txn, &opcua_txn_ops, final);
+    if (st->hello_pending && (final || pd_txn_aged(ctx->now_us, st->hello_ts, limit))) {
         st->hello_pending = 0;
         opcua_emit(ctx, &st->hello, PD_OP_SESSION, PD_ST_NO_RESPONSE, PD_DIR_TO_SERVER,
                    st->hello_ts, 0);
     }
-    if (st->opn_pending && (final || older_than(ctx->now_us, st->opn_ts, limit))) {
+    if (st->opn_pending && (final || pd_txn_aged(ctx->now_us, st->opn_ts, limit))) {
         st->opn_pending = 0;
         opcua_emit(ctx, &st->opn, PD_OP_SESSION, PD_ST_NO_RESPONSE, PD_DIR_TO_SERVER,
                    st->opn_ts, 0);
@@ -178,6 +154,10 @@ struct chunk_meta {
     uint32_t channel, token, seq, req_id;
     uint64_t ts_us;
     const char *policy;
+    const uint8_t *cert;        /* OPN: SenderCertificate kept in the state, or NULL */
+    uint16_t cert_len;
+    uint8_t has_thumb;
+    uint8_t thumb[20];          /* OPN: ReceiverCertificateThumbprint (SHA-1) */
 };
 
 static void rec_init(struct opcua_rec *r, const struct opcua_state *st,
@@ -200,6 +180,10 @@ static void rec_init(struct opcua_rec *r, const struct opcua_state *st,
     size_t n = strnlen(pol, sizeof r->security_policy - 1);
     memcpy(r->security_policy, pol, n);
     r->security_policy[n] = '\0';
+    r->sender_cert = m->cert;
+    r->sender_cert_len = m->cert_len;
+    r->has_receiver_thumb = m->has_thumb;
+    memcpy(r->receiver_thumb, m->thumb, sizeof r->receiver_thumb);
 }
 
 /* Decodes one whole message body (type NodeId onwards) and pairs it. */
@@ -214,18 +198,19 @@ static int message_decode(struct pd_ctx *ctx, struct opcua_state *st, struct pd_
     if (is_resp < 0)
         is_resp = ctx->dir == PD_DIR_TO_CLIENT;
     struct opcua_rec tmp;
-    struct opcua_pending *pe = NULL;
+    int pi = -1;
     struct opcua_rec *r = &tmp;
 
     if (!is_resp && m->msg_type != OPCUA_MSG_CLO) {
-        pe = pending_alloc(ctx, st, m->req_id);
-        if (pe)
-            r = &pe->rec;
+        pi = pending_open(ctx, st, m->req_id, m->ts_us);
+        r = &st->pending[pi].rec;
     } else if (is_resp) {
-        pe = pending_find(ctx, st, m->req_id);
+        pi = pending_find(st, m->req_id);
     }
-    if (is_resp && pe) {
-        r = &pe->rec;
+    if (is_resp && pi >= 0) {
+        r = &st->pending[pi].rec;
+        r->resp_sender_cert = m->cert;
+        r->resp_sender_cert_len = m->cert_len;
         r->chunk = m->chunk;
         r->resp_chunks = m->chunks;
         r->reasm_cut |= m->cut;
@@ -239,10 +224,10 @@ static int message_decode(struct pd_ctx *ctx, struct opcua_state *st, struct pd_
     /* A message cut at the reassembly cap ends early by design: keep what was decoded. */
     if (b->err && !(m->cut && b->err == PD_ERR_TRUNCATED)) {
         report_bad(ctx, b, is_resp ? "opcua: bad service response" : "opcua: bad service request");
-        opcua_emit(ctx, r, rec_op(r), PD_ST_MALFORMED, pe ? pe->dir : ctx->dir,
-                   pe ? pe->ts_us : m->ts_us, 0);
-        if (pe)
-            pe->used = 0;
+        opcua_emit(ctx, r, rec_op(r), PD_ST_MALFORMED, pi >= 0 ? st->txn.slot[pi].dir : ctx->dir,
+                   pi >= 0 ? st->txn.slot[pi].ts_us : m->ts_us, 0);
+        if (pi >= 0)
+            pd_txn_close(&st->txn, pi);
         return -1;
     }
     if (id == OPCUA_ID_OPN_REQ)
@@ -255,21 +240,19 @@ static int message_decode(struct pd_ctx *ctx, struct opcua_state *st, struct pd_
         opcua_emit(ctx, r, PD_OP_SESSION, PD_ST_OK, ctx->dir, m->ts_us, 0);
         return 0;
     }
-    if (!is_resp && !pe) { /* no pairing table (max_pending 0): report it alone */
-        opcua_emit(ctx, r, rec_op(r), PD_ST_NO_RESPONSE, ctx->dir, m->ts_us, 0);
-        return 0;
-    }
     if (!is_resp) {
-        pe->used = 1;
-        pe->req_id = m->req_id;
-        pe->dir = ctx->dir;
-        pe->ts_us = m->ts_us;
+        /* A server holds Publish requests until it has something to say: they end only
+         * when the flow ends or the table needs the slot. */
+        st->txn.slot[pi].hold = r->service_id == OPCUA_ID_PUBLISH_REQ;
         return 0;
     }
     uint8_t status = (r->has_status && (r->status & 0x80000000u)) ? PD_ST_EXCEPTION : PD_ST_OK;
-    if (pe) {
-        opcua_emit(ctx, r, rec_op(r), status, pe->dir, pe->ts_us, 1);
-        pe->used = 0;
+    if (pi >= 0) {
+        pd_txn_close(&st->txn, pi);
+        opcua_emit(ctx, r, rec_op(r), status, st->txn.slot[pi].dir, st->txn.slot[pi].ts_us, 1);
+    } else if (id == OPCUA_ID_PUBLISH_RESP) {
+        /* notifications a server pushes (its Publish request long gone): a report */
+        opcua_emit(ctx, r, rec_op(r), status, other_dir(ctx->dir), m->ts_us, 0);
     } else {
         opcua_emit(ctx, r, rec_op(r), PD_ST_RESPONSE_ONLY, other_dir(ctx->dir), m->ts_us, 0);
     }
@@ -286,12 +269,12 @@ static int abort_chunk(struct pd_ctx *ctx, struct opcua_state *st, struct pd_cur
     struct opcua_reasm *ra = &st->reasm[ctx->dir];
     if (ra->active && ra->req_id == m->req_id)
         ra->active = 0;
-    struct opcua_pending *pe = NULL;
+    int pi = -1;
     if (ctx->dir == PD_DIR_TO_CLIENT)
-        pe = pending_find(ctx, st, m->req_id);
+        pi = pending_find(st, m->req_id);
     struct opcua_rec tmp;
-    struct opcua_rec *r = pe ? &pe->rec : &tmp;
-    if (!pe)
+    struct opcua_rec *r = pi >= 0 ? &st->pending[pi].rec : &tmp;
+    if (pi < 0)
         rec_init(r, st, m);
     r->chunk = 'A';
     r->aborted = 1;
@@ -301,9 +284,9 @@ static int abort_chunk(struct pd_ctx *ctx, struct opcua_state *st, struct pd_cur
     if (c->err)
         report_bad(ctx, c, "opcua: bad abort chunk");
     uint8_t status = c->err ? PD_ST_MALFORMED : PD_ST_EXCEPTION;
-    if (pe) {
-        opcua_emit(ctx, r, rec_op(r), status, pe->dir, pe->ts_us, 1);
-        pe->used = 0;
+    if (pi >= 0) {
+        pd_txn_close(&st->txn, pi);
+        opcua_emit(ctx, r, rec_op(r), status, st->txn.slot[pi].dir, st->txn.slot[pi].ts_us, 1);
     } else {
         opcua_emit(ctx, r, rec_op(r), status, ctx->dir, m->ts_us, 0);
     }
@@ -369,9 +352,9 @@ static int encrypted_chunk(struct pd_ctx *ctx, struct opcua_state *st,
                    m->ts_us, 0);
         return 0;
     }
-    /* The client is the requester: what the server sends can only be an unpaired answer. */
-    uint8_t status = ctx->dir == PD_DIR_TO_SERVER ? PD_ST_OK : PD_ST_RESPONSE_ONLY;
-    opcua_emit(ctx, &tmp, m->msg_type == OPCUA_MSG_CLO ? PD_OP_SESSION : PD_OP_OTHER, status,
+    /* Requests and answers alike: the RequestId is encrypted, so nothing can be paired or
+     * said to be missing. status ok, `encrypted` says the rest. */
+    opcua_emit(ctx, &tmp, m->msg_type == OPCUA_MSG_CLO ? PD_OP_SESSION : PD_OP_OTHER, PD_ST_OK,
                PD_DIR_TO_SERVER, m->ts_us, 0);
     return 0;
 }
@@ -390,8 +373,26 @@ int opcua_chan_parse(struct pd_ctx *ctx, struct opcua_state *st, struct pd_cur *
     char policy[OPCUA_URI_MAX];
     if (msg_type == OPCUA_MSG_OPN) { /* asymmetric security header */
         opcua_string(c, policy, sizeof policy);
-        opcua_skip_string(c); /* SenderCertificate */
-        int32_t thumb = opcua_string(c, NULL, 0); /* ReceiverCertificateThumbprint */
+        int32_t clen = (int32_t)pd_u32le(c); /* SenderCertificate: ByteString, -1 null */
+        if (clen > 0) {
+            size_t keep = (size_t)clen < OPCUA_CERT_MAX ? (size_t)clen : OPCUA_CERT_MAX;
+            if (pd_has(c, (size_t)clen)) {
+                pd_copy(c, st->cert[ctx->dir & 1], keep);
+                pd_skip(c, (size_t)clen - keep);
+                st->cert_len[ctx->dir & 1] = (uint16_t)keep;
+                m.cert = st->cert[ctx->dir & 1];
+                m.cert_len = (uint16_t)keep;
+            } else {
+                pd_skip(c, (size_t)clen); /* sets the error */
+            }
+        }
+        int32_t thumb = (int32_t)pd_u32le(c); /* ReceiverCertificateThumbprint */
+        if (thumb == 20 && pd_has(c, 20)) {
+            pd_copy(c, m.thumb, 20);
+            m.has_thumb = 1;
+        } else if (thumb > 0) {
+            pd_skip(c, (size_t)thumb);
+        }
         if (c->err) {
             report_bad(ctx, c, "opcua: bad asymmetric security header");
             return -1;

@@ -9,6 +9,7 @@
 #define TZ_OPCUA_INT_H
 
 #include "opcua.h"
+#include "pd_txn.h"
 
 #define OPCUA_HDR_LEN 8
 #define OPCUA_MAX_MSG 65544   /* largest chunk the sensor buffers */
@@ -20,6 +21,7 @@
 #define OPCUA_ID_OPN_RESP 449
 #define OPCUA_ID_CLO_REQ 452
 #define OPCUA_ID_PUBLISH_REQ 826
+#define OPCUA_ID_PUBLISH_RESP 829
 #define OPCUA_ID_ANONYMOUS_TOKEN 321
 #define OPCUA_ID_USERNAME_TOKEN 324
 #define OPCUA_ID_X509_TOKEN 327
@@ -35,11 +37,9 @@ enum opcua_sec {
     OPCUA_SEC_SECURED,       /* another policy: bodies signed, maybe encrypted */
 };
 
+/* A request waiting for its response: the payload of slot i of the framework's table
+ * (pd_txn.h: time, direction, key = RequestId). */
 struct opcua_pending {
-    uint8_t used;
-    uint8_t dir;             /* enum pd_dir of the request */
-    uint32_t req_id;
-    uint64_t ts_us;
     struct opcua_rec rec;
 };
 
@@ -67,6 +67,9 @@ struct opcua_state {
     struct opcua_rec hello;  /* HEL waiting for ACK/ERR */
     struct opcua_rec opn;    /* encrypted OPN request waiting for its response */
     struct opcua_reasm reasm[2];
+    uint16_t cert_len[2];    /* SenderCertificate bytes kept per direction (last OPN) */
+    uint8_t cert[2][OPCUA_CERT_MAX];
+    struct pd_txn_table txn;
     struct opcua_pending pending[PD_MAX_PENDING];
 };
 

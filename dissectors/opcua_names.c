@@ -54,7 +54,7 @@ static const struct opcua_service services[] = {
     {787, 790, "CreateSubscription", PD_OP_OTHER},
     {793, 796, "ModifySubscription", PD_OP_OTHER},
     {799, 802, "SetPublishingMode", PD_OP_OTHER},
-    {826, 829, "Publish", PD_OP_READ},
+    {826, 829, "Publish", PD_OP_REPORT}, /* notifications the server sends */
     {832, 835, "Republish", PD_OP_READ},
     {841, 844, "TransferSubscriptions", PD_OP_OTHER},
     {847, 850, "DeleteSubscriptions", PD_OP_OTHER},

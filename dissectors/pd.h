@@ -41,6 +41,7 @@ enum pd_op {
     PD_OP_SESSION,
     PD_OP_TIME,
     PD_OP_FILE,
+    PD_OP_REPORT, /* data a device sends without being asked (spontaneous, cyclic, pushes) */
     PD_OP_COUNT
 };
 
@@ -149,7 +150,7 @@ struct pd_dissector {
     const struct pd_field *fields; /* NULL-name terminated */
 };
 
-#define PD_MAX_STATE 131072
+#define PD_MAX_STATE 163840 /* OPC UA: 32 pending records, two reassembly buffers, two certificates */
 
 /* registry.c */
 extern const struct pd_dissector *const pd_registry[];

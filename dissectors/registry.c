@@ -41,6 +41,7 @@ static const char *const op_names[PD_OP_COUNT] = {
     [PD_OP_CONTROL] = "control",     [PD_OP_PROGRAM] = "program",
     [PD_OP_DIAGNOSTIC] = "diagnostic", [PD_OP_IDENTIFY] = "identify",
     [PD_OP_SESSION] = "session",     [PD_OP_TIME] = "time",         [PD_OP_FILE] = "file",
+    [PD_OP_REPORT] = "report",
 };
 
 static const char *const status_names[PD_ST_COUNT] = {

@@ -251,62 +251,55 @@ void s7_emit_now(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_rec *r, 
     s7_emit(ctx, st, r, status, ctx->now_us, req_dir, 0);
 }
 
-unsigned s7_pending_cap(const struct pd_ctx *ctx)
+/* Key: the request's kind, direction and PDU reference. */
+static uint64_t s7_key(uint8_t kind, uint8_t req_dir, uint16_t pdu_ref)
 {
-    unsigned cap = ctx->lim ? ctx->lim->max_pending : PD_MAX_PENDING;
-    if (cap > PD_MAX_PENDING)
-        cap = PD_MAX_PENDING;
-    return cap ? cap : 1;
+    return (uint64_t)kind << 17 | (uint64_t)(req_dir & 1) << 16 | pdu_ref;
 }
+
+static void s7_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why)
+{
+    struct s7_state *st = (struct s7_state *)ctx->state;
+    (void)why;
+    s7_emit(ctx, st, &st->pend[i].rec, PD_ST_NO_RESPONSE, t->slot[i].ts_us, t->slot[i].dir, 0);
+}
+
+static const struct pd_txn_ops s7_txn_ops = {
+    .slots = PD_MAX_PENDING,
+    .overflow_kind = "s7comm.pending_overflow",
+    .unanswered = s7_unanswered,
+};
 
 void s7_pend_finish(struct pd_ctx *ctx, struct s7_state *st, struct s7_pend *p, uint8_t status)
 {
-    st->pend_mask &= ~(1u << (p - st->pend));
-    s7_emit(ctx, st, &p->rec, status, p->ts_us, p->dir, status != PD_ST_NO_RESPONSE);
+    int i = (int)(p - st->pend);
+    if (status == PD_ST_NO_RESPONSE) {
+        pd_txn_drop(ctx, &st->txn, &s7_txn_ops, i, PD_TXN_SUPERSEDED);
+        return;
+    }
+    pd_txn_close(&st->txn, i);
+    s7_emit(ctx, st, &p->rec, status, st->txn.slot[i].ts_us, st->txn.slot[i].dir, 1);
 }
 
 struct s7_pend *s7_pend_find(struct s7_state *st, uint8_t kind, uint16_t pdu_ref,
                              uint8_t resp_dir)
 {
-    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
-        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
-        if (p->rec.kind == kind && p->rec.pdu_ref == pdu_ref && p->dir != resp_dir)
-            return p;
-    }
-    return NULL;
+    int i = pd_txn_find(&st->txn, s7_key(kind, (uint8_t)(resp_dir ^ 1), pdu_ref));
+    return i >= 0 ? &st->pend[i] : NULL;
 }
 
 /* Remembers request r until its response; a reused reference or a full table turns the
  * older request into no_response. */
 void s7_pend_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7comm_rec *r)
 {
-    unsigned cap = s7_pending_cap(ctx);
-    struct s7_pend *slot = NULL, *oldest = NULL;
-    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
-        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
-        if (p->rec.kind == r->kind && p->rec.pdu_ref == r->pdu_ref)
-            s7_pend_finish(ctx, st, p, PD_ST_NO_RESPONSE);
+    for (uint8_t d = 0; d < 2; d++) {
+        int old = pd_txn_find(&st->txn, s7_key(r->kind, d, r->pdu_ref));
+        if (old >= 0)
+            pd_txn_drop(ctx, &st->txn, &s7_txn_ops, old, PD_TXN_SUPERSEDED);
     }
-    int idx = s7_mask_free(st->pend_mask, cap);
-    if (idx >= 0) {
-        slot = &st->pend[idx];
-    } else {
-        for (uint32_t m = st->pend_mask; m; m &= m - 1) {
-            struct s7_pend *p = &st->pend[__builtin_ctz(m)];
-            if (!oldest || p->ts_us < oldest->ts_us)
-                oldest = p;
-        }
-    }
-    if (!slot) {
-        s7_anomaly(ctx, "s7comm.pending_overflow", "pending request table full");
-        s7_pend_finish(ctx, st, oldest, PD_ST_NO_RESPONSE);
-        slot = oldest;
-    }
-    st->pend_mask |= 1u << (slot - st->pend);
-    slot->dir = ctx->dir;
-    slot->ts_us = ctx->now_us;
-    slot->rec = *r;
-    slot->rec.identity = NULL;
+    int i = pd_txn_open(ctx, &st->txn, &s7_txn_ops, s7_key(r->kind, ctx->dir, r->pdu_ref));
+    st->pend[i].rec = *r;
+    st->pend[i].rec.identity = NULL;
 }
 
 /* CR: remember the TSAPs; CC: one session record for the pair. */
@@ -447,13 +440,8 @@ static void s7_expire(struct pd_ctx *ctx, int final)
 {
     struct s7_state *st = (struct s7_state *)ctx->state;
     uint64_t timeout = ctx->lim ? ctx->lim->txn_timeout_us : 0;
-    for (uint32_t m = st->pend_mask; m; m &= m - 1) {
-        struct s7_pend *p = &st->pend[__builtin_ctz(m)];
-        if (final || (ctx->now_us > p->ts_us && ctx->now_us - p->ts_us > timeout))
-            s7_pend_finish(ctx, st, p, PD_ST_NO_RESPONSE);
-    }
-    if (st->cr_pending &&
-        (final || (ctx->now_us > st->cr_ts_us && ctx->now_us - st->cr_ts_us > timeout))) {
+    pd_txn_expire(ctx, &st->txn, &s7_txn_ops, final);
+    if (st->cr_pending && (final || pd_txn_aged(ctx->now_us, st->cr_ts_us, timeout))) {
         struct s7comm_rec r;
         memset(&r, 0, sizeof r);
         r.kind = S7COMM_KIND_SESSION;

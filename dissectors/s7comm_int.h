@@ -9,6 +9,7 @@
 #ifndef TZ_S7COMM_INT_H
 #define TZ_S7COMM_INT_H
 
+#include "pd_txn.h"
 #include "s7comm.h"
 
 #define S7_REASM_CAP 8192 /* bytes of one COTP-segmented S7 PDU kept per direction */
@@ -21,15 +22,13 @@ struct s7_reasm {
     uint8_t buf[S7_REASM_CAP];
 };
 
+/* A request waiting for its answer: the payload of slot i of the framework's table
+ * (pd_txn.h), which keeps its time, direction and key. */
 struct s7_pend {
-    uint8_t dir;
-    uint64_t ts_us;
     struct s7comm_rec rec;
 };
 
 struct s7p_pend {
-    uint8_t dir;
-    uint64_t ts_us;
     struct s7comm_plus_rec rec;
 };
 
@@ -57,24 +56,15 @@ struct s7_state {
     struct s7_szl_cont szl;
     struct s7comm_identity ident; /* scratch for the response being parsed */
     struct s7_reasm reasm[2];
-    /* bit i set while pend[i] (ppend[i]) holds a request: searches read the mask and the
-     * used entries only, not 32 entries spread over the 67 KB state */
-    uint32_t pend_mask, ppend_mask;
+    /* the framework's tables: searches read their masks and used entries only, not 32
+     * entries spread over the 67 KB state */
+    struct pd_txn_table txn, ptxn;
     struct s7_pend pend[PD_MAX_PENDING];
     struct s7p_pend ppend[PD_MAX_PENDING];
 };
-_Static_assert(PD_MAX_PENDING <= 32, "the pending masks are 32 bits");
-
-/* The lowest entry below cap that mask says is free, or -1 when all cap are taken. */
-static inline int s7_mask_free(uint32_t mask, unsigned cap)
-{
-    uint32_t free_bits = ~mask & (cap >= 32 ? UINT32_MAX : (1u << cap) - 1);
-    return free_bits ? __builtin_ctz(free_bits) : -1;
-}
 
 /* s7comm.c: pairing and emitting */
 extern const struct pd_field s7comm_fields[];
-unsigned s7_pending_cap(const struct pd_ctx *ctx);
 void s7_pend_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7comm_rec *r);
 struct s7_pend *s7_pend_find(struct s7_state *st, uint8_t kind, uint16_t pdu_ref,
                              uint8_t resp_dir);

@@ -229,6 +229,10 @@ static enum pd_op pi_op(const char *service)
 
 static enum pd_op ud_op(const struct s7comm_userdata *u)
 {
+    /* pushes (cyclic data, alarm and diagnostic indications, mode transitions): the PLC
+     * sends them unasked */
+    if (u->type == S7COMM_UD_TYPE_PUSH)
+        return PD_OP_REPORT;
     switch (u->group) {
     case S7COMM_UD_GROUP_CPU:
         if (u->sub == S7COMM_UD_SUB_READ_SZL && u->has_szl &&
@@ -293,7 +297,7 @@ enum pd_op s7comm_plus_rec_op(const struct s7comm_plus_rec *r)
     if (r->encrypted)
         return r->tls_type == 22 ? PD_OP_SESSION : PD_OP_OTHER;
     if (r->opcode == S7COMM_PLUS_OP_NOTIFICATION)
-        return PD_OP_READ; /* subscription data pushed by the PLC */
+        return PD_OP_REPORT; /* subscription data pushed by the PLC */
     if (!r->has_func)
         return PD_OP_OTHER;
     switch (r->func) {

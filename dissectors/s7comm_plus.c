@@ -79,59 +79,56 @@ static void s7p_emit(struct pd_ctx *ctx, struct s7_state *st, struct s7comm_plus
     ctx->emit(ctx, &t);
 }
 
+/* Key: the request's direction and sequence number. */
+static uint64_t s7p_key(uint8_t req_dir, uint16_t seq)
+{
+    return (uint64_t)(req_dir & 1) << 16 | seq;
+}
+
+static void s7p_unanswered(struct pd_ctx *ctx, struct pd_txn_table *t, int i, int why)
+{
+    struct s7_state *st = (struct s7_state *)ctx->state;
+    (void)why;
+    s7p_emit(ctx, st, &st->ppend[i].rec, PD_ST_NO_RESPONSE, t->slot[i].ts_us, t->slot[i].dir,
+             0);
+}
+
+static const struct pd_txn_ops s7p_txn_ops = {
+    .slots = PD_MAX_PENDING,
+    .overflow_kind = "s7comm_plus.pending_overflow",
+    .unanswered = s7p_unanswered,
+};
+
 static void s7p_finish(struct pd_ctx *ctx, struct s7_state *st, struct s7p_pend *p,
                        uint8_t status)
 {
-    st->ppend_mask &= ~(1u << (p - st->ppend));
-    s7p_emit(ctx, st, &p->rec, status, p->ts_us, p->dir, status != PD_ST_NO_RESPONSE);
+    int i = (int)(p - st->ppend);
+    if (status == PD_ST_NO_RESPONSE) {
+        pd_txn_drop(ctx, &st->ptxn, &s7p_txn_ops, i, PD_TXN_SUPERSEDED);
+        return;
+    }
+    pd_txn_close(&st->ptxn, i);
+    s7p_emit(ctx, st, &p->rec, status, st->ptxn.slot[i].ts_us, st->ptxn.slot[i].dir, 1);
 }
 
 static struct s7p_pend *s7p_find(struct s7_state *st, uint16_t seq, uint8_t dir_of_req)
 {
-    for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
-        struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
-        if (p->rec.seq == seq && p->dir == dir_of_req)
-            return p;
-    }
-    return NULL;
+    int i = pd_txn_find(&st->ptxn, s7p_key(dir_of_req, seq));
+    return i >= 0 ? &st->ppend[i] : NULL;
 }
 
 static void s7p_store(struct pd_ctx *ctx, struct s7_state *st, const struct s7comm_plus_rec *r)
 {
-    unsigned cap = s7_pending_cap(ctx);
-    struct s7p_pend *slot = NULL, *oldest = NULL;
     struct s7p_pend *dup = s7p_find(st, r->seq, ctx->dir);
     if (dup)
         s7p_finish(ctx, st, dup, PD_ST_NO_RESPONSE);
-    int idx = s7_mask_free(st->ppend_mask, cap);
-    if (idx >= 0) {
-        slot = &st->ppend[idx];
-    } else {
-        for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
-            struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
-            if (!oldest || p->ts_us < oldest->ts_us)
-                oldest = p;
-        }
-    }
-    if (!slot) {
-        s7_anomaly(ctx, "s7comm_plus.pending_overflow", "pending request table full");
-        s7p_finish(ctx, st, oldest, PD_ST_NO_RESPONSE);
-        slot = oldest;
-    }
-    st->ppend_mask |= 1u << (slot - st->ppend);
-    slot->dir = ctx->dir;
-    slot->ts_us = ctx->now_us;
-    slot->rec = *r;
+    int i = pd_txn_open(ctx, &st->ptxn, &s7p_txn_ops, s7p_key(ctx->dir, r->seq));
+    st->ppend[i].rec = *r;
 }
 
 void s7p_expire(struct pd_ctx *ctx, struct s7_state *st, int final)
 {
-    uint64_t timeout = ctx->lim ? ctx->lim->txn_timeout_us : 0;
-    for (uint32_t m = st->ppend_mask; m; m &= m - 1) {
-        struct s7p_pend *p = &st->ppend[__builtin_ctz(m)];
-        if (final || (ctx->now_us > p->ts_us && ctx->now_us - p->ts_us > timeout))
-            s7p_finish(ctx, st, p, PD_ST_NO_RESPONSE);
-    }
+    pd_txn_expire(ctx, &st->ptxn, &s7p_txn_ops, final);
 }
 
 /* A value as flags, datatype and (for the integer types looked at) a VLQ. */

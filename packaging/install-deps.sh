@@ -14,6 +14,7 @@ PKGS=(
   libmodbus-dev python3-jsonschema python3-zmq
   python3-pymodbus python3-serial-asyncio mbpoll time
   python3-scapy
+  libgnutls28-dev gnutls-bin tzdata
 )
 
 missing=()

@@ -427,7 +427,9 @@ void json_dnp3(struct jw *w, const void *p)
         write_iin(w, answer->iin);
     if (!f->has_iin)
         write_objects(w, 0, f, &omitted);
-    if (answer) {
+    /* an unsolicited response is its own message: func already names it, no resp_func */
+    int unsol = !r && f->func == DNP3_FC_UNSOLICITED_RESPONSE;
+    if (answer && !unsol) {
         char *o = jw_raw_open(w, JW_NAME_MAX + 96);
         if (!o)
             return;
@@ -442,8 +444,9 @@ void json_dnp3(struct jw *w, const void *p)
             o = jw_put_uint(o, r->n_frags);
         }
         jw_raw_close(w, o);
-        write_objects(w, 1, answer, &omitted);
     }
+    if (answer)
+        write_objects(w, 1, answer, &omitted);
     /* the rest and the dnp3 object's '}': under 256 bytes */
     char *o = jw_raw_open(w, 256);
     if (!o)

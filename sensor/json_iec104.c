@@ -6,7 +6,10 @@
  * documents every name written here.
  */
 
+#include <time.h>
+
 #include "iec104.h"
+#include "iec104_tz.h"
 #include "json_proto.h"
 
 static int days_in_month(unsigned year, unsigned month)
@@ -25,7 +28,49 @@ static int cp56_valid(const struct iec104_time *t)
 
 #define CP56_TEXT_LEN 24 /* 2024-01-31T23:59:59.999Z */
 
-static void write_time(struct jw *w, const struct iec104_obj *o)
+/* YYYY-MM-DDTHH:MM:SS.mmm (and Z when utc), every field in range. */
+static size_t put_time(char *buf, unsigned year, unsigned mon, unsigned day, unsigned hour,
+                       unsigned min, unsigned ms, int utc)
+{
+    char *b = buf;
+    b = jw_put_fixed(b, year, 4);
+    *b++ = '-';
+    b = jw_put_fixed(b, mon, 2);
+    *b++ = '-';
+    b = jw_put_fixed(b, day, 2);
+    *b++ = 'T';
+    b = jw_put_fixed(b, hour, 2);
+    *b++ = ':';
+    b = jw_put_fixed(b, min, 2);
+    *b++ = ':';
+    b = jw_put_fixed(b, ms / 1000u, 2);
+    *b++ = '.';
+    b = jw_put_fixed(b, ms % 1000u, 3);
+    if (utc)
+        *b++ = 'Z';
+    return (size_t)(b - buf);
+}
+
+/* time_tag: the CP56Time2a as sent (wall clock, no zone); time_utc: read in the zone set
+ * for the common address (dissect.iec104.time_zone, time_zone_by_ca). */
+static void write_cp56(struct jw *w, const struct iec104_time *t, uint16_t ca)
+{
+    char buf[CP56_TEXT_LEN];
+    jw_namen(w, "time_tag", buf,
+             put_time(buf, 2000u + t->year, t->month, t->day, t->hour, t->min, t->ms, 0));
+    int64_t us = iec104_tz_to_utc(ca, 2000u + t->year, t->month, t->day, t->hour, t->min,
+                                  t->ms, t->su);
+    time_t s = (time_t)(us / 1000000);
+    struct tm tm;
+    if (us < 0 || !gmtime_r(&s, &tm) || tm.tm_year + 1900 > 9999)
+        return;
+    unsigned ms = (unsigned)tm.tm_sec * 1000u + (unsigned)(us / 1000 % 1000);
+    jw_namen(w, "time_utc", buf,
+             put_time(buf, (unsigned)tm.tm_year + 1900u, (unsigned)tm.tm_mon + 1u,
+                      (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min, ms, 1));
+}
+
+static void write_time(struct jw *w, const struct iec104_obj *o, uint16_t ca)
 {
     const struct iec104_time *t = &o->t;
     if (o->tkind == IEC104_T_CP24) {
@@ -34,23 +79,7 @@ static void write_time(struct jw *w, const struct iec104_obj *o)
         jw_uint(w, "ms", t->ms);
         jw_obj_end(w);
     } else if (cp56_valid(t)) {
-        /* YYYY-MM-DDTHH:MM:SS.mmmZ, every field in range (cp56_valid) */
-        char buf[CP56_TEXT_LEN], *b = buf;
-        b = jw_put_fixed(b, 2000u + t->year, 4);
-        *b++ = '-';
-        b = jw_put_fixed(b, t->month, 2);
-        *b++ = '-';
-        b = jw_put_fixed(b, t->day, 2);
-        *b++ = 'T';
-        b = jw_put_fixed(b, t->hour, 2);
-        *b++ = ':';
-        b = jw_put_fixed(b, t->min, 2);
-        *b++ = ':';
-        b = jw_put_fixed(b, t->ms / 1000u, 2);
-        *b++ = '.';
-        b = jw_put_fixed(b, t->ms % 1000u, 3);
-        *b++ = 'Z';
-        jw_namen(w, "time", buf, (size_t)(b - buf));
+        write_cp56(w, t, ca);
     } else {
         jw_obj_begin(w, "time_raw");
         jw_uint(w, "year", t->year);
@@ -93,7 +122,7 @@ static void write_qual_names(struct jw *w, uint8_t kind, uint8_t q)
     jw_arr_end(w);
 }
 
-static void write_object(struct jw *w, const struct iec104_obj *o)
+static void write_object(struct jw *w, const struct iec104_obj *o, uint16_t ca)
 {
     jw_obj_begin(w, NULL);
     jw_uint(w, "ioa", o->ioa);
@@ -116,7 +145,7 @@ static void write_object(struct jw *w, const struct iec104_obj *o)
     if (o->has_length)
         jw_uint(w, "length", o->length);
     if (o->tkind != IEC104_T_NONE)
-        write_time(w, o);
+        write_time(w, o, ca);
     jw_obj_end(w);
 }
 
@@ -141,10 +170,34 @@ static void write_asdu(struct jw *w, const struct iec104_asdu *a)
         jw_name(w, "se", a->se ? "select" : "execute");
     jw_arr_begin(w, "objects");
     for (unsigned i = 0; i < a->n_objects && i < IEC104_MAX_OBJECTS; i++)
-        write_object(w, &a->objects[i]);
+        write_object(w, &a->objects[i], a->ca);
     jw_arr_end(w);
     if (a->truncated)
         jw_bool(w, "truncated", 1);
+    for (unsigned i = 0; i < a->n_objects && i < IEC104_MAX_OBJECTS; i++)
+        if (a->objects[i].tkind == IEC104_T_CP56) { /* the zone time_utc was read in */
+            jw_name(w, "time_zone", iec104_tz_name(a->ca));
+            break;
+        }
+    jw_obj_end(w);
+}
+
+/* The actcon / actterm of a command transaction: its APCI numbers, ASDU head, latency. */
+static void write_answer(struct jw *w, const char *name, const struct iec104_answer *a)
+{
+    jw_obj_begin(w, name);
+    jw_uint(w, "tx", a->tx);
+    jw_uint(w, "rx", a->rx);
+    jw_uint(w, "cot", a->cot);
+    const char *cot = iec104_cot_name(a->cot);
+    if (cot)
+        jw_name(w, "cot_name", cot);
+    jw_bool(w, "neg", a->neg);
+    jw_bool(w, "test", a->test);
+    jw_uint(w, "oa", a->oa);
+    jw_bool(w, "sq", a->sq);
+    jw_uint(w, "num", a->num);
+    jw_uint(w, "latency_us", a->latency_us);
     jw_obj_end(w);
 }
 
@@ -163,5 +216,9 @@ void json_iec104(struct jw *w, const void *rec)
         jw_name(w, "u_func", u);
     if (r->has_asdu)
         write_asdu(w, &r->asdu);
+    if (r->is_command && r->has_con)
+        write_answer(w, "confirm", &r->con);
+    if (r->is_command && r->has_term)
+        write_answer(w, "term", &r->term);
     jw_obj_end(w);
 }

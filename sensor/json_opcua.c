@@ -238,6 +238,22 @@ static const char *implied_service(const struct opcua_rec *r)
     return NULL;
 }
 
+json_cert_fn json_cert_writer;
+
+/* An OPN's certificate: parsed by the installed writer, else its length alone. */
+static void write_cert(struct jw *w, const char *name, const uint8_t *der, size_t n)
+{
+    if (!der || n == 0)
+        return;
+    if (json_cert_writer) {
+        json_cert_writer(w, name, der, n);
+        return;
+    }
+    jw_obj_begin(w, name);
+    jw_uint(w, "len", n);
+    jw_obj_end(w);
+}
+
 void json_opcua(struct jw *w, const void *rec)
 {
     const struct opcua_rec *r = rec;
@@ -270,6 +286,18 @@ void json_opcua(struct jw *w, const void *rec)
         jw_str(w, "security_mode", opcua_mode_name(r->security_mode));
     if (r->encrypted)
         jw_bool(w, "encrypted", 1);
+    write_cert(w, "sender_cert", r->sender_cert, r->sender_cert_len);
+    write_cert(w, "resp_sender_cert", r->resp_sender_cert, r->resp_sender_cert_len);
+    if (r->has_receiver_thumb) {
+        static const char hex[] = "0123456789abcdef";
+        char t[41];
+        for (int i = 0; i < 20; i++) {
+            t[2 * i] = hex[r->receiver_thumb[i] >> 4];
+            t[2 * i + 1] = hex[r->receiver_thumb[i] & 15];
+        }
+        t[40] = '\0';
+        jw_str(w, "receiver_thumbprint", t);
+    }
     if (r->endpoint[0])
         jw_str(w, "endpoint", r->endpoint);
     if (r->has_status)

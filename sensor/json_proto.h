@@ -22,4 +22,10 @@ void json_iec104(struct jw *w, const void *rec);
 /* The encoder for a protocol, or NULL. */
 json_proto_fn json_proto_encoder(unsigned proto);
 
+/* Writes the object `name` describing an X.509 certificate given as DER (thumbprint,
+ * subject, issuer, validity). The sensor installs sensor/x509.c's (GnuTLS) at start-up;
+ * while NULL (fuzzers, dissector tests: libc only) only the length is written. */
+typedef void (*json_cert_fn)(struct jw *w, const char *name, const uint8_t *der, size_t n);
+extern json_cert_fn json_cert_writer;
+
 #endif

@@ -18,7 +18,9 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "iec104_tz.h"
 #include "sensor.h"
+#include "x509.h"
 #include "tztime.h"
 
 static struct sensor sensor;
@@ -227,6 +229,11 @@ int main(int argc, char **argv)
     s->n_zones = zones_parse(s->cfg.zones, s->zones, SENSOR_MAX_ZONES, err, sizeof err);
     if (s->n_zones < 0) {
         log_err("%s", err);
+        return 1;
+    }
+    x509_install(); /* OPC UA certificates in events: parsed with GnuTLS */
+    if (iec104_tz_setup(s->cfg.iec104_tz, s->cfg.iec104_tz_by_ca, err, sizeof err) != 0) {
+        log_err("dissect.iec104.time_zone: %s", err);
         return 1;
     }
     if (dump) {

@@ -71,6 +71,8 @@ struct sensor_config {
     int64_t frag_total_kb;
     int64_t frag_timeout_ms;
     struct decode_opts dopts; /* from vxlan_ports and decode_max_depth (sensor_config_finish) */
+    char iec104_tz[64];          /* dissect.iec104.time_zone */
+    char iec104_tz_by_ca[2048];  /* CFG_MAP: common address = zone */
 };
 
 extern const struct cfg_opt sensor_config_table[];

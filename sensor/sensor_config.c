@@ -56,6 +56,11 @@ const struct cfg_opt sensor_config_table[] = {
      "outstanding requests remembered per flow"},
     {"dissect.txn_timeout_ms", CFG_INT, S(txn_timeout_ms), "5000", 10, 3600000,
      "a request unanswered this long becomes a no_response event"},
+    {"dissect.iec104.time_zone", CFG_STR, S(iec104_tz), "UTC", 1, 63,
+     "zone IEC 104 CP56Time2a tags are read in: UTC, an offset (+08:00) or an IANA name "
+     "(Asia/Shanghai, from tzdata); events carry time_tag as sent and time_utc"},
+    {"dissect.iec104.time_zone_by_ca", CFG_MAP, S(iec104_tz_by_ca), "", 0, 0,
+     "per common address: CA = zone (overrides dissect.iec104.time_zone for that CA)"},
     {"ndpi.enabled", CFG_BOOL, S(ndpi_enabled), "true", 0, 1,
      "classify every flow with nDPI (application name in flow events)"},
     {"ndpi.max_packets", CFG_INT, S(ndpi_max_packets), "32", 1, 1000,

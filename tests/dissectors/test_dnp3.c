@@ -797,15 +797,16 @@ Test(dnp3, unsolicited_confirmed)
     cr_assert_eq(T->n_events, 0); /* held until its confirm */
     cr_assert_eq(REQ(T, T0 + 900, a_unsol_confirm), 0);
     cr_assert_eq(T->n_events, 1);
-    cr_assert_eq(T->txn[0].status, PD_ST_RESPONSE_ONLY);
+    /* data sent unasked: a report, ok; no request is missing and func is not repeated */
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
     cr_assert_eq(T->txn[0].req_dir, PD_DIR_TO_CLIENT);
     cr_assert_eq(T->txn[0].latency_us, 900);
-    cr_assert_eq(T->txn[0].op, PD_OP_READ);
+    cr_assert_eq(T->txn[0].op, PD_OP_REPORT);
+    HASNT(T, 0, "resp_func");
     HAS(T, 0, "\"func\":130,\"func_name\":\"UNSOLICITED_RESPONSE\",\"seq\":3,\"fir\":true,"
               "\"fin\":true,\"con\":true,\"uns\":true");
     HAS(T, 0, "\"link\":{\"src\":10,\"dst\":1,");
     HAS(T, 0, "\"dir\":false");
-    HAS(T, 0, "\"resp_func\":130");
     HAS(T, 0, "\"resp_objects\":[{\"group\":2,\"var\":2,");
     HAS(T, 0, "\"confirmed\":true");
     HASNT(T, 0, "\"objects\":");

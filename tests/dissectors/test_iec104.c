@@ -538,16 +538,24 @@ static const struct vec all_vectors[] = {
     V(i_m_me_ta_cp24), V(i_m_sp_tb_bad_date), V(i_m_ep_td), V(i_c_se_na_exec), V(i_f_fr_na),
 };
 
-/* Parses one vector on a fresh flow; expects one event, no anomaly, parse() 0. */
+/* Parses one vector on a fresh flow; expects one event, no anomaly, parse() 0. A command
+ * is held for its confirmation: the flow's end releases it (no_response). A confirmation
+ * alone answers a command never seen: the other side is named as requester. */
 static struct pdt *one(uint8_t dir, const uint8_t *v, size_t n)
 {
     struct pdt *T = pdt_new(&pd_iec104);
     int rc = pdt_parse(T, dir, T0, v, n);
     cr_assert_eq(rc, 0, "parse returned %d", rc);
+    if (T->n_events == 0)
+        pd_iec104.expire(&T->ctx, 1);
     cr_assert_eq(T->n_anomalies, 0, "anomaly %s", T->anomaly_kind[0]);
     cr_assert_eq(T->n_events, 1);
     cr_assert_eq(T->txn[0].proto, PD_PROTO_IEC104);
-    cr_assert_eq(T->txn[0].req_dir, dir);
+    unsigned type = n > 8 ? v[6] : 0, cot = n > 8 ? v[8] & 0x3fu : 0;
+    int command = (type >= 45 && type <= 69) || (type >= 100 && type <= 107) ||
+                  (type >= 110 && type <= 113);
+    int answer = command && (cot == 7 || cot == 9 || cot == 10 || (cot >= 44 && cot <= 47));
+    cr_assert_eq(T->txn[0].req_dir, answer ? dir ^ 1 : dir);
     cr_assert_eq(T->txn[0].ts_us, T0);
     return T;
 }
@@ -638,7 +646,7 @@ Test(iec104_i, m_sp_na_exact_json)
                      "\"type_name\":\"M_SP_NA_1\",\"sq\":false,\"num\":1,\"cot\":3,"
                      "\"cot_name\":\"spont\",\"neg\":false,\"test\":false,\"oa\":0,\"ca\":1,"
                      "\"objects\":[{\"ioa\":100,\"value\":1,\"qual\":0}]}}}");
-    cr_assert_eq(T->txn[0].op, PD_OP_OTHER);
+    cr_assert_eq(T->txn[0].op, PD_OP_REPORT); /* spontaneous: sent unasked */
     cr_assert_eq(T->txn[0].status, PD_ST_OK);
     pdt_free(T);
 }
@@ -700,7 +708,7 @@ Test(iec104_i, m_it_na_counter)
 Test(iec104_i, m_sp_tb_cp56)
 {
     struct pdt *T = one(S2C, i_m_sp_tb, sizeof i_m_sp_tb);
-    HAS(T, 0, "{\"ioa\":1000,\"value\":1,\"qual\":0,\"time\":\"2024-03-15T10:20:30.456Z\"}");
+    HAS(T, 0, "{\"ioa\":1000,\"value\":1,\"qual\":0,\"time_tag\":\"2024-03-15T10:20:30.456\",\"time_utc\":\"2024-03-15T10:20:30.456Z\"}");
     pdt_free(T);
 }
 
@@ -708,7 +716,7 @@ Test(iec104_i, m_me_tf_float_cp56_iv_su)
 {
     struct pdt *T = one(S2C, i_m_me_tf, sizeof i_m_me_tf);
     HAS(T, 0, "\"ca\":10516");
-    HAS(T, 0, "{\"ioa\":176843,\"value\":-1.5,\"qual\":0,\"time\":\"2023-06-01T12:05:00.000Z\","
+    HAS(T, 0, "{\"ioa\":176843,\"value\":-1.5,\"qual\":0,\"time_tag\":\"2023-06-01T12:05:00.000\",\"time_utc\":\"2023-06-01T12:05:00.000Z\","
               "\"time_iv\":true,\"time_su\":true}");
     pdt_free(T);
 }
@@ -748,6 +756,10 @@ Test(iec104_i, c_sc_select_then_execute)
     struct pdt *T = pdt_new(&pd_iec104);
     cr_assert_eq(pdt_parse(T, C2S, T0, i_c_sc_select, sizeof i_c_sc_select), 0);
     cr_assert_eq(pdt_parse(T, C2S, T0 + 5, i_c_sc_execute, sizeof i_c_sc_execute), 0);
+    /* the execute supersedes the unconfirmed select (no_response); it waits itself */
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].status, PD_ST_NO_RESPONSE);
+    pd_iec104.expire(&T->ctx, 1);
     cr_assert_eq(T->n_events, 2);
     cr_assert_eq(T->n_anomalies, 0);
     HAS(T, 0, "\"tx\":0,\"rx\":10");
@@ -797,7 +809,7 @@ Test(iec104_i, c_cs_na_clock_sync)
 {
     struct pdt *T = one(C2S, i_c_cs_na, sizeof i_c_cs_na);
     HAS(T, 0, "\"type_name\":\"C_CS_NA_1\"");
-    HAS(T, 0, "{\"ioa\":0,\"time\":\"2024-03-15T10:20:30.456Z\"}");
+    HAS(T, 0, "{\"ioa\":0,\"time_tag\":\"2024-03-15T10:20:30.456\",\"time_utc\":\"2024-03-15T10:20:30.456Z\"}");
     cr_assert_eq(T->txn[0].op, PD_OP_TIME);
     pdt_free(T);
 }
@@ -850,7 +862,7 @@ Test(iec104_i, m_ep_td_protection_event)
 {
     struct pdt *T = one(S2C, i_m_ep_td, sizeof i_m_ep_td);
     HAS(T, 0, "{\"ioa\":5,\"value\":2,\"qual\":8,\"qual_names\":[\"EI\"],\"elapsed_ms\":300,"
-              "\"time\":\"2000-01-01T00:00:00.000Z\"}");
+              "\"time_tag\":\"2000-01-01T00:00:00.000\",\"time_utc\":\"2000-01-01T00:00:00.000Z\"}");
     pdt_free(T);
 }
 
@@ -1174,6 +1186,7 @@ Test(iec104_seq, ack_of_unsent_frames)
     FEED(T, S2C, i_m_sp_na);     /* N(S) 0 */
     FEED(T, S2C, i_m_dp_na);     /* N(S) 1 */
     FEED(T, C2S, i_c_sc_select); /* N(S) 0, N(R) 10 */
+    pd_iec104.expire(&T->ctx, 1); /* the command waits for its actcon until the end */
     cr_assert_eq(T->n_events, 3);
     cr_assert_eq(T->n_anomalies, 1);
     cr_assert_str_eq(T->anomaly_kind[0], "iec104_ack_unsent");
@@ -1229,6 +1242,7 @@ Test(iec104_seq, mid_stream_start_is_no_anomaly)
     FEED(T, S2C, i_m_sp_na_ns1000);  /* N(S) 1000, N(R) 20000: first N(R) of this side */
     FEED(T, C2S, i_c_ic_na_ns20000); /* N(S) 20000, N(R) 1001 */
     FEED(T, S2C, s_ack20001);        /* N(R) 20001 */
+    pd_iec104.expire(&T->ctx, 1);    /* the interrogation waits for its actcon until the end */
     cr_assert_eq(T->n_events, 2);
     cr_assert_eq(T->n_anomalies, 0, "anomaly %s", T->anomaly_kind[0]);
     pdt_free(T);

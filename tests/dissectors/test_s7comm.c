@@ -554,3 +554,28 @@ Test(s7comm, cotp_refused_connection)
     cr_assert_eq(T->txn[0].status, PD_ST_EXCEPTION);
     JSON_HAS(0, "\"cotp_result\":\"dr\"");
 }
+
+/* A userdata push (type 0): cyclic data the PLC sends after a subscription, unasked. It
+ * is op report, status ok (not response_only), the PLC named as its sender. */
+Test(s7comm, userdata_push_is_a_report)
+{
+    static const uint8_t push[] = {
+        0x03, 0x00, 0x00, 0x21, /* TPKT length 33 */
+        COTP_DT_EOT,
+        0x32, 0x07, 0x00, 0x00, /* S7 userdata */
+        0x00, 0x00,             /* PDU reference 0 */
+        0x00, 0x0c, 0x00, 0x04, /* parameter length 12, data length 4 */
+        0x00, 0x01, 0x12, 0x08, /* head, parameter length 8 */
+        0x00, 0x02, 0x01, 0x00, /* method push, type push + cyclic data, subfunction 1, seq 0 */
+        0x00, 0x00, 0x00, 0x00, /* data unit reference 0, last data unit, error 0 */
+        0xff, 0x09, 0x00, 0x00, /* success, octet string, length 0 */
+    };
+    FEED(1, T0, push);
+    cr_assert_eq(T->n_events, 1);
+    cr_assert_eq(T->txn[0].op, PD_OP_REPORT);
+    cr_assert_eq(T->txn[0].status, PD_ST_OK);
+    cr_assert_eq(T->txn[0].req_dir, 1);
+    JSON_HAS(0, "\"type\":\"push\"");
+    /* every prefix: no crash; only the whole PDU parses */
+    cr_assert_eq(pdt_every_prefix(&pd_s7comm, 1, push, sizeof push), 1);
+}

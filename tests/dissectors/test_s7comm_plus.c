@@ -120,7 +120,7 @@ Test(s7comm_plus, v3_notification)
 {
     FEED(1, T0, v_p3_notification);
     cr_assert_eq(T->n_events, 1);
-    cr_assert_eq(T->txn[0].op, PD_OP_READ);
+    cr_assert_eq(T->txn[0].op, PD_OP_REPORT); /* pushed by the PLC: a report */
     cr_assert_eq(T->txn[0].status, PD_ST_OK);
     cr_assert_eq(T->txn[0].req_dir, 1);
     JSON_HAS(0, "\"opcode\":51,\"opcode_name\":\"notification\"");

@@ -205,7 +205,9 @@ def sensor_messages(sensor, pcap):
             first_is_resp = "objects" not in d
             msgs.append({"src": lk["src"] if first_is_resp else lk["dst"],
                          "dst": lk["dst"] if first_is_resp else lk["src"],
-                         "func": d["resp_func"], "objs": objs_from_event(d["resp_objects"]),
+                         # an unsolicited response names its function once, in func
+                         "func": d.get("resp_func", d["func"]),
+                         "objs": objs_from_event(d["resp_objects"]),
                          "trunc": trunc, "malformed": bad,
                          "frags": d.get("resp_fragments", 1),
                          "time": t0 if first_is_resp else t0 + ev.get("latency_us", 0)})

@@ -15,6 +15,7 @@ EXPLAINED below; anything else is a disagreement and the exit status is 1.
 Usage: iec104_oracle.py SENSOR SHARED_DIR SRC_DIR
 """
 import csv
+import datetime
 import difflib
 import glob
 import json
@@ -119,14 +120,35 @@ def sensor_events(sensor, pcap):
             continue
         r = e["iec104"]
         a = r.get("asdu") or {}
+        t0 = datetime.datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp() * 1e6
+        # a command transaction also stands for the APDUs that answered it (IEC 104 actcon,
+        # actterm): same type, CA and first IOA, their own APCI numbers and ASDU head
+        for part in ("confirm", "term"):
+            c = r.get(part)
+            if not c:
+                continue
+            src, dst = e["dst"], e["src"]  # the answer travelled the other way
+            events.append({
+                "key": (src["ip"], src["port"], dst["ip"], dst["port"]),
+                "apci": "I", "tx": c["tx"], "rx": c["rx"], "u_func": None,
+                "type": a.get("type"), "cot": c["cot"], "ca": a.get("ca"), "oa": c["oa"],
+                "sq": b(c["sq"]), "num": c["num"], "neg": b(c["neg"]), "test": b(c["test"]),
+                "ioas": [o["ioa"] for o in a.get("objects", [])][:1],
+                "truncated": True, "status": e["status"], "t": t0 + c["latency_us"]})
+        # src is the requester: an answer whose command was never seen travelled dst -> src
+        snd, rcv = (e["dst"], e["src"]) if e["status"] == "response_only" else (e["src"], e["dst"])
         events.append({
-            "key": (e["src"]["ip"], e["src"]["port"], e["dst"]["ip"], e["dst"]["port"]),
+            "key": (snd["ip"], snd["port"], rcv["ip"], rcv["port"]),
             "apci": r["apci"], "tx": r.get("tx"), "rx": r.get("rx"), "u_func": r.get("u_func"),
             "type": a.get("type"), "cot": a.get("cot"), "ca": a.get("ca"), "oa": a.get("oa"),
             "sq": b(a.get("sq")), "num": a.get("num"), "neg": b(a.get("neg")),
             "test": b(a.get("test")),
             "ioas": [o["ioa"] for o in a.get("objects", [])],
-            "truncated": a.get("truncated", False), "status": e["status"]})
+            "truncated": a.get("truncated", False), "status": e["status"], "t": t0})
+    # a command transaction is emitted when it ends: put its APDUs back in time order
+    # (APDUs of one packet share a time: N(S) orders them)
+    events.sort(key=lambda ev: (ev["t"], ev["tx"] if ev["tx"] is not None else -1))
     return events, anomalies
 
 
