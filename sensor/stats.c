@@ -96,6 +96,9 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
         wsum[10] += LOAD(t->pdu_too_big);
         wsum[11] += LOAD(t->ndpi_flows);
         wsum[12] += LOAD(t->pkts);
+        wsum[13] += LOAD(t->tcp_ooo_overflow);
+        wsum[14] += LOAD(t->roles_inferred);
+        wsum[15] += LOAD(t->roles_swapped);
         for (int p = 0; p < PD_PROTO_COUNT; p++) {
             derr[p] += LOAD(t->decode_errors[p]);
             pdus[p] += LOAD(t->pdus[p]);
@@ -142,6 +145,9 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "gaps", wsum[6]);
     jw_uint(w, "gap_bytes", wsum[7]);
     jw_uint(w, "retrans", wsum[8]);
+    jw_uint(w, "ooo_overflow", wsum[13]);
+    jw_uint(w, "roles_inferred", wsum[14]);
+    jw_uint(w, "roles_swapped", wsum[15]);
     jw_obj_end(w);
     jw_uint(w, "events", LOAD(s->pst.events));
     jw_uint(w, "batches", LOAD(s->pst.batches));
