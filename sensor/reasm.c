@@ -157,6 +157,11 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
         }
         if (r->n_seg == 0)
             break;
+        /* the new segment comes before everything buffered: skipping to it loses less */
+        int32_t first_rel;
+        earliest_seg(r, io, &first_rel);
+        if (seq_diff(seq, r->next_seq) < first_rel)
+            break;
         r->overflows++;
         skip_gap(r, io, REASM_GAP_OVERFLOW);
         if (deliver_inorder(r, io, seq, p, len)) {

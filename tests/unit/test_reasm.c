@@ -298,3 +298,65 @@ Test(reasm, end_before_any_data_starts_the_direction_there)
     expect_stream(&s, "");
     cr_expect_eq(r.past_end, 4);
 }
+
+/* tcp.ooo_segments: with room for 3 segments, 3-byte pieces reversed within the bound are
+ * reassembled exactly; one piece too many gives up the oldest hole, counted as an overflow
+ * and delivered as REASM_GAP_OVERFLOW. */
+static int last_gap;
+static void deliver_kind(void *arg, const uint8_t *data, uint32_t len, int gap)
+{
+    if (gap)
+        last_gap = gap;
+    deliver(arg, data, len, gap);
+}
+
+Test(reasm, segment_bound_holds_reversed_pieces)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = {ooo, sizeof ooo, segs, 3, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 9, "jkl");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 3, "def");
+    SEG(&r, &io, 0, "abc");
+    expect_stream(&s, "abcdefghijkl");
+    cr_expect_eq(r.overflows, 0);
+    cr_expect_eq(r.gaps, 0);
+    cr_expect_eq(r.ooo, 3);
+}
+
+Test(reasm, segment_bound_overflow_is_counted_and_resynchronised)
+{
+    struct sink s = {0};
+    struct reasm r;
+    last_gap = 0;
+    struct reasm_io io = {ooo, sizeof ooo, segs, 3, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 12, "mno");
+    SEG(&r, &io, 9, "jkl");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 3, "def"); /* a fourth early segment: bytes fit, segments do not */
+    cr_expect_eq(r.overflows, 1);
+    cr_expect_eq(r.gaps, 1);
+    cr_expect_eq(r.gap_bytes, 3);
+    cr_expect_eq(last_gap, REASM_GAP_OVERFLOW);
+    expect_stream(&s, "|defghijklmno");
+    SEG(&r, &io, 0, "abc"); /* too late: already given up */
+    cr_expect_eq(r.retrans, 1);
+}
+
+Test(reasm, byte_bound_overflow_is_counted)
+{
+    struct sink s = {0};
+    struct reasm r;
+    last_gap = 0;
+    struct reasm_io io = {ooo, 6, segs, 16, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 3, "def");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 9, "jkl"); /* 9 bytes do not fit in 6 */
+    cr_expect_eq(r.overflows, 1);
+    cr_expect_eq(last_gap, REASM_GAP_OVERFLOW);
+    expect_stream(&s, "|defghijkl");
+}
