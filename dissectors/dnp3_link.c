@@ -135,6 +135,18 @@ static enum pd_probe dnp3_probe(const uint8_t *p, size_t n, uint8_t dir)
     }
 }
 
+/* The link header's DIR bit says who sent the frame: 1 a master (the client). */
+static void dnp3_role(const uint8_t *p, size_t n, struct pd_role_info *out)
+{
+    struct pd_cur c = pd_cur_make(p, n);
+    pd_skip(&c, 3); /* start octets, length */
+    uint8_t ctl = pd_u8(&c);
+    out->has_id = 0;
+    out->role = c.err ? PD_ROLE_EITHER
+                : (ctl & DNP3_LC_DIR) ? PD_ROLE_REQUEST
+                                      : PD_ROLE_RESPONSE;
+}
+
 /*
  * A frame whose header CRC is wrong is handed over as its 10 header bytes only, so
  * parse() counts and reports the CRC error; the bytes after it then fail this check
@@ -301,6 +313,7 @@ const struct pd_dissector pd_dnp3 = {
     .ports = {DNP3_PORT, 0},
     .min_header = DNP3_LINK_HDR,
     .probe = dnp3_probe,
+    .role = dnp3_role,
     .pdu_len = dnp3_pdu_len,
     .resync = dnp3_resync,
     .parse = dnp3_parse,

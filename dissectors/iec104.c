@@ -90,6 +90,45 @@ static enum pd_probe iec104_probe(const uint8_t *p, size_t n, uint8_t dir)
     return apci_check(pd_cur_make(p, n));
 }
 
+/*
+ * Who sent the APDU: STARTDT and STOPDT act come from the controlling station (the client),
+ * their con from the controlled one; TESTFR and S-format from either. I-format by type and
+ * cause: a command or system type (45..69, 100..113) with cause act, deact or req (6, 8, 5)
+ * is a request; the confirmations (7, 9, 10, 44..47) and every monitor type (1..44, 70) are
+ * from the controlled station. File transfer (120..127) goes both ways.
+ */
+static void iec104_role(const uint8_t *p, size_t n, struct pd_role_info *out)
+{
+    struct pd_cur c = pd_cur_make(p, n);
+    pd_skip(&c, 2); /* start, length */
+    uint8_t c1 = pd_u8(&c);
+    pd_skip(&c, 3);
+    out->role = PD_ROLE_EITHER;
+    out->has_id = 0;
+    if (c.err || (c1 & 0x03) == 0x01)
+        return;
+    if ((c1 & 0x03) == 0x03) {
+        uint8_t f = c1 & 0xfc;
+        if (f == IEC104_U_STARTDT_ACT || f == IEC104_U_STOPDT_ACT)
+            out->role = PD_ROLE_REQUEST;
+        else if (f == IEC104_U_STARTDT_CON || f == IEC104_U_STOPDT_CON)
+            out->role = PD_ROLE_RESPONSE;
+        return;
+    }
+    uint8_t type = pd_u8(&c);
+    pd_skip(&c, 1); /* variable structure qualifier */
+    uint8_t cot = pd_u8(&c) & 0x3f;
+    if (c.err)
+        return;
+    int control = (type >= 45 && type <= 69) || (type >= 100 && type <= 113);
+    if ((type >= 1 && type <= 44) || type == 70)
+        out->role = PD_ROLE_RESPONSE;
+    else if (control && (cot == 5 || cot == 6 || cot == 8))
+        out->role = PD_ROLE_REQUEST;
+    else if (control && (cot == 7 || cot == 9 || cot == 10 || (cot >= 44 && cot <= 47)))
+        out->role = PD_ROLE_RESPONSE;
+}
+
 static long iec104_pdu_len(const uint8_t *p, size_t n)
 {
     struct pd_cur c = pd_cur_make(p, n);
@@ -395,6 +434,7 @@ const struct pd_dissector pd_iec104 = {
     .ports = {2404, 0},
     .min_header = 2,
     .probe = iec104_probe,
+    .role = iec104_role,
     .pdu_len = iec104_pdu_len,
     .resync = iec104_resync,
     .parse = iec104_parse,

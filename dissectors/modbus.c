@@ -306,6 +306,23 @@ static enum pd_probe modbus_probe(const uint8_t *p, size_t n, uint8_t dir)
     return frames_exact(p, n) ? PD_PROBE_WEAK : PD_PROBE_NO;
 }
 
+/* Request or response from the PDU's shape in each direction; an exception is a response.
+ * The transaction id is what the server repeats. */
+static void modbus_role(const uint8_t *p, size_t n, struct pd_role_info *out)
+{
+    struct pd_cur c = pd_cur_make(p, n);
+    out->role = PD_ROLE_EITHER;
+    out->id = pd_u16be(&c);
+    pd_skip(&c, 5);
+    out->has_id = !c.err;
+    if (c.err)
+        return;
+    int req = modbus_pdu_shape_ok(c.p, pd_left(&c), PD_DIR_TO_SERVER);
+    int rsp = modbus_pdu_shape_ok(c.p, pd_left(&c), PD_DIR_TO_CLIENT);
+    if (req != rsp)
+        out->role = req ? PD_ROLE_REQUEST : PD_ROLE_RESPONSE;
+}
+
 /* ---- records ---------------------------------------------------------------------- */
 
 static void rec_start(struct modbus_rec *r, uint16_t tid, uint8_t unit, uint8_t fc)
@@ -503,6 +520,7 @@ const struct pd_dissector pd_modbus = {
     .ports = {502, 0},
     .min_header = MODBUS_MBAP_LEN,
     .probe = modbus_probe,
+    .role = modbus_role,
     .pdu_len = modbus_pdu_len,
     .resync = modbus_resync,
     .parse = modbus_parse,

@@ -68,6 +68,57 @@ static int url_len_ok(uint32_t len, uint32_t room)
     return len == 0xFFFFFFFFu || (len <= OPCUA_MAX_URL && len <= room);
 }
 
+/* HEL from the client; ACK, ERR and RHE (reverse hello) from the server; OPN, MSG and CLO by
+ * the service the body names when it is readable (a request or a response encoding id in
+ * namespace 0), with the request id the answer repeats. */
+static void opcua_role(const uint8_t *p, size_t n, struct pd_role_info *out)
+{
+    struct pd_cur c = pd_cur_make(p, n);
+    char chunk;
+    uint32_t size;
+    out->role = PD_ROLE_EITHER;
+    out->has_id = 0;
+    uint8_t type = header_check(c, &chunk, &size);
+    pd_skip(&c, OPCUA_HDR_LEN);
+    switch (type) {
+    case OPCUA_MSG_HEL:
+        out->role = PD_ROLE_REQUEST;
+        return;
+    case OPCUA_MSG_ACK:
+    case OPCUA_MSG_ERR:
+    case OPCUA_MSG_RHE:
+        out->role = PD_ROLE_RESPONSE;
+        return;
+    case OPCUA_MSG_OPN:
+        pd_skip(&c, 4);         /* SecureChannelId */
+        opcua_skip_string(&c);  /* SecurityPolicyUri */
+        opcua_skip_string(&c);  /* SenderCertificate */
+        if (opcua_string(&c, NULL, 0) > 0)
+            return;             /* a receiver thumbprint: the rest is encrypted */
+        break;
+    case OPCUA_MSG_MSG:
+    case OPCUA_MSG_CLO:
+        if (chunk != 'F')
+            return;
+        pd_skip(&c, 8);         /* SecureChannelId, TokenId */
+        break;
+    default:
+        return;
+    }
+    pd_skip(&c, 4);             /* SequenceNumber */
+    uint32_t req_id = pd_u32le(&c);
+    struct opcua_nodeid id;
+    opcua_nodeid(&c, &id);
+    if (c.err || !opcua_nodeid_is_ns0_numeric(&id))
+        return;
+    int resp = opcua_service_is_response(id.num);
+    if (resp < 0)
+        return;
+    out->role = resp ? PD_ROLE_RESPONSE : PD_ROLE_REQUEST;
+    out->id = req_id;
+    out->has_id = 1;
+}
+
 static enum pd_probe opcua_probe(const uint8_t *p, size_t n, uint8_t dir)
 {
     (void)dir;
@@ -331,6 +382,7 @@ const struct pd_dissector pd_opcua = {
     .ports = {4840, 0},
     .min_header = OPCUA_HDR_LEN,
     .probe = opcua_probe,
+    .role = opcua_role,
     .pdu_len = opcua_pdu_len,
     .resync = opcua_resync,
     .parse = opcua_parse,

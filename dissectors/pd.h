@@ -71,6 +71,22 @@ enum pd_probe {
     PD_PROBE_WEAK = 3,
 };
 
+/* What one PDU says about who sent it (the probe contract's request/response answer): only a
+ * client sends a request, only a server a response; either when the bytes fit both. The
+ * sensor finds client and server from this when the TCP handshake was not seen or the port
+ * is not the protocol's own (sensor/ident.h). */
+enum pd_role {
+    PD_ROLE_EITHER = 0,
+    PD_ROLE_REQUEST = 1,
+    PD_ROLE_RESPONSE = 2,
+};
+
+struct pd_role_info {
+    uint8_t role;    /* enum pd_role */
+    uint8_t has_id;  /* id is a transaction identifier the answer repeats */
+    uint32_t id;     /* Modbus transaction id, S7 PDU reference, OPC UA request id ... */
+};
+
 enum pd_transport {
     PD_TRANSPORT_TCP = 1,
     PD_TRANSPORT_UDP = 2,
@@ -133,6 +149,9 @@ struct pd_dissector {
 
     /* Strict look at the first bytes a side sent: is this our protocol? */
     enum pd_probe (*probe)(const uint8_t *p, size_t n, uint8_t dir);
+    /* The probe's request/response answer for one whole PDU p[0..n) (as pdu_len() framed
+     * it): fills *out (role EITHER, no id, when it cannot tell). May be NULL. */
+    void (*role)(const uint8_t *p, size_t n, struct pd_role_info *out);
     /* Length of the PDU starting at p: >0 its total length, 0 need more bytes, <0 these
      * bytes cannot start a PDU (the sensor then resynchronises). */
     long (*pdu_len)(const uint8_t *p, size_t n);

@@ -178,6 +178,63 @@ static enum pd_probe s7_probe(const uint8_t *p, size_t n, uint8_t dir)
     return tsap_is_s7(&t) ? PD_PROBE_YES : PD_PROBE_NO;
 }
 
+/* COTP CR comes from the client, CC from the server; S7comm job and userdata requests from
+ * the client, ack, ack-data, userdata responses and pushes from the server (the PDU
+ * reference is what the answer repeats); S7comm-plus V1 by its opcode. */
+static void s7_role(const uint8_t *p, size_t n, struct pd_role_info *out)
+{
+    struct pd_cur c = pd_cur_make(p, n);
+    struct tpkt_head h;
+    out->role = PD_ROLE_EITHER;
+    out->has_id = 0;
+    if (head_read(&c, &h) != 1)
+        return;
+    if (h.code == COTP_CR || h.code == COTP_CC) {
+        out->role = h.code == COTP_CR ? PD_ROLE_REQUEST : PD_ROLE_RESPONSE;
+        return;
+    }
+    if (h.code != COTP_DT)
+        return;
+    pd_skip(&c, 1); /* EOT and TPDU number */
+    uint8_t id = pd_u8(&c), b1 = pd_u8(&c);
+    if (c.err)
+        return;
+    if (id == 0x72) {
+        pd_skip(&c, 2); /* data length */
+        uint8_t op = pd_u8(&c);
+        if (c.err || b1 != 1)
+            return;
+        if (op == S7COMM_PLUS_OP_REQUEST)
+            out->role = PD_ROLE_REQUEST;
+        else if (op == S7COMM_PLUS_OP_RESPONSE || op == S7COMM_PLUS_OP_NOTIFICATION)
+            out->role = PD_ROLE_RESPONSE;
+        return;
+    }
+    if (id != 0x32)
+        return;
+    pd_skip(&c, 2); /* redundancy identification */
+    uint16_t ref = pd_u16be(&c);
+    uint16_t plen = pd_u16be(&c);
+    pd_skip(&c, 2); /* data length */
+    if (c.err)
+        return;
+    out->id = ref;
+    out->has_id = 1;
+    if (b1 == S7COMM_ROSCTR_JOB) {
+        out->role = PD_ROLE_REQUEST;
+    } else if (b1 == S7COMM_ROSCTR_ACK || b1 == S7COMM_ROSCTR_ACK_DATA) {
+        out->role = PD_ROLE_RESPONSE;
+    } else if (b1 == S7COMM_ROSCTR_USERDATA && plen >= 8) {
+        struct pd_cur param = pd_sub(&c, plen);
+        uint8_t type = 0, group, sub, seq;
+        if (s7_ud_header(&param, &type, &group, &sub, &seq) != 0)
+            return;
+        out->role = type == S7COMM_UD_TYPE_REQ ? PD_ROLE_REQUEST : PD_ROLE_RESPONSE;
+        if (type == S7COMM_UD_TYPE_PUSH)
+            out->has_id = 0;
+    }
+}
+
 static long s7_pdu_len(const uint8_t *p, size_t n)
 {
     struct pd_cur c = pd_cur_make(p, n);
@@ -458,6 +515,7 @@ const struct pd_dissector pd_s7comm = {
     .ports = {102, 0},
     .min_header = 6,
     .probe = s7_probe,
+    .role = s7_role,
     .pdu_len = s7_pdu_len,
     .resync = s7_resync,
     .parse = s7_parse,

@@ -149,6 +149,39 @@ struct flow *flow_create(struct flow_table *t, const struct pkt *k, uint32_t has
     return f;
 }
 
+#define SWAP2(a)                                                                          \
+    do {                                                                                  \
+        __typeof__((a)[0]) t_ = (a)[0];                                                   \
+        (a)[0] = (a)[1];                                                                  \
+        (a)[1] = t_;                                                                      \
+    } while (0)
+
+void flow_swap_ends(struct flow *f)
+{
+    uint8_t ip[16], mac[6];
+    char ip_txt[sizeof f->ip_txt[0]], mac_txt[sizeof f->mac_txt[0]];
+    memcpy(ip, f->ip[0], sizeof ip);
+    memcpy(f->ip[0], f->ip[1], sizeof ip);
+    memcpy(f->ip[1], ip, sizeof ip);
+    memcpy(mac, f->mac[0], sizeof mac);
+    memcpy(f->mac[0], f->mac[1], sizeof mac);
+    memcpy(f->mac[1], mac, sizeof mac);
+    memcpy(ip_txt, f->ip_txt[0], sizeof ip_txt);
+    memcpy(f->ip_txt[0], f->ip_txt[1], sizeof ip_txt);
+    memcpy(f->ip_txt[1], ip_txt, sizeof ip_txt);
+    memcpy(mac_txt, f->mac_txt[0], sizeof mac_txt);
+    memcpy(f->mac_txt[0], f->mac_txt[1], sizeof mac_txt);
+    memcpy(f->mac_txt[1], mac_txt, sizeof mac_txt);
+    SWAP2(f->port);
+    SWAP2(f->syn_seen);
+    SWAP2(f->fin_seen);
+    SWAP2(f->data_seen);
+    SWAP2(f->isn);
+    SWAP2(f->pkts);
+    SWAP2(f->bytes);
+    SWAP2(f->zone);
+}
+
 void flow_touch(struct flow_table *t, struct flow *f, uint8_t list)
 {
     if (f->list == list && t->tail[list] == idx_of(t, f))

@@ -50,7 +50,8 @@ struct flow {
     uint64_t pkts[2], bytes[2];
     /* identification and decoding */
     uint8_t ident;            /* enum flow_ident */
-    uint8_t probe_pkts;
+    uint8_t probe_pkts;       /* UDP datagrams probed */
+    uint8_t roles_inferred;   /* client and server came from content, not the handshake */
     uint8_t proto;            /* enum pd_proto once found */
     const struct pd_dissector *d;
     struct ics_slot *ics;
@@ -91,6 +92,10 @@ struct flow *flow_lookup(struct flow_table *t, const struct pkt *k, uint32_t has
 /* A new flow for k, k's sender as the client unless client_is_dst; NULL when full. */
 struct flow *flow_create(struct flow_table *t, const struct pkt *k, uint32_t hash,
                          int client_is_dst);
+/* Client and server trade places (roles found from content): addresses, ports, MACs,
+ * per-side TCP flags and counters, zones and their text. The hash and the Community ID are
+ * symmetric and stay. */
+void flow_swap_ends(struct flow *f);
 /* Marks f seen at its last_us: moves it to the tail of list `list`. */
 void flow_touch(struct flow_table *t, struct flow *f, uint8_t list);
 /* Should packet k, from f's endpoint `side`, be decoded? A direction seen through several

@@ -44,14 +44,14 @@ static int deliver_inorder(struct reasm *r, const struct reasm_io *io, uint32_t 
 
 /* The buffered segment that starts earliest relative to next_seq (its offset in *rel), or
  * -1 when none is buffered. */
-static int earliest_seg(const struct reasm *r, int32_t *rel)
+static int earliest_seg(const struct reasm *r, const struct reasm_io *io, int32_t *rel)
 {
     int best = -1;
     *rel = 0;
-    for (int i = 0; i < r->n_seg; i++) {
-        int32_t d = seq_diff(r->seg[i].seq, r->next_seq);
+    for (uint32_t i = 0; i < r->n_seg; i++) {
+        int32_t d = seq_diff(io->seg[i].seq, r->next_seq);
         if (best < 0 || d < *rel) {
-            best = i;
+            best = (int)i;
             *rel = d;
         }
     }
@@ -65,11 +65,11 @@ static void drain(struct reasm *r, const struct reasm_io *io)
 {
     for (;;) {
         int32_t best_rel;
-        int best = earliest_seg(r, &best_rel);
+        int best = earliest_seg(r, io, &best_rel);
         if (best < 0 || best_rel > 0)
             break;
-        struct reasm_seg s = r->seg[best];
-        r->seg[best] = r->seg[--r->n_seg];
+        struct reasm_seg s = io->seg[best];
+        io->seg[best] = io->seg[--r->n_seg];
         deliver_inorder(r, io, s.seq, io->ooo_buf + s.off, s.len);
     }
     if (r->n_seg == 0)
@@ -77,22 +77,22 @@ static void drain(struct reasm *r, const struct reasm_io *io)
 }
 
 /* Gives up on the hole before the earliest buffered segment. */
-static void skip_gap(struct reasm *r, const struct reasm_io *io)
+static void skip_gap(struct reasm *r, const struct reasm_io *io, int why)
 {
     int32_t best_rel;
-    int best = earliest_seg(r, &best_rel);
+    int best = earliest_seg(r, io, &best_rel);
     if (best < 0)
         return;
     if (best_rel > 0) {
         r->gaps++;
         r->gap_bytes += (uint32_t)best_rel;
-        r->next_seq = r->seg[best].seq;
-        io->deliver(io->arg, NULL, 0, 1);
+        r->next_seq = io->seg[best].seq;
+        io->deliver(io->arg, NULL, 0, why);
     }
     drain(r, io);
 }
 
-void reasm_end(struct reasm *r, uint32_t end_seq)
+void reasm_end(struct reasm *r, const struct reasm_io *io, uint32_t end_seq)
 {
     if (!r->init)
         reasm_start(r, end_seq);
@@ -101,12 +101,12 @@ void reasm_end(struct reasm *r, uint32_t end_seq)
     r->has_end = 1;
     r->end_seq = end_seq;
     /* segments buffered beyond the end: cut them there */
-    for (int i = 0; i < r->n_seg;) {
-        struct reasm_seg *s = &r->seg[i];
+    for (uint32_t i = 0; i < r->n_seg;) {
+        struct reasm_seg *s = &io->seg[i];
         int32_t room = seq_diff(end_seq, s->seq);
         if (room <= 0) {
             r->past_end += s->len;
-            *s = r->seg[--r->n_seg];
+            *s = io->seg[--r->n_seg];
             continue;
         }
         if ((uint32_t)room < s->len) {
@@ -144,8 +144,8 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
     }
     /* early: buffer it if there is room, else give up on the oldest hole and retry */
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (r->n_seg < REASM_MAX_SEG && io->ooo_cap - r->ooo_used >= len) {
-            struct reasm_seg *s = &r->seg[r->n_seg++];
+        if (r->n_seg < io->max_seg && io->ooo_cap - r->ooo_used >= len) {
+            struct reasm_seg *s = &io->seg[r->n_seg++];
             s->seq = seq;
             s->len = len;
             s->off = r->ooo_used;
@@ -157,7 +157,13 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
         }
         if (r->n_seg == 0)
             break;
-        skip_gap(r, io);
+        /* the new segment comes before everything buffered: skipping to it loses less */
+        int32_t first_rel;
+        earliest_seg(r, io, &first_rel);
+        if (seq_diff(seq, r->next_seq) < first_rel)
+            break;
+        r->overflows++;
+        skip_gap(r, io, REASM_GAP_OVERFLOW);
         if (deliver_inorder(r, io, seq, p, len)) {
             if (r->n_seg)
                 drain(r, io);
@@ -166,9 +172,10 @@ void reasm_data(struct reasm *r, const struct reasm_io *io, uint32_t seq, const 
     }
     /* still no room (a segment larger than the buffer): skip straight to it */
     r->gaps++;
+    r->overflows++;
     r->gap_bytes += (uint32_t)seq_diff(seq, r->next_seq);
     r->next_seq = seq;
-    io->deliver(io->arg, NULL, 0, 1);
+    io->deliver(io->arg, NULL, 0, REASM_GAP_OVERFLOW);
     deliver_inorder(r, io, seq, p, len);
     if (r->n_seg)
         drain(r, io);
@@ -181,7 +188,7 @@ static void skip_acked_holes(struct reasm *r, const struct reasm_io *io)
 {
     while (r->has_ack && r->n_seg && seq_diff(r->peer_ack, r->next_seq) > 0) {
         uint32_t before = r->next_seq;
-        skip_gap(r, io);
+        skip_gap(r, io, REASM_GAP_LOST);
         if (r->next_seq == before)
             break;
     }
@@ -201,8 +208,8 @@ void reasm_peer_ack(struct reasm *r, const struct reasm_io *io, uint32_t ack)
 void reasm_flush(struct reasm *r, const struct reasm_io *io)
 {
     while (r->n_seg) {
-        uint8_t before = r->n_seg;
-        skip_gap(r, io);
+        uint32_t before = r->n_seg;
+        skip_gap(r, io, REASM_GAP_LOST);
         if (r->n_seg == before)
             break;
     }

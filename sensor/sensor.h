@@ -41,6 +41,8 @@ struct sensor_config {
     int64_t timeout_closed_s;
     int64_t max_pdu;
     int64_t ooo_bytes;
+    int64_t ooo_segments;
+    int64_t ident_bytes;
     int64_t max_values;
     int64_t max_items;
     int64_t max_points;
@@ -102,6 +104,8 @@ struct worker_stats {
     _Atomic uint64_t drop_events;    /* event ring full */
     _Atomic uint64_t events_too_big; /* an event larger than the encode buffer */
     _Atomic uint64_t tcp_gaps, tcp_gap_bytes, tcp_retrans, tcp_ooo;
+    _Atomic uint64_t tcp_ooo_overflow;  /* holes given up: out-of-order buffer full */
+    _Atomic uint64_t roles_inferred, roles_swapped; /* flows whose roles content decided */
     _Atomic uint64_t pdu_too_big, framing_errors;
     _Atomic uint64_t decode_errors[PD_PROTO_COUNT];
     _Atomic uint64_t pdus[PD_PROTO_COUNT];

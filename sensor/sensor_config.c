@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasm.h"
 #include "sensor.h"
 
 #define S(field) offsetof(struct sensor_config, field), sizeof(((struct sensor_config *)0)->field)
@@ -46,6 +47,12 @@ const struct cfg_opt sensor_config_table[] = {
      "largest PDU reassembled per direction; larger ones are skipped as an anomaly"},
     {"tcp.ooo_bytes", CFG_INT, S(ooo_bytes), "16384", 1024, 1048576,
      "out-of-order bytes buffered per direction before a hole is given up"},
+    {"tcp.ooo_segments", CFG_INT, S(ooo_segments), "256", 1, REASM_MAX_SEG,
+     "out-of-order segments buffered per direction; past this (or tcp.ooo_bytes) the oldest "
+     "hole is given up like a gap (health tcp.ooo_overflow, a tcp_gap anomaly)"},
+    {"tcp.ident_bytes", CFG_INT, S(ident_bytes), "16384", 64, 1048576,
+     "stream bytes (both directions) the protocol probes may look at before a TCP flow is "
+     "called non-ICS; also the budget for finding client and server from content"},
     {"dissect.max_values", CFG_INT, S(max_values), "64", 1, 2048,
      "register/coil/point values kept per event (values_truncated when cut)"},
     {"dissect.max_items", CFG_INT, S(max_items), "32", 1, 1024,

@@ -79,7 +79,7 @@ static int link_up(const struct sensor *s)
 void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
 {
     struct capture_stats *c = &s->cst;
-    uint64_t wsum[16] = {0};
+    uint64_t wsum[17] = {0};
     uint64_t derr[PD_PROTO_COUNT] = {0}, pdus[PD_PROTO_COUNT] = {0};
     for (int i = 0; i < s->n_workers; i++) {
         struct worker_stats *t = &s->workers[i].st;
@@ -97,6 +97,9 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
         wsum[11] += LOAD(t->ndpi_flows);
         wsum[12] += LOAD(t->pkts);
         wsum[13] += LOAD(t->mirror_copies);
+        wsum[14] += LOAD(t->tcp_ooo_overflow);
+        wsum[15] += LOAD(t->roles_inferred);
+        wsum[16] += LOAD(t->roles_swapped);
         for (int p = 0; p < PD_PROTO_COUNT; p++) {
             derr[p] += LOAD(t->decode_errors[p]);
             pdus[p] += LOAD(t->pdus[p]);
@@ -159,6 +162,9 @@ void stats_write_health(struct sensor *s, struct jw *w, uint64_t now_us)
     jw_uint(w, "gaps", wsum[6]);
     jw_uint(w, "gap_bytes", wsum[7]);
     jw_uint(w, "retrans", wsum[8]);
+    jw_uint(w, "ooo_overflow", wsum[14]);
+    jw_uint(w, "roles_inferred", wsum[15]);
+    jw_uint(w, "roles_swapped", wsum[16]);
     jw_obj_end(w);
     jw_uint(w, "events", LOAD(s->pst.events));
     jw_uint(w, "batches", LOAD(s->pst.batches));

@@ -27,7 +27,7 @@
 
 #define WORKER_BURST 64
 #define EVENT_MAX 65536          /* largest event a worker writes */
-#define IDENT_MAX_PKTS 8         /* payload packets probed before a flow is called non-ICS */
+#define IDENT_MAX_PKTS 8         /* UDP datagrams probed before a flow is called non-ICS */
 #define ANOMALY_MAX_PER_FLOW 64  /* anomaly events per flow; the rest are only counted */
 #define SWEEP_US 1000000u
 
@@ -38,6 +38,8 @@ struct ics_slot {
     uint8_t resync[2];
     uint8_t *stream[2];
     uint8_t *ooo[2];
+    struct reasm_seg *seg[2]; /* out-of-order segment tables, tcp.ooo_segments each */
+    struct ident_state id;    /* identification and roles (ident.h) */
     void *state;
     struct flow *flow;
     struct events_env env;  /* the flow's envelope members, rendered once */
@@ -232,6 +234,10 @@ static void slot_buffers(struct worker *w, struct ics_slot *s)
     struct wpriv *P = w->priv;
     uint8_t *mem = (uint8_t *)s->state;
     size_t pdu = (size_t)w->s->cfg.max_pdu, ooo = (size_t)w->s->cfg.ooo_bytes;
+    size_t segs = (size_t)w->s->cfg.ooo_segments;
+    s->seg[0] = (struct reasm_seg *)(void *)(mem + P->slot_state);
+    s->seg[1] = s->seg[0] + segs;
+    mem += 2 * segs * sizeof(struct reasm_seg);
     s->stream[0] = mem + P->slot_state;
     s->stream[1] = s->stream[0] + pdu;
     s->ooo[0] = s->stream[1] + pdu;
@@ -258,6 +264,8 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
     struct ics_slot *s = f->ics;
     size_t off = 0, max_pdu = (size_t)w->s->cfg.max_pdu;
     char detail[96];
+    if (s->id.swap_pending)
+        return 0; /* the roles are swapped after this packet; the bytes wait */
     while (off < n) {
         if (s->resync[side]) {
             long r = d->resync(p + off, n - off);
@@ -268,9 +276,14 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
                 return n - keep;
             }
             off += (size_t)r;
-            s->resync[side] = 0;
             if (off >= n)
                 break;
+            /* a candidate cut short by the end of the bytes is looked at again with the
+             * rest (resync stays set), so how the stream was segmented does not matter */
+            long clen = d->pdu_len(p + off, n - off);
+            if (clen == 0 || (clen > 0 && (size_t)clen <= max_pdu && (size_t)clen > n - off))
+                break;
+            s->resync[side] = 0;
         }
         long len = d->pdu_len(p + off, n - off);
         if (len == 0)
@@ -290,6 +303,8 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
         }
         if ((size_t)len > n - off)
             break;
+        if (s->id.watch && ident_roles_check(&s->id, d, side, p + off, (size_t)len))
+            break; /* this PDU says the roles are the wrong way round */
         ctx_for(w, f, side);
         /* Requests of this flow older than the timeout become no_response before this PDU
          * is paired, checked at most every expire_gap_us of the flow's own time. Sweeps only
@@ -309,6 +324,9 @@ static size_t frame_run(struct worker *w, struct flow *f, int side, const uint8_
     return off;
 }
 
+static void roles_settle(struct worker *w, struct flow *f);
+static void roles_apply(struct worker *w, struct flow *f);
+
 /* reasm delivery: in-order bytes (or a gap mark) of the current flow and side. */
 static void probe_bytes(struct worker *w, struct flow *f, int side, const uint8_t *data,
                         uint32_t len);
@@ -321,9 +339,10 @@ static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
     int side = P->cur_dir;
     struct ics_slot *s = f->ics;
     if (!f->d) { /* still identifying: buffer and probe */
-        if (gap)
+        if (gap) {
             s->blen[side] = 0;
-        else
+            ident_side_reset(&s->id.side[side]);
+        } else
             probe_bytes(w, f, side, data, len);
         return;
     }
@@ -332,7 +351,11 @@ static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
         s->blen[side] = 0;
         s->resync[side] = 1;
         emit_anomaly(w, f, side, f->d->name, "tcp_gap",
-                     "bytes missing from the capture; resynchronising on the protocol framing");
+                     gap == REASM_GAP_OVERFLOW
+                         ? "out-of-order buffer full (tcp.ooo_bytes, tcp.ooo_segments): hole "
+                           "given up; resynchronising on the protocol framing"
+                         : "bytes missing from the capture; resynchronising on the protocol "
+                           "framing");
         return;
     }
     size_t cap = (size_t)w->s->cfg.max_pdu;
@@ -369,7 +392,8 @@ static void on_stream(void *arg, const uint8_t *data, uint32_t len, int gap)
 
 static struct reasm_io reasm_io_for(struct worker *w, struct ics_slot *s, int side)
 {
-    struct reasm_io io = {s->ooo[side], (uint32_t)w->s->cfg.ooo_bytes, on_stream, w};
+    struct reasm_io io = {s->ooo[side], (uint32_t)w->s->cfg.ooo_bytes, s->seg[side],
+                          (uint32_t)w->s->cfg.ooo_segments, on_stream, w};
     return io;
 }
 
@@ -428,6 +452,8 @@ static void emit_flow(struct worker *w, struct flow *f, int reason)
     const struct sensor *s = w->s;
     jw_str(&j, "zone_src", f->zone[0] >= 0 ? s->zones[f->zone[0]].name : "unassigned");
     jw_str(&j, "zone_dst", f->zone[1] >= 0 ? s->zones[f->zone[1]].name : "unassigned");
+    if (f->roles_inferred)
+        jw_str(&j, "roles", "inferred");
     if (f->ics) {
         const struct ics_slot *x = f->ics;
         jw_uint(&j, "tcp_gaps", (uint64_t)x->rs[0].gaps + x->rs[1].gaps);
@@ -458,7 +484,11 @@ static void end_flow(struct worker *w, struct flow *f, int reason)
                 atomic_fetch_add_explicit(&w->st.tcp_retrans, s->rs[side].retrans,
                                           memory_order_relaxed);
                 atomic_fetch_add_explicit(&w->st.tcp_ooo, s->rs[side].ooo, memory_order_relaxed);
+                atomic_fetch_add_explicit(&w->st.tcp_ooo_overflow, s->rs[side].overflows,
+                                          memory_order_relaxed);
             }
+            if (s->id.cand && f->ident == FLOW_ID_PENDING)
+                roles_settle(w, f);
         }
         if (f->d && f->d->expire) {
             ctx_for(w, f, 0);
@@ -598,59 +628,205 @@ static void ndpi_step(struct worker *w, struct flow *f, const struct pkt *k, con
         ndpi_finish(P, f);
 }
 
-/* The protocol of f is d: set up its state and frame whatever was buffered meanwhile. */
+/* The protocol of f is d: set up its state and frame whatever was buffered meanwhile, in
+ * the order the PDUs completed and at their own times when identification kept them. */
 static void found(struct worker *w, struct flow *f, const struct pd_dissector *d, int side)
 {
     struct wpriv *P = w->priv;
     struct ics_slot *s = f->ics;
+    struct ident_state *id = &s->id;
     memset(s->state, 0, d->state_size);
     f->d = d;
     f->proto = d->proto;
     f->ident = FLOW_ID_FOUND;
+    uint32_t used[2] = {0, 0};
     for (int o = 0; o < 2; o++) {
-        /* buffered bytes begin at a segment boundary the probes looked at; a side that has
-         * sent nothing yet starts after its SYN when we saw it, else it resynchronises */
-        s->resync[o] = o != side && s->blen[o] == 0 && !(f->syn_seen[o] && !f->data_seen[o]);
+        /* buffered bytes begin at a segment boundary the probes looked at (or where the
+         * role walk found the first PDU); a side that has sent nothing yet starts after its
+         * SYN when we saw it, else it resynchronises */
+        if (id->cand && id->side[o].walk) {
+            used[o] = id->side[o].start < s->blen[o] ? id->side[o].start : s->blen[o];
+            s->resync[o] = 0;
+        } else {
+            s->resync[o] = o != side && s->blen[o] == 0 && !(f->syn_seen[o] && !f->data_seen[o]);
+        }
     }
     if (f->l4proto != 6)
         return;
+    id->cand = NULL;
+    uint64_t now = P->now_us;
+    uint16_t next[2] = {0, 0};
+    for (;;) { /* PDUs the role walk saw complete, oldest first */
+        int o = -1;
+        for (int k = 0; k < 2; k++)
+            if (next[k] < id->side[k].n_pdus &&
+                (o < 0 || id->side[k].pdu_ord[next[k]] < id->side[o].pdu_ord[next[o]]))
+                o = k;
+        if (o < 0)
+            break;
+        uint32_t end = id->side[o].pdu_end[next[o]];
+        P->now_us = id->side[o].pdu_ts[next[o]];
+        next[o]++;
+        if (end > s->blen[o] || end <= used[o])
+            continue;
+        used[o] += (uint32_t)frame_run(w, f, o, s->stream[o] + used[o], end - used[o]);
+    }
+    P->now_us = now;
     for (int k = 0; k < 2; k++) {
         int o = k == 0 ? side : !side;
+        if (s->blen[o] > used[o])
+            used[o] += (uint32_t)frame_run(w, f, o, s->stream[o] + used[o], s->blen[o] - used[o]);
+        memmove(s->stream[o], s->stream[o] + used[o], s->blen[o] - used[o]);
+        s->blen[o] -= used[o];
+    }
+    P->cur = f;
+    P->cur_dir = (uint8_t)side;
+}
+
+/* Swaps client and server of f: the flow's ends and the slot's per-side state. */
+static void roles_swap_ends(struct worker *w, struct flow *f)
+{
+    struct ics_slot *s = f->ics;
+    flow_swap_ends(f);
+    struct reasm r = s->rs[0];
+    s->rs[0] = s->rs[1];
+    s->rs[1] = r;
+    uint32_t b = s->blen[0];
+    s->blen[0] = s->blen[1];
+    s->blen[1] = b;
+    uint8_t x = s->resync[0];
+    s->resync[0] = s->resync[1];
+    s->resync[1] = x;
+    uint8_t *t = s->stream[0];
+    s->stream[0] = s->stream[1];
+    s->stream[1] = t;
+    t = s->ooo[0];
+    s->ooo[0] = s->ooo[1];
+    s->ooo[1] = t;
+    struct reasm_seg *g = s->seg[0];
+    s->seg[0] = s->seg[1];
+    s->seg[1] = g;
+    ident_roles_swap(&s->id);
+    events_env_reset(&s->env);
+    f->roles_inferred = 1;
+    (void)w;
+}
+
+/* Identification kept a protocol while the roles were open: the content decided them (or
+ * the budget ran out: the handshake, then the ports break the tie). Then decode. */
+static void roles_settle(struct worker *w, struct flow *f)
+{
+    struct ics_slot *s = f->ics;
+    const struct pd_dissector *d = s->id.cand;
+    int v = ident_roles_verdict(&s->id);
+    /* settled by content: nothing to watch; by a tie-break: the first PDUs may still tell */
+    s->id.confirmed = v != 0;
+    s->id.watch = v != 0 ? 0 : IDENT_WATCH;
+    if (v == 0 && s->id.score != 0)
+        v = s->id.score > 0 ? 1 : -1; /* some evidence beats the ports */
+    else if (v == 0 && ident_is_own_port(d, f->port[0]) && !ident_is_own_port(d, f->port[1]))
+        v = -1; /* no evidence: the side on the protocol's port is the server */
+    if (v < 0)
+        roles_swap_ends(w, f);
+    f->roles_inferred = 1;
+    s->id.ready = 0;
+    atomic_fetch_add_explicit(&w->st.roles_inferred, 1, memory_order_relaxed);
+    found(w, f, d, 0);
+}
+
+/* After a packet: settle open roles, or swap roles a PDU found wrong (once, with an
+ * anomaly), then decode what waited. */
+static void roles_apply(struct worker *w, struct flow *f)
+{
+    struct ics_slot *s = f->ics;
+    if (s->id.ready && s->id.cand && f->ident == FLOW_ID_PENDING) {
+        roles_settle(w, f);
+        s = f->ics;
+        if (!s)
+            return;
+    }
+    if (!s->id.swap_pending || !f->d)
+        return;
+    s->id.swap_pending = 0;
+    s->id.swapped = 1;
+    roles_swap_ends(w, f);
+    memset(s->state, 0, f->d->state_size); /* what was paired, was paired the wrong way */
+    atomic_fetch_add_explicit(&w->st.roles_swapped, 1, memory_order_relaxed);
+    emit_anomaly(w, f, 0, f->d->name, "roles_swapped",
+                 "a PDU showed client and server the wrong way round: swapped, decoding "
+                 "goes on with the roles from content");
+    for (int o = 0; o < 2; o++) {
         if (s->blen[o] == 0)
             continue;
         size_t used = frame_run(w, f, o, s->stream[o], s->blen[o]);
         memmove(s->stream[o], s->stream[o] + used, s->blen[o] - used);
         s->blen[o] -= (uint32_t)used;
     }
-    P->cur = f;
-    P->cur_dir = (uint8_t)side;
 }
 
 /* Identification over reassembled bytes: in-order bytes of `side` while no protocol is
- * known are buffered and probed; a "no" starts afresh at the next segment (a capture that
- * began inside a PDU), and after IDENT_MAX_PKTS tries the flow is not an ICS flow. */
+ * known are buffered and probed; a "no" starts afresh at the next segment boundary in the
+ * buffer (a capture that began inside a PDU), and past tcp.ident_bytes the flow is not an
+ * ICS flow. Once a probe says yes, the roles are taken from the handshake when it was seen
+ * on the protocol's own port; else the bytes keep being buffered until their content
+ * settles the roles (roles_settle, after this packet). */
 static void probe_bytes(struct worker *w, struct flow *f, int side, const uint8_t *data,
                         uint32_t len)
 {
+    struct wpriv *P = w->priv;
     struct ics_slot *s = f->ics;
+    struct ident_state *id = &s->id;
+    uint32_t budget = (uint32_t)w->s->cfg.ident_bytes, cap = (uint32_t)w->s->cfg.max_pdu;
     if (f->ident != FLOW_ID_PENDING)
         return;
-    size_t room = (size_t)w->s->cfg.max_pdu - s->blen[side];
-    size_t n = len < room ? len : room;
+    uint32_t room = cap - s->blen[side];
+    uint32_t n = len < room ? len : room;
+    ident_mark(&id->side[side], s->blen[side]);
     memcpy(s->stream[side] + s->blen[side], data, n);
-    s->blen[side] += (uint32_t)n;
-    f->probe_pkts++;
-    const struct pd_dissector *d = NULL;
-    enum ident_answer a = ident_probe(f->l4proto, f->port[1],
-                                      side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT,
-                                      s->stream[side], s->blen[side], &d);
-    if (a == IDENT_YES) {
-        found(w, f, d, side);
+    s->blen[side] += n;
+    id->bytes = id->bytes + len < id->bytes ? UINT32_MAX : id->bytes + len;
+    if (id->cand) {
+        ident_roles_feed(id, id->cand, side, s->stream[side], s->blen[side], P->now_us);
+        if (ident_roles_verdict(id) || id->bytes >= budget || s->blen[side] >= cap / 2)
+            id->ready = 1;
         return;
     }
-    if (a == IDENT_NO)
-        s->blen[side] = 0;
-    if (f->probe_pkts >= IDENT_MAX_PKTS || s->blen[side] >= 4096)
+    for (;;) {
+        const struct pd_dissector *d = NULL;
+        enum ident_answer a = ident_probe(f->l4proto, f->port[1],
+                                          side == 0 ? PD_DIR_TO_SERVER : PD_DIR_TO_CLIENT,
+                                          s->stream[side], s->blen[side], &d);
+        if (a == IDENT_YES) {
+            int syn = f->syn_seen[0] || f->syn_seen[1];
+            if (syn && ident_is_own_port(d, f->port[1])) {
+                found(w, f, d, side);
+                return;
+            }
+            if (syn && !ident_is_own_port(d, f->port[0])) {
+                /* the handshake says who: decode, checking the first PDUs */
+                id->watch = IDENT_WATCH;
+                found(w, f, d, side);
+                return;
+            }
+            id->cand = d;
+            for (int k = 0; k < 2; k++) {
+                int o = k == 0 ? !side : side; /* the other side's bytes came first */
+                ident_side_reset(&id->side[o]);
+                ident_roles_feed(id, d, o, s->stream[o], s->blen[o], P->now_us);
+            }
+            if (ident_roles_verdict(id) || id->bytes >= budget)
+                id->ready = 1;
+            return;
+        }
+        if (a == IDENT_MORE)
+            break;
+        uint32_t drop = ident_skip(&id->side[side], s->blen[side]);
+        memmove(s->stream[side], s->stream[side] + drop, s->blen[side] - drop);
+        s->blen[side] -= drop;
+        if (s->blen[side] == 0)
+            break;
+    }
+    if (id->bytes >= budget || s->blen[side] >= cap)
         f->ident = FLOW_ID_NONE; /* the caller releases the slot */
 }
 
@@ -713,18 +889,19 @@ static void identify_datagram(struct worker *w, struct flow *f, int side, const 
  * resets only then, so a blind or stale RST does not blind the sensor), and with ACK set
  * the other direction at that acknowledgment.
  */
-static void stream_end(struct ics_slot *s, const struct pkt *k, int side)
+static void stream_end(struct worker *w, struct ics_slot *s, const struct pkt *k, int side)
 {
     uint32_t seq = k->seq + ((k->tcp_flags & TCP_SYN) ? 1u : 0u);
+    struct reasm_io io = reasm_io_for(w, s, side), oio = reasm_io_for(w, s, !side);
     if (k->tcp_flags & TCP_FIN) {
-        reasm_end(&s->rs[side], seq + k->payload_len);
+        reasm_end(&s->rs[side], &io, seq + k->payload_len);
         return;
     }
     if (!s->rs[side].init || s->rs[side].next_seq != seq)
         return;
-    reasm_end(&s->rs[side], seq);
+    reasm_end(&s->rs[side], &io, seq);
     if (k->tcp_flags & TCP_ACK)
-        reasm_end(&s->rs[!side], k->ack);
+        reasm_end(&s->rs[!side], &oio, k->ack);
 }
 
 static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
@@ -814,7 +991,9 @@ static void process(struct worker *w, struct pkt *k, const uint8_t *frame)
         f->data_seen[side] = 1;
     }
     if (f->ics && f->l4proto == 6 && (k->tcp_flags & (TCP_FIN | TCP_RST)))
-        stream_end(f->ics, k, side);
+        stream_end(w, f->ics, k, side);
+    if (f->ics && (f->ics->id.ready || f->ics->id.swap_pending))
+        roles_apply(w, f); /* after the packet: no reassembly call is under way */
     uint8_t list = f->l4proto != 6                                 ? FLOW_L_UDP
                    : (f->rst_seen || (f->fin_seen[0] && f->fin_seen[1])) ? FLOW_L_CLOSED
                                                                    : FLOW_L_TCP;
@@ -861,7 +1040,8 @@ int worker_init(struct worker *w, struct sensor *s, int id, char *err, size_t er
         if (pd_registry[i]->state_size > max_state)
             max_state = pd_registry[i]->state_size;
     P->slot_state = (max_state + 63) & ~(size_t)63;
-    P->slot_stride = P->slot_state + 2 * (size_t)c->max_pdu + 2 * (size_t)c->ooo_bytes;
+    P->slot_stride = P->slot_state + 2 * (size_t)c->max_pdu + 2 * (size_t)c->ooo_bytes +
+                     2 * (size_t)c->ooo_segments * sizeof(struct reasm_seg);
     P->slot_stride = (P->slot_stride + 63) & ~(size_t)63;
     P->n_slots = (uint32_t)c->ics_flows_max;
     P->slots = calloc(P->n_slots, sizeof *P->slots);

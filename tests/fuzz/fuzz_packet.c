@@ -121,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         z.resync = data[0] & 1;
         struct reasm r;
         memset(&r, 0, sizeof r);
-        struct reasm_io io = {ooo, sizeof ooo, deliver, &z};
+        static struct reasm_seg segs[16];
+        struct reasm_io io = {ooo, sizeof ooo, segs, 16, deliver, &z};
         uint32_t seq = 1000;
         size_t off = 1;
         while (off + 4 <= size) {

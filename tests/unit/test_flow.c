@@ -192,3 +192,35 @@ Test(flow, one_mirror_path_per_direction)
     cr_expect(flow_path_accept(f, 0, &k, 0), "0: every copy");
     flow_table_free(&t);
 }
+
+/* Roles found from content: the ends trade places, the flow is still found from both
+ * directions (the hash is symmetric) and each direction now maps to the other side. */
+Test(flow, swap_ends_keeps_the_flow_findable)
+{
+    struct flow_table t;
+    flow_table_init(&t, 64);
+    struct pkt k = mk(1, 2, 1, 505, 10); /* client port 1 taken for the server */
+    struct flow *f = flow_create(&t, &k, decode_flow_hash(&k), 1);
+    cr_expect_eq(f->port[0], 505);
+    f->pkts[0] = 7;
+    f->bytes[1] = 99;
+    f->syn_seen[1] = 1;
+    f->zone[0] = 3;
+    memcpy(f->ip_txt[0], "B", 2);
+    memcpy(f->ip_txt[1], "A", 2);
+    flow_swap_ends(f);
+    cr_expect_eq(f->port[0], 1);
+    cr_expect_eq(f->port[1], 505);
+    cr_expect_eq(f->pkts[1], 7);
+    cr_expect_eq(f->bytes[0], 99);
+    cr_expect_eq(f->syn_seen[0], 1);
+    cr_expect_eq(f->zone[1], 3);
+    cr_expect_str_eq(f->ip_txt[0], "A");
+    int dir;
+    cr_expect_eq(flow_lookup(&t, &k, decode_flow_hash(&k), &dir), f);
+    cr_expect_eq(dir, 0, "the sender is the client now");
+    struct pkt r = rev(k);
+    cr_expect_eq(flow_lookup(&t, &r, decode_flow_hash(&r), &dir), f);
+    cr_expect_eq(dir, 1);
+    flow_table_free(&t);
+}

@@ -34,10 +34,11 @@ static void deliver(void *arg, const uint8_t *data, uint32_t len, int gap)
 }
 
 static uint8_t ooo[64];
+static struct reasm_seg segs[16];
 
 static struct reasm_io io_for(struct sink *s, uint32_t cap)
 {
-    struct reasm_io io = {ooo, cap, deliver, s};
+    struct reasm_io io = {ooo, cap, segs, 16, deliver, s};
     return io;
 }
 
@@ -257,7 +258,7 @@ Test(reasm, data_after_the_end_is_never_delivered)
     struct reasm_io io = io_for(&s, sizeof ooo);
     reasm_start(&r, 100);
     SEG(&r, &io, 100, "abc");
-    reasm_end(&r, 103);          /* FIN at 103 */
+    reasm_end(&r, &io, 103);          /* FIN at 103 */
     SEG(&r, &io, 103, "EVIL");   /* slipped in after the FIN */
     SEG(&r, &io, 110, "MORE");   /* and further on */
     reasm_flush(&r, &io);
@@ -274,7 +275,7 @@ Test(reasm, end_cuts_a_segment_across_it_and_buffered_ones_beyond)
     reasm_start(&r, 0);
     SEG(&r, &io, 4, "efgh");     /* early: buffered, crosses the end at 6 */
     SEG(&r, &io, 9, "jk");       /* early: wholly beyond the end */
-    reasm_end(&r, 6);
+    reasm_end(&r, &io, 6);
     cr_expect_eq(r.n_seg, 1);
     cr_expect_eq(r.past_end, 4);
     SEG(&r, &io, 0, "abcd");     /* fills the hole: the buffered part up to the end follows */
@@ -282,7 +283,7 @@ Test(reasm, end_cuts_a_segment_across_it_and_buffered_ones_beyond)
     SEG(&r, &io, 5, "fXY");      /* a resend running past the end: XY is cut */
     expect_stream(&s, "abcdef");
     cr_expect_eq(r.past_end, 6);
-    reasm_end(&r, 100);          /* a second FIN does not move the end */
+    reasm_end(&r, &io, 100);          /* a second FIN does not move the end */
     SEG(&r, &io, 6, "z");
     expect_stream(&s, "abcdef");
 }
@@ -292,8 +293,70 @@ Test(reasm, end_before_any_data_starts_the_direction_there)
     struct sink s = {0};
     struct reasm r = {0};
     struct reasm_io io = io_for(&s, sizeof ooo);
-    reasm_end(&r, 500);          /* a bare FIN is the first thing seen of this direction */
+    reasm_end(&r, &io, 500);          /* a bare FIN is the first thing seen of this direction */
     SEG(&r, &io, 500, "late");
     expect_stream(&s, "");
     cr_expect_eq(r.past_end, 4);
+}
+
+/* tcp.ooo_segments: with room for 3 segments, 3-byte pieces reversed within the bound are
+ * reassembled exactly; one piece too many gives up the oldest hole, counted as an overflow
+ * and delivered as REASM_GAP_OVERFLOW. */
+static int last_gap;
+static void deliver_kind(void *arg, const uint8_t *data, uint32_t len, int gap)
+{
+    if (gap)
+        last_gap = gap;
+    deliver(arg, data, len, gap);
+}
+
+Test(reasm, segment_bound_holds_reversed_pieces)
+{
+    struct sink s = {0};
+    struct reasm r;
+    struct reasm_io io = {ooo, sizeof ooo, segs, 3, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 9, "jkl");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 3, "def");
+    SEG(&r, &io, 0, "abc");
+    expect_stream(&s, "abcdefghijkl");
+    cr_expect_eq(r.overflows, 0);
+    cr_expect_eq(r.gaps, 0);
+    cr_expect_eq(r.ooo, 3);
+}
+
+Test(reasm, segment_bound_overflow_is_counted_and_resynchronised)
+{
+    struct sink s = {0};
+    struct reasm r;
+    last_gap = 0;
+    struct reasm_io io = {ooo, sizeof ooo, segs, 3, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 12, "mno");
+    SEG(&r, &io, 9, "jkl");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 3, "def"); /* a fourth early segment: bytes fit, segments do not */
+    cr_expect_eq(r.overflows, 1);
+    cr_expect_eq(r.gaps, 1);
+    cr_expect_eq(r.gap_bytes, 3);
+    cr_expect_eq(last_gap, REASM_GAP_OVERFLOW);
+    expect_stream(&s, "|defghijklmno");
+    SEG(&r, &io, 0, "abc"); /* too late: already given up */
+    cr_expect_eq(r.retrans, 1);
+}
+
+Test(reasm, byte_bound_overflow_is_counted)
+{
+    struct sink s = {0};
+    struct reasm r;
+    last_gap = 0;
+    struct reasm_io io = {ooo, 6, segs, 16, deliver_kind, &s};
+    reasm_start(&r, 0);
+    SEG(&r, &io, 3, "def");
+    SEG(&r, &io, 6, "ghi");
+    SEG(&r, &io, 9, "jkl"); /* 9 bytes do not fit in 6 */
+    cr_expect_eq(r.overflows, 1);
+    cr_expect_eq(last_gap, REASM_GAP_OVERFLOW);
+    expect_stream(&s, "|defghijkl");
 }
