@@ -9,6 +9,7 @@ the acks. Events carry the EVENTS.md envelope with a fixed mix of types.
   tz_send.py ... --malformed                                       broken messages
   tz_send.py ... --batches 400 --events 500 --window 8             throughput
   tz_send.py ... --server-key K/collector.key --client-key K/s1.key_secret   with CURVE
+  tz_send.py - --batches 400 --events 500 --dump-jsonl F   writes the bodies to F, sends nothing
 
 Prints one JSON summary line; exits 1 if an ack is missing or unexpected.
 """
@@ -177,7 +178,14 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
     p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
     p.add_argument("--client-key", help="this client's secret certificate (CURVE)")
+    p.add_argument("--dump-jsonl", metavar="FILE",
+                   help="write the bodies the batches would carry to FILE and send nothing")
     a = p.parse_args()
+    if a.dump_jsonl:
+        with open(a.dump_jsonl, "wb") as f:
+            for b in range(a.batches):
+                f.write(body(a.sensor, a.first_seq + b * a.events, a.events, {}))
+        return 0
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
