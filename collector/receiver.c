@@ -2,9 +2,11 @@
 /*
  * receiver.c - the ZeroMQ ROUTER loop and the per-batch decision (see receiver.h):
  * header (common/wire.h) -> parse (batch.c) -> store (store.c; the batches that are
- * waiting share one transaction) -> acks. Malformed input is logged (rate-limited),
- * counted and acked REJECTED; a store failure is acked RETRY so the sensor sends the
- * batch again later. Kafka is not fed from here: the forwarder reads the store.
+ * waiting share one transaction) -> acks. With a socket, the commit runs on a second thread
+ * (worker.h, "tz-store") while this one reads and parses the next group; the group's acks,
+ * counters and logs stay on this thread, after the commit. Malformed input is logged
+ * (rate-limited), counted and acked REJECTED; a store failure is acked RETRY so the sensor
+ * sends the batch again later. Kafka is not fed from here: the forwarder reads the store.
  */
 #include "receiver.h"
 
@@ -24,6 +26,7 @@
 #include "store.h"
 #include "tztime.h"
 #include "wire.h"
+#include "worker.h"
 
 #define RECV_POLL_MS 100     /* how often the loop looks at the stop flag */
 #define RECV_LOG_FIRST 20    /* complaints logged in full before thinning out */
@@ -40,6 +43,21 @@ struct slot {
     uint8_t version; /* of the batch header, answered in the same version (1 when unread) */
     int status;      /* an ack status, or ST_PARSED */
     struct store_put_result res;
+};
+
+/* A group of batches read together and stored in one transaction. The commit (job.run) runs
+ * on the store thread and touches nothing but the store and the fields marked so. */
+struct group {
+    struct worker_job job; /* first: the worker hands back &job */
+    struct receiver *r;
+    struct slot *slot;     /* RECV_GROUP slots */
+    size_t n;              /* messages read into them */
+    struct batch *b[RECV_GROUP]; /* the parsed ones (k of them): the commit's input */
+    size_t idx[RECV_GROUP];
+    size_t k;
+    struct store_put_result res[RECV_GROUP]; /* the commit's output */
+    int rc;
+    char err[512];
 };
 
 #define KEY_NAMES_MAX 4096 /* sensor ids whose CURVE key name is remembered */
@@ -61,13 +79,20 @@ struct receiver {
     int stats_interval_s;
     struct receiver_stats st;
     uint64_t complaints;
-    struct slot *slot; /* RECV_GROUP */
+    struct slot *slot; /* 2 x RECV_GROUP for the groups, then one for receiver_handle */
+    struct group grp[2];
+    struct group *fill;     /* the group read into next */
+    struct group *inflight; /* the group with the store thread, or NULL */
+    struct worker *store_thread; /* NULL: commits inline (no socket) */
     struct key_name *keys;
     size_t nkeys;
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
     uint64_t started_us;
 };
+
+static void group_commit(struct worker_job *j);
+static void drain(struct receiver *r);
 
 static void publish(struct receiver *r)
 {
@@ -135,7 +160,7 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
 {
     *out = NULL;
     struct receiver *r = calloc(1, sizeof *r);
-    if (!r || !(r->slot = calloc(RECV_GROUP, sizeof *r->slot))) {
+    if (!r || !(r->slot = calloc(2 * RECV_GROUP + 1, sizeof *r->slot))) {
         free(r);
         allow_close(o->allow);
         snprintf(err, errlen, "out of memory");
@@ -149,7 +174,14 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
     snprintf(r->self_id, sizeof r->self_id, "%s", o->self_id ? o->self_id : "collector");
     r->health_interval_s = o->health_interval_s;
     r->started_us = tz_now_us();
-    if (o->listen && setup_socket(r, o, err, errlen) != 0) {
+    for (int g = 0; g < 2; g++) {
+        r->grp[g].r = r;
+        r->grp[g].slot = r->slot + g * RECV_GROUP;
+        r->grp[g].job.run = group_commit;
+    }
+    r->fill = &r->grp[0];
+    if (o->listen && (setup_socket(r, o, err, errlen) != 0 ||
+                      worker_start(&r->store_thread, "tz-store", err, errlen) != 0)) {
         receiver_close(r);
         return -1;
     }
@@ -161,7 +193,9 @@ void receiver_close(struct receiver *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < RECV_GROUP; i++)
+    drain(r);
+    worker_stop(r->store_thread);
+    for (size_t i = 0; i < 2 * RECV_GROUP + 1; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
     free(r->keys);
@@ -246,23 +280,41 @@ static void note_key(struct receiver *r, const char *sensor, const char *key)
     log_info("sensor id %s sends over key '%s'", sensor, key);
 }
 
-/* Stores the parsed slots among sl[0..n) in one transaction and sets their status. */
-static void store_group(struct receiver *r, struct slot *sl, size_t n)
+/* Takes the parsed slots among sl[0..n) as g's commit input. */
+static void group_collect(struct group *g, struct slot *sl, size_t n)
 {
-    struct batch *b[RECV_GROUP];
-    struct store_put_result res[RECV_GROUP];
-    size_t idx[RECV_GROUP], k = 0;
+    g->slot = sl;
+    g->n = n;
+    g->k = 0;
     for (size_t i = 0; i < n; i++) {
         if (sl[i].status == ST_PARSED) {
-            idx[k] = i;
-            b[k++] = &sl[i].batch;
+            g->idx[g->k] = i;
+            g->b[g->k++] = &sl[i].batch;
         }
     }
+}
+
+/* The commit: one transaction for g's parsed batches. On the store thread when there is
+ * one; it touches the store and g->res, rc, err only. */
+static void group_commit(struct worker_job *j)
+{
+    struct group *g = (struct group *)j;
+    g->rc = 0;
+    if (g->k > 0)
+        g->rc = store_put_many(g->r->store, g->b, g->k, g->res, g->err, sizeof g->err);
+}
+
+/* After the commit, on the receiver's thread: each slot's status, the counters, the logs;
+ * drops the parsed events (their arenas are reset). */
+static void group_finish(struct receiver *r, struct group *g)
+{
+    struct slot *sl = g->slot;
+    size_t k = g->k, *idx = g->idx;
+    struct store_put_result *res = g->res;
     if (k == 0)
         return;
-    char err[512];
-    if (store_put_many(r->store, b, k, res, err, sizeof err) != 0) {
-        log_err("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
+    if (g->rc != 0) {
+        log_err("store: %zu batch(es) not stored, asking for a resend: %s", k, g->err);
         for (size_t j = 0; j < k; j++) {
             sl[idx[j]].status = WIRE_ACK_RETRY;
             r->st.batches_retry++;
@@ -290,10 +342,21 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
     }
 }
 
+/* Stores the parsed slots among sl[0..n) in one transaction on this thread and sets their
+ * status (receiver_handle; nothing may be with the store thread). */
+static void store_group(struct receiver *r, struct slot *sl, size_t n)
+{
+    struct group g = {.r = r};
+    group_collect(&g, sl, n);
+    group_commit(&g.job);
+    group_finish(r, &g);
+}
+
 int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const char *body,
                     size_t blen, uint64_t *batch_seq)
 {
-    struct slot *sl = &r->slot[0];
+    drain(r); /* the store is this thread's again */
+    struct slot *sl = &r->slot[2 * RECV_GROUP];
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
     store_group(r, sl, 1);
     *batch_seq = sl->batch_seq;
@@ -368,33 +431,75 @@ static int read_one(struct receiver *r, struct slot *sl)
     return 1;
 }
 
-/* Reads what is waiting (up to RECV_GROUP batches), stores it in one transaction, acks.
- * Returns the messages handled, or -1 on a socket failure. */
+/* A committed group (or one with nothing to commit): statuses, then its acks. */
+static void ack_group(struct receiver *r, struct group *g)
+{
+    group_finish(r, g);
+    for (size_t i = 0; i < g->n; i++) {
+        struct slot *sl = &g->slot[i];
+        send_ack(r, &sl->fr[0], sl);
+        for (int k = 0; k < sl->kept; k++)
+            zmq_msg_close(&sl->fr[k]);
+        sl->kept = 0;
+    }
+    g->n = g->k = 0;
+    publish(r);
+}
+
+/* Acks the group with the store thread once its commit is done; with `wait`, waits for it.
+ * Returns 1 when it was acked, 0 when none is out (or, without wait, not done yet). */
+static int finish_inflight(struct receiver *r, int wait)
+{
+    if (!r->inflight)
+        return 0;
+    struct worker_job *j = wait ? worker_wait(r->store_thread) : worker_done(r->store_thread);
+    if (!j)
+        return 0;
+    ack_group(r, (struct group *)j);
+    r->inflight = NULL;
+    return 1;
+}
+
+static void drain(struct receiver *r)
+{
+    if (r->store_thread)
+        finish_inflight(r, 1);
+}
+
+/* Reads what is waiting (up to RECV_GROUP batches) and parses it, while the store thread
+ * commits the group before; then acks that one and hands this one over (one transaction).
+ * Returns the messages read, or -1 on a socket failure. */
 static int receive_group(struct receiver *r)
 {
+    struct group *g = r->fill;
     size_t n = 0, events = 0;
     int rc = 0;
     while (n < RECV_GROUP && events < RECV_GROUP_EVENTS) {
-        int got = read_one(r, &r->slot[n]);
+        int got = read_one(r, &g->slot[n]);
         if (got < 0) {
             rc = -1;
             break;
         }
         if (got == 0)
             break;
-        events += r->slot[n].batch.n;
+        events += g->slot[n].batch.n;
         n++;
     }
-    store_group(r, r->slot, n);
-    for (size_t i = 0; i < n; i++) {
-        struct slot *sl = &r->slot[i];
-        send_ack(r, &sl->fr[0], sl);
-        for (int k = 0; k < sl->kept; k++)
-            zmq_msg_close(&sl->fr[k]);
-        sl->kept = 0;
+    if (n == 0)
+        return rc;
+    group_collect(g, g->slot, n);
+    if (g->k == 0) { /* nothing to store: answer at once */
+        ack_group(r, g);
+        return rc < 0 ? -1 : (int)n;
     }
-    if (n > 0)
-        publish(r);
+    finish_inflight(r, 1);
+    if (r->store_thread && worker_submit(r->store_thread, &g->job) == 0) {
+        r->inflight = g;
+        r->fill = g == &r->grp[0] ? &r->grp[1] : &r->grp[0];
+    } else {
+        group_commit(&g->job);
+        ack_group(r, g);
+    }
     return rc < 0 ? -1 : (int)n;
 }
 
@@ -488,16 +593,22 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
     uint64_t health_every = (uint64_t)r->health_interval_s * 1000000u;
     uint64_t next_health = tz_mono_us() + health_every;
     while (!*stop) {
-        zmq_pollitem_t it = {.socket = r->sock, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&it, 1, RECV_POLL_MS);
+        zmq_pollitem_t it[2] = {{.socket = r->sock, .events = ZMQ_POLLIN},
+                                {.fd = worker_fd(r->store_thread), .events = ZMQ_POLLIN}};
+        int n = zmq_poll(it, 2, RECV_POLL_MS);
         if (n < 0 && errno != EINTR) {
             log_err("receiver: poll: %s", zmq_strerror(errno));
+            drain(r);
             return -1;
         }
-        for (int g = 0; n > 0 && g < 16 && !*stop; g++) { /* then a look at the stats */
-            int got = receive_group(r);
-            if (got < 0)
+        if (n > 0 && (it[1].revents & ZMQ_POLLIN))
+            finish_inflight(r, 0); /* the commit is done: ack it now */
+        for (int g = 0; n > 0 && (it[0].revents & ZMQ_POLLIN) && g < 16 && !*stop; g++) {
+            int got = receive_group(r); /* then a look at the stats */
+            if (got < 0) {
+                drain(r);
                 return -1;
+            }
             if (got < RECV_GROUP)
                 break;
         }
@@ -510,6 +621,7 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
             next_health = tz_mono_us() + health_every;
         }
     }
+    drain(r); /* the last group's commit and acks */
     return 0;
 }
 
