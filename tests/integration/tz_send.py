@@ -101,7 +101,7 @@ def send_batches(sock, a, summary):
         batch_seq = a.batch_seq_base + first
         batches.append((batch_seq, [header(batch_seq, first, a.events, a.sensor, flags),
                                     body(a.sensor, first, a.events, types)]))
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     for batch_seq, frames in batches:
         sock.send_multipart(frames)
         outstanding.add(batch_seq)
@@ -109,7 +109,7 @@ def send_batches(sock, a, summary):
             break
     ok = wait_acks(sock, outstanding, a.timeout, acks)
     elapsed = time.monotonic() - t0
-    summary.update({"batches": a.batches, "events": a.batches * a.events, "types": types,
+    summary.update({"cpu_s": round(time.process_time() - c0, 3), "batches": a.batches, "events": a.batches * a.events, "types": types,
                     "acks": acks, "missing_acks": len(outstanding),
                     "elapsed_s": round(elapsed, 3),
                     "events_per_s": round(a.batches * a.events / elapsed) if elapsed else 0})
