@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define ARENA_CHUNK_DEFAULT ((size_t)1 << 20)  /* bytes of a chunk */
-#define ARENA_RETAIN_DEFAULT ((size_t)4 << 20) /* bytes kept across a reset */
+#define ARENA_RETAIN_DEFAULT ((size_t)1 << 20)  /* bytes kept across a reset: one chunk */
 #define ARENA_ALIGN 8 /* jansson's structs hold pointers, size_t, json_int_t and double */
 
 struct arena_chunk;

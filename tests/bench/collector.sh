@@ -220,7 +220,7 @@ print("collector (%s, synchronous=%s, kafka %s, %s): %d events in %d batches, %.
       "%d events/s; collector CPU %.2f s = %d events per CPU-second; store %.0f bytes/event%s"
       % (what, sync, kafka, link, n, d["batches"], d["elapsed_s"], d["events_per_s"], cpu,
          n / cpu if cpu else 0, size / n if n else 0, fwd))
-st = open(T + "/sender.time").read().split()
+st = open(T + "/sender.time").read().splitlines()[-1].split()  # after "Command exited ..."
 snd = float(st[0]) + float(st[1])
 if "cpu_s" in d:  # tz_send.py's own figure: the sending only, not building the batches
     what, snd = "tz_send.py sending", d["cpu_s"]
