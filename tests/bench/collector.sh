@@ -66,7 +66,11 @@ SENDER_ARGS=(--batches "$BATCHES" --events "$EVENTS")
 if [ "$MODE" = replay ]; then
     GEN=$TOOLS/gen_modbus_pcap
     [ -x "$GEN" ] || { echo "bench: $GEN missing (full build)" >&2; exit 2; }
-    "$GEN" "$T/cap.pcap" "$PACKETS" 1000 7 >/dev/null 2>&1
+    FLOWS=$((PACKETS / 200)) # 1000 flows at the default size; at least 8 packets a flow
+    [ "$FLOWS" -le 1000 ] || FLOWS=1000
+    [ "$FLOWS" -ge 1 ] || FLOWS=1
+    "$GEN" "$T/cap.pcap" "$PACKETS" "$FLOWS" 7 >/dev/null 2>"$T/gen.err" ||
+        { cat "$T/gen.err" >&2; exit 2; }
 fi
 
 FL=$TOOLS/sqlite_floor
