@@ -3,7 +3,8 @@
  * batch.c - parses a batch body into events with jansson (see batch.h). It checks the
  * envelope of EVENTS.md version 1 (v, type, id, ts, sensor, seq; the optional src, dst,
  * proto, community_id have their types checked) and the framing of common/wire.h. It
- * never trusts the header's count: it is capped before it sizes anything.
+ * never trusts the header's count: it is capped before it sizes anything. The trees are
+ * built in the batch's arena (jansson's hooks point at it during the parse only).
  */
 #include "batch.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "tztime.h"
 
 static const char *const type_names[EV_TYPE_COUNT] = {
@@ -186,6 +188,7 @@ int batch_parse(struct batch *b, const struct wire_batch_hdr *hdr, const char *b
         b->ev = nev;
         b->cap = hdr->count;
     }
+    struct arena *prev = arena_json_use(&b->arena);
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(body + pos, '\n', len - pos);
@@ -201,7 +204,7 @@ int batch_parse(struct batch *b, const struct wire_batch_hdr *hdr, const char *b
         memset(e, 0, sizeof *e);
         e->line = body + pos;
         e->line_len = (size_t)(nl - (body + pos));
-        b->n++; /* counted before parsing so batch_clear frees a half-parsed root */
+        b->n++; /* counted before parsing so batch_clear sees a half-parsed root */
         char why[200];
         if (parse_event(e, hdr, hdr->first_seq + (b->n - 1), why, sizeof why) != 0) {
             snprintf(err, errlen, "event %zu: %s", b->n, why);
@@ -213,22 +216,36 @@ int batch_parse(struct batch *b, const struct wire_batch_hdr *hdr, const char *b
         snprintf(err, errlen, "%zu lines but the header's count is %u", b->n, hdr->count);
         goto fail;
     }
+    arena_json_use(prev);
     return 0;
 fail:
+    arena_json_use(prev);
     batch_clear(b);
     return -1;
 }
 
 void batch_clear(struct batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        json_decref(b->ev[i].root);
+    /* The trees go with the arena, not by json_decref (each free would be a no-op, the walk
+     * is what it would cost). A root somebody else still references is a broken contract
+     * (batch.h): say so, it is about to point into reused memory. */
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->ev[i].root && b->ev[i].root->refcount != 1) {
+            if (b->kept_refs++ < 5)
+                log_err("batch: event %zu of a batch from %s is still referenced (%zu) when "
+                        "the batch is dropped; its tree is freed anyway",
+                        i + 1, b->hdr.sensor, (size_t)b->ev[i].root->refcount);
+        }
+        b->ev[i].root = NULL;
+    }
     b->n = 0;
+    arena_reset(&b->arena);
 }
 
 void batch_free(struct batch *b)
 {
     batch_clear(b);
+    arena_free(&b->arena);
     free(b->ev);
     b->ev = NULL;
     b->cap = 0;

@@ -2,21 +2,23 @@
 /*
  * receiver.c - the ZeroMQ ROUTER loop and the per-batch decision (see receiver.h):
  * header (common/wire.h) -> parse (batch.c) -> store (store.c; the batches that are
- * waiting share one transaction) -> acks. Malformed input is logged (rate-limited),
- * counted and acked REJECTED; a store failure is acked RETRY so the sensor sends the
- * batch again later; a batch whose sensor id is not the one its CURVE key is bound to
- * (the ZAP User-Id, auth.c) is acked REFUSED (reason SENSOR_MISMATCH), counted, logged
- * at most every RECV_REFUSE_LOG_US, and not stored. Version-2 acks carry the backlog
- * (batches read and not yet acked, plus RECV_GROUP when more wait on the socket) and the
- * credit (RECV_CREDIT minus the backlog). After a commit the receiver logs and counts a
- * (sensor, run) seen for the first time, and a stored `sensor_restart` anomaly that names
- * an unused seq reservation closes that part of the sensor's gap as such (seqstate.h).
- * Kafka is not fed from here: the forwarder reads the store.
+ * waiting share one transaction) -> acks. With a socket, the commit runs on a second thread
+ * (worker.h, "tz-store") while this one reads and parses the next group; the group's acks,
+ * counters and logs stay on this thread, after the commit. Malformed input is logged
+ * (rate-limited), counted and acked REJECTED; a batch the store could not take is acked
+ * RETRY (reason STORE_FULL or STORE_ERROR) so the sensor sends it again later; a batch
+ * whose sensor id is not the one its CURVE key is bound to (the ZAP User-Id, auth.c) is
+ * acked REFUSED (reason SENSOR_MISMATCH), counted, logged at most every
+ * RECV_REFUSE_LOG_US, and not stored. Version-2 acks carry the backlog (batches read and
+ * not yet acked, plus RECV_GROUP when more wait on the socket) and the credit (RECV_CREDIT
+ * minus the backlog, at least RECV_CREDIT / 2 so the next group still fills and commits
+ * amortise their fsync). A stored `sensor_restart` anomaly that names an unused seq
+ * reservation closes that part of the sensor's gap as such (store_mark_unused). Kafka is
+ * not fed from here: the forwarder reads the store.
  */
 #include "receiver.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,18 +29,21 @@
 
 #include "auth.h"
 #include "batch.h"
+#include "chain.h"
 #include "jw.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
 #include "tztime.h"
 #include "wire.h"
+#include "worker.h"
 
 #define RECV_POLL_MS 100     /* how often the loop looks at the stop flag */
 #define RECV_LOG_FIRST 20    /* complaints logged in full before thinning out */
 #define RECV_LOG_EVERY 1000
 #define MONITOR_EP "inproc://tanzhen-receiver-monitor"
-#define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog */
+#define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog
+                                       * (at most half of it: a group must stay fillable) */
 #define RECV_REFUSE_LOG_US 30000000u  /* refused batches: one log line per 30 s at most */
 
 enum { ST_PARSED = -1 }; /* parsed, waiting for the store */
@@ -54,7 +59,21 @@ struct slot {
     struct store_put_result res;
 };
 
-/* A (sensor, run) pair seen since the start. */
+/* A group of batches read together and stored in one transaction. The commit (job.run) runs
+ * on the store thread and touches nothing but the store and the fields marked so. */
+struct group {
+    struct worker_job job; /* first: the worker hands back &job */
+    struct receiver *r;
+    struct slot *slot;     /* RECV_GROUP slots */
+    size_t n;              /* messages read into them */
+    struct batch *b[RECV_GROUP]; /* the parsed ones (k of them): the commit's input */
+    size_t idx[RECV_GROUP];
+    size_t k;
+    struct store_put_result res[RECV_GROUP]; /* the commit's output */
+    int rc;
+    char err[512];
+};
+
 struct receiver {
     void *zctx;
     void *sock;
@@ -66,12 +85,19 @@ struct receiver {
     int stats_interval_s;
     struct receiver_stats st;
     uint64_t complaints;
-    struct slot *slot; /* RECV_GROUP */
+    struct slot *slot; /* 2 x RECV_GROUP for the groups, then one for receiver_handle */
+    struct group grp[2];
+    struct group *fill;     /* the group read into next */
+    struct group *inflight; /* the group with the store thread, or NULL */
+    struct worker *store_thread; /* NULL: commits inline (no socket) */
     uint64_t refused, refused_unlogged, refuse_log_us;
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
     uint64_t started_us;
 };
+
+static void group_commit(struct worker_job *j);
+static void drain(struct receiver *r);
 
 static void publish(struct receiver *r)
 {
@@ -139,7 +165,7 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
 {
     *out = NULL;
     struct receiver *r = calloc(1, sizeof *r);
-    if (!r || !(r->slot = calloc(RECV_GROUP, sizeof *r->slot))) {
+    if (!r || !(r->slot = calloc(2 * RECV_GROUP + 1, sizeof *r->slot))) {
         free(r);
         allow_close(o->allow);
         snprintf(err, errlen, "out of memory");
@@ -153,7 +179,14 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
     snprintf(r->self_id, sizeof r->self_id, "%s", o->self_id ? o->self_id : "collector");
     r->health_interval_s = o->health_interval_s;
     r->started_us = tz_now_us();
-    if (o->listen && setup_socket(r, o, err, errlen) != 0) {
+    for (int g = 0; g < 2; g++) {
+        r->grp[g].r = r;
+        r->grp[g].slot = r->slot + g * RECV_GROUP;
+        r->grp[g].job.run = group_commit;
+    }
+    r->fill = &r->grp[0];
+    if (o->listen && (setup_socket(r, o, err, errlen) != 0 ||
+                      worker_start(&r->store_thread, "tz-store", err, errlen) != 0)) {
         receiver_close(r);
         return -1;
     }
@@ -165,7 +198,9 @@ void receiver_close(struct receiver *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < RECV_GROUP; i++)
+    drain(r);
+    worker_stop(r->store_thread);
+    for (size_t i = 0; i < 2 * RECV_GROUP + 1; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
     if (r->sock)
@@ -247,7 +282,7 @@ static void refuse_mismatch(struct receiver *r, struct slot *sl, const char *bou
 
 /* A stored `sensor_restart` anomaly that names the seqs its sensor reserved and never
  * used (unused_from..unused_to): that part of the sensor's open gaps is an unused
- * reservation, not lost events. Only anomaly lines naming sensor_restart are parsed. */
+ * reservation, not lost events. Only anomaly lines naming sensor_restart are looked at. */
 static void classify_restart(struct receiver *r, const struct batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
@@ -258,39 +293,58 @@ static void classify_restart(struct receiver *r, const struct batch *b)
         const char *kind = json_string_value(json_object_get(an, "kind"));
         json_int_t from = json_integer_value(json_object_get(an, "unused_from"));
         json_int_t to = json_integer_value(json_object_get(an, "unused_to"));
-        if (kind && strcmp(kind, "sensor_restart") == 0 && from > 0 && to >= from) {
-            uint64_t k = store_mark_unused(r->store, b->hdr.sensor, b->hdr.run,
-                                           (uint64_t)from, (uint64_t)to);
-            log_warn("sequence gap from sensor %s: %lld..%lld is an unused reservation (%lld "
-                     "numbers the sensor reserved before it stopped uncleanly and never used; "
-                     "%llu were open in the gap), not lost events",
-                     b->hdr.sensor, (long long)from, (long long)to, (long long)(to - from + 1),
-                     (unsigned long long)k);
-            if (r->m)
-                atomic_fetch_add(&r->m->unused_reserved_events, k);
+        if (!kind || strcmp(kind, "sensor_restart") != 0 || from <= 0 || to < from)
+            continue;
+        uint64_t k = store_mark_unused(r->store, b->hdr.sensor, b->hdr.run, (uint64_t)from,
+                                       (uint64_t)to);
+        log_warn("sequence gap from sensor %s: %lld..%lld is an unused reservation (%lld "
+                 "numbers the sensor reserved before it stopped uncleanly and never used; "
+                 "%llu were open in the gap), not lost events",
+                 b->hdr.sensor, (long long)from, (long long)to, (long long)(to - from + 1),
+                 (unsigned long long)k);
+        if (r->m)
+            atomic_fetch_add(&r->m->unused_reserved_events, k);
+    }
+}
+
+/* Takes the parsed slots among sl[0..n) as g's commit input. */
+static void group_collect(struct group *g, struct slot *sl, size_t n)
+{
+    g->slot = sl;
+    g->n = n;
+    g->k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sl[i].status == ST_PARSED) {
+            g->idx[g->k] = i;
+            g->b[g->k++] = &sl[i].batch;
         }
     }
 }
 
-/* Stores the parsed slots among sl[0..n) in one transaction and sets their status. */
-static void store_group(struct receiver *r, struct slot *sl, size_t n)
+/* The commit: one transaction for g's parsed batches. On the store thread when there is
+ * one; it touches the store and g->res, rc, err only. */
+static void group_commit(struct worker_job *j)
 {
-    struct batch *b[RECV_GROUP];
-    struct store_put_result res[RECV_GROUP];
-    size_t idx[RECV_GROUP], k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (sl[i].status == ST_PARSED) {
-            idx[k] = i;
-            b[k++] = &sl[i].batch;
-        }
-    }
+    struct group *g = (struct group *)j;
+    g->rc = 0;
+    if (g->k > 0)
+        g->rc = store_put_many(g->r->store, g->b, g->k, g->res, g->err, sizeof g->err);
+    store_tick(g->r->store); /* checkpoint, retention: cheap unless due */
+}
+
+/* After the commit, on the receiver's thread: each slot's status, the counters, the logs;
+ * drops the parsed events (their arenas are reset). */
+static void group_finish(struct receiver *r, struct group *g)
+{
+    struct slot *sl = g->slot;
+    size_t k = g->k, *idx = g->idx;
+    struct store_put_result *res = g->res;
     if (k == 0)
         return;
-    char err[512];
     /* the store splits a failing group down to single batches and says a full disk itself
      * (once, then slowly): each batch it could not store is answered RETRY */
-    if (store_put_many(r->store, b, k, res, err, sizeof err) != 0)
-        log_debug("store: %zu batch(es) not stored, asking for a resend: %s", k, err);
+    if (g->rc != 0)
+        log_debug("store: %zu batch(es) not stored, asking for a resend: %s", k, g->err);
     for (size_t j = 0; j < k; j++) {
         struct slot *s = &sl[idx[j]];
         s->res = res[j];
@@ -318,10 +372,21 @@ static void store_group(struct receiver *r, struct slot *sl, size_t n)
     }
 }
 
+/* Stores the parsed slots among sl[0..n) in one transaction on this thread and sets their
+ * status (receiver_handle; nothing may be with the store thread). */
+static void store_group(struct receiver *r, struct slot *sl, size_t n)
+{
+    struct group g = {.r = r};
+    group_collect(&g, sl, n);
+    group_commit(&g.job);
+    group_finish(r, &g);
+}
+
 int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const char *body,
                     size_t blen, uint64_t *batch_seq)
 {
-    struct slot *sl = &r->slot[0];
+    drain(r); /* the store is this thread's again */
+    struct slot *sl = &r->slot[2 * RECV_GROUP];
     sl->reason = WIRE_REASON_NONE;
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
     store_group(r, sl, 1);
@@ -336,7 +401,8 @@ static void send_ack(struct receiver *r, zmq_msg_t *identity, const struct slot 
     struct wire_ack a = {.version = sl->version, .status = (uint8_t)sl->status,
                          .reason = sl->reason, .batch_seq = sl->batch_seq,
                          .backlog = backlog,
-                         .credit = backlog >= RECV_CREDIT ? 0 : RECV_CREDIT - backlog};
+                         .credit = RECV_CREDIT - (backlog < RECV_CREDIT / 2 ? backlog
+                                                                           : RECV_CREDIT / 2)};
     uint8_t ack[WIRE_ACK_MAX];
     size_t alen = wire_ack_encode(&a, ack);
     /* ROUTER never blocks on send: an unroutable or full peer makes it drop the message */
@@ -406,32 +472,20 @@ static int read_one(struct receiver *r, struct slot *sl)
     return 1;
 }
 
-/* Reads what is waiting (up to RECV_GROUP batches), stores it in one transaction, acks.
- * Returns the messages handled, or -1 on a socket failure. */
-static int receive_group(struct receiver *r)
+/* A committed group (or one with nothing to commit): statuses, then its acks. */
+static void ack_group(struct receiver *r, struct group *g)
 {
-    size_t n = 0, events = 0;
-    int rc = 0;
-    while (n < RECV_GROUP && events < RECV_GROUP_EVENTS) {
-        int got = read_one(r, &r->slot[n]);
-        if (got < 0) {
-            rc = -1;
-            break;
-        }
-        if (got == 0)
-            break;
-        events += r->slot[n].batch.n;
-        n++;
-    }
-    store_group(r, r->slot, n);
+    group_finish(r, g);
     /* more batches already wait on the socket: the backlog is larger than this group */
     int zev = 0;
     size_t zl = sizeof zev;
-    uint32_t waiting = n > 0 && zmq_getsockopt(r->sock, ZMQ_EVENTS, &zev, &zl) == 0 &&
+    uint32_t waiting = g->n > 0 && zmq_getsockopt(r->sock, ZMQ_EVENTS, &zev, &zl) == 0 &&
                                (zev & ZMQ_POLLIN) ? RECV_GROUP : 0;
-    for (size_t i = 0; i < n; i++) {
-        struct slot *sl = &r->slot[i];
-        uint32_t backlog = (uint32_t)(n - 1 - i) + waiting;
+    if (r->fill != g)
+        waiting += (uint32_t)r->fill->n; /* read while this group was committed */
+    for (size_t i = 0; i < g->n; i++) {
+        struct slot *sl = &g->slot[i];
+        uint32_t backlog = (uint32_t)(g->n - 1 - i) + waiting;
         if (r->m)
             atomic_store(&r->m->backlog, backlog);
         send_ack(r, &sl->fr[0], sl, backlog);
@@ -439,14 +493,71 @@ static int receive_group(struct receiver *r)
             zmq_msg_close(&sl->fr[k]);
         sl->kept = 0;
     }
-    if (n > 0)
-        publish(r);
+    g->n = g->k = 0;
+    publish(r);
+}
+
+/* Acks the group with the store thread once its commit is done; with `wait`, waits for it.
+ * Returns 1 when it was acked, 0 when none is out (or, without wait, not done yet). */
+static int finish_inflight(struct receiver *r, int wait)
+{
+    if (!r->inflight)
+        return 0;
+    struct worker_job *j = wait ? worker_wait(r->store_thread) : worker_done(r->store_thread);
+    if (!j)
+        return 0;
+    ack_group(r, (struct group *)j);
+    r->inflight = NULL;
+    return 1;
+}
+
+static void drain(struct receiver *r)
+{
+    if (r->store_thread)
+        finish_inflight(r, 1);
+}
+
+/* Reads what is waiting (up to RECV_GROUP batches) and parses it, while the store thread
+ * commits the group before; then acks that one and hands this one over (one transaction).
+ * Returns the messages read, or -1 on a socket failure. */
+static int receive_group(struct receiver *r)
+{
+    struct group *g = r->fill;
+    size_t n = 0, events = 0;
+    int rc = 0;
+    while (n < RECV_GROUP && events < RECV_GROUP_EVENTS) {
+        int got = read_one(r, &g->slot[n]);
+        if (got < 0) {
+            rc = -1;
+            break;
+        }
+        if (got == 0)
+            break;
+        events += g->slot[n].batch.n;
+        n++;
+    }
+    if (n == 0)
+        return rc;
+    group_collect(g, g->slot, n);
+    if (g->k == 0) { /* nothing to store: answer at once */
+        ack_group(r, g);
+        return rc < 0 ? -1 : (int)n;
+    }
+    finish_inflight(r, 1);
+    if (r->store_thread && worker_submit(r->store_thread, &g->job) == 0) {
+        r->inflight = g;
+        r->fill = g == &r->grp[0] ? &r->grp[1] : &r->grp[0];
+    } else {
+        group_commit(&g->job);
+        ack_group(r, g);
+    }
     return rc < 0 ? -1 : (int)n;
 }
 
 int receiver_emit_health(struct receiver *r)
 {
     static const char *const topic_names[TOPIC_COUNT] = {"events", "alerts", "assets", "health"};
+    drain(r); /* the store is this thread's again */
     const struct sensor_state *ss = store_sensor(r->store, r->self_id);
     uint64_t seq = (ss ? ss->last_seq : 0) + 1;
     uint64_t now = tz_now_us();
@@ -548,16 +659,22 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
     uint64_t health_every = (uint64_t)r->health_interval_s * 1000000u;
     uint64_t next_health = tz_mono_us() + health_every;
     while (!*stop) {
-        zmq_pollitem_t it = {.socket = r->sock, .events = ZMQ_POLLIN};
-        int n = zmq_poll(&it, 1, RECV_POLL_MS);
+        zmq_pollitem_t it[2] = {{.socket = r->sock, .events = ZMQ_POLLIN},
+                                {.fd = worker_fd(r->store_thread), .events = ZMQ_POLLIN}};
+        int n = zmq_poll(it, 2, RECV_POLL_MS);
         if (n < 0 && errno != EINTR) {
             log_err("receiver: poll: %s", zmq_strerror(errno));
+            drain(r);
             return -1;
         }
-        for (int g = 0; n > 0 && g < 16 && !*stop; g++) { /* then a look at the stats */
-            int got = receive_group(r);
-            if (got < 0)
+        if (n > 0 && (it[1].revents & ZMQ_POLLIN))
+            finish_inflight(r, 0); /* the commit is done: ack it now */
+        for (int g = 0; n > 0 && (it[0].revents & ZMQ_POLLIN) && g < 16 && !*stop; g++) {
+            int got = receive_group(r); /* then a look at the stats */
+            if (got < 0) {
+                drain(r);
                 return -1;
+            }
             if (got < RECV_GROUP)
                 break;
         }
@@ -565,12 +682,14 @@ int receiver_run(struct receiver *r, volatile sig_atomic_t *stop)
             receiver_log_stats(r);
             next_stats += every;
         }
-        store_tick(r->store); /* checkpoint, retention: cheap unless due */
         if (health_every > 0 && tz_mono_us() >= next_health) {
             receiver_emit_health(r);
             next_health = tz_mono_us() + health_every;
         }
+        if (!r->inflight)
+            store_tick(r->store); /* when idle; under load the store thread ticks */
     }
+    drain(r); /* the last group's commit and acks */
     return 0;
 }
 

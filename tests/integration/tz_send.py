@@ -12,6 +12,7 @@ the acks. Events carry the EVENTS.md envelope with a fixed mix of types.
   tz_send.py ... --server-key K/collector.key --client-key K/s1.key_secret   with CURVE
                                                (v2 acks: the summary counts reasons, the
                                                last backlog and credit)
+  tz_send.py - --batches 400 --events 500 --dump-jsonl F   writes the bodies to F, sends nothing
 
 Prints one JSON summary line; exits 1 if an ack is missing or unexpected.
 """
@@ -124,7 +125,7 @@ def send_batches(sock, a, summary):
         with open(a.save, "wb") as f:
             for _, frames in batches:
                 f.write(frames[1])
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     for batch_seq, frames in batches:
         sock.send_multipart(frames)
         outstanding.add(batch_seq)
@@ -132,7 +133,7 @@ def send_batches(sock, a, summary):
             break
     ok = wait_acks(sock, outstanding, a.timeout, acks)
     elapsed = time.monotonic() - t0
-    summary.update({"batches": a.batches, "events": a.batches * a.events, "types": types,
+    summary.update({"cpu_s": round(time.process_time() - c0, 3), "batches": a.batches, "events": a.batches * a.events, "types": types,
                     "acks": acks, "missing_acks": len(outstanding),
                     "elapsed_s": round(elapsed, 3),
                     "events_per_s": round(a.batches * a.events / elapsed) if elapsed else 0})
@@ -205,9 +206,16 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
     p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
     p.add_argument("--client-key", help="this client's secret certificate (CURVE)")
+    p.add_argument("--dump-jsonl", metavar="FILE",
+                   help="write the bodies the batches would carry to FILE and send nothing")
     a = p.parse_args()
     global ID_PREFIX
     ID_PREFIX = a.id_prefix
+    if a.dump_jsonl:
+        with open(a.dump_jsonl, "wb") as f:
+            for b in range(a.batches):
+                f.write(body(a.sensor, a.first_seq + b * a.events, a.events, {}))
+        return 0
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
