@@ -88,7 +88,10 @@ BS=$(head -n 1 "$T/mock.out")
 SEC=(--insecure) SEND_SEC=() SENSOR_SEC=(--insecure)
 if [ "$LINK" = curve ]; then
     "$B/collector/tanzhen-collector" keygen "$T/keys" >/dev/null
-    "$B/collector/tanzhen-collector" keygen "$T/sensor" s1 >/dev/null
+    # the key is bound to the sender's sensor id (the collector refuses batches under another)
+    sid=test-sensor
+    [ "$MODE" = replay ] && sid=bench1
+    "$B/sensor/tanzhen-sensor" keygen "$T/sensor" s1 --sensor-id "$sid" >/dev/null
     mkdir "$T/allow" && cp "$T/sensor/s1.key" "$T/allow/"
     SEC=(--server-key "$T/keys/collector.key_secret" --allow-dir "$T/allow")
     SEND_SEC=(--server-key "$T/keys/collector.key" --client-key "$T/sensor/s1.key_secret")
@@ -180,10 +183,15 @@ if [ "$MODE" = replay ]; then
     # the sensor's own count, from its last health event (stored like any event)
     kill -TERM "$C"
     wait "$C" 2>/dev/null || true
-    resends=$(for f in "$T"/store/events-*.db; do
-        sqlite3 "$f" "SELECT json FROM events WHERE type = 'health' AND sensor = 'bench1'
-                      ORDER BY seq DESC LIMIT 1"; done | tail -n 1 |
-        $PY -c 'import json, sys; t = sys.stdin.read().strip(); print(json.loads(t)["health"].get("resends", "?") if t else "?")')
+    resends=$("$B/collector/tanzhen-collector" dump --store "$T/store" | $PY -c '
+import json, sys
+last = None
+for line in sys.stdin:
+    ev = json.loads(line)
+    if ev.get("type") == "health" and ev.get("sensor") == "bench1":
+        if last is None or ev["seq"] > last["seq"]:
+            last = ev
+print(last["health"].get("resends", "?") if last else "?")')
 fi
 size=$(du -cb "$T"/store/events-*.db* | tail -n 1 | cut -f1)
 $PY - "$out" "$T" "$C" "$(getconf CLK_TCK)" "$size" "$SYNC" "$KAFKA" "$LINK" "$fwd" \

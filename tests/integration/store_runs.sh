@@ -31,9 +31,9 @@ timeout 60 "${SEND[@]}" --run 0x1111 --resend >/dev/null || tz_fail "resend of r
 timeout 60 "${SEND[@]}" --run 0x2222 --id-prefix second- --resend >/dev/null ||
     tz_fail "resend of run 2"
 [ "$(tz_rows "$store" "WHERE sensor = 'plant-s1'")" -eq 72 ] || tz_fail "a resend was stored twice"
-grep -q "sensor plant-s1: new run 0000000000002222 (seq from 1)" "$TZ_TMP/collector.log" ||
+grep -q "sensor plant-s1: run 0000000000002222 is new (seq from 1); 2 runs" "$TZ_TMP/collector.log" ||
     tz_fail "the new run was not logged"
-[ "$(grep -c "sensor plant-s1: new run" "$TZ_TMP/collector.log")" -eq 1 ] ||
+[ "$(grep -c "sensor plant-s1: run 0000000000002222 is new" "$TZ_TMP/collector.log")" -eq 1 ] ||
     tz_fail "the new run was logged more than once"
 if grep -q "sequence gap from sensor plant-s1" "$TZ_TMP/collector.log"; then
     tz_fail "the new run was taken for a gap"
