@@ -4,7 +4,8 @@
  * opens the store, the Kafka forwarder, /metrics and the ZeroMQ receiver (CURVE unless
  * --insecure), and runs until SIGINT or SIGTERM; then it stops receiving, lets the
  * forwarder deliver for at most kafka.flush_timeout_ms and exits 0. Subcommands:
- * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain.
+ * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain,
+ * `analyze` runs the analytics engine over JSON lines (analyze.c).
  * Exit 2: bad usage or config; exit 1: a start-up failure (keys, store, socket, Kafka).
  */
 #include <czmq.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "analyze.h"
 #include "chain.h"
 #include "collector_config.h"
 #include "envelope.h"
@@ -52,6 +54,7 @@ static void usage(FILE *out)
             "usage: " PROG " [-c FILE] [options]\n"
             "       " PROG " keygen DIR [NAME]      write DIR/NAME.key and DIR/NAME.key_secret\n"
             "       " PROG " verify --store DIR     check the store's hash chain (or -c FILE)\n"
+            "       " PROG " analyze [-c FILE] [-r EVENTS.jsonl|-]  alerts and assets offline\n"
             "Receives sensor batches over ZeroMQ (CURVE), stores them in SQLite day files with\n"
             "a hash chain, forwards them to Kafka from the store.\n"
             "\n"
@@ -431,6 +434,8 @@ int main(int argc, char **argv)
         return cmd_keygen(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
         return cmd_verify(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "analyze") == 0)
+        return cmd_analyze(argc, argv);
     int rc = cli_parse(&cli, argc, argv);
     if (rc >= 0)
         return rc;

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * detectors.c - the table of detector families, in the order each event visits them
+ * (an_int.h says how to add one: a det_NAME.c file and one line here). The asset family
+ * runs first so that the other families find the assets of an event's endpoints.
+ */
+#include "an_core.h"
+
+extern const struct an_detector an_det_asset;
+extern const struct an_detector an_det_ops;
+
+const struct an_detector *const an_detectors[] = {
+    &an_det_asset,
+    &an_det_ops,
+    NULL,
+};
