@@ -31,8 +31,62 @@ static uint64_t agg_hash(const struct an_rule_rt *r, const char *key)
 
 static int64_t window_us(const an_engine *e, const struct an_rule_rt *r)
 {
-    (void)r;
-    return e->o.policy.aggregate_s * AN_US;
+    return (r->def->aggregate_s > 0 ? r->def->aggregate_s : e->o.policy.aggregate_s) * AN_US;
+}
+
+/* The learned set: is "rule\x1fkey" in it; add it (1: added, 0: was there, -1: full). */
+static int learned_op(struct an_aggs *g, const char *rk, int add)
+{
+    if (g->cap_learned == 0) {
+        if (!add)
+            return 0;
+        g->learned = calloc(1024, sizeof *g->learned);
+        g->learned_order = calloc(512, sizeof *g->learned_order);
+        if (!g->learned || !g->learned_order)
+            return -1;
+        g->cap_learned = 1024;
+    }
+    size_t mask = g->cap_learned - 1;
+    size_t i = hash_str(14695981039346656037ULL, rk) & mask;
+    for (; g->learned[i]; i = (i + 1) & mask)
+        if (strcmp(g->learned[i], rk) == 0)
+            return add ? 0 : 1;
+    if (!add)
+        return 0;
+    if (g->nlearned >= LEARNED_MAX)
+        return -1;
+    char *copy = strdup(rk);
+    if (!copy)
+        return -1;
+    g->learned[i] = copy;
+    g->learned_order[g->nlearned++] = copy;
+    if (g->nlearned * 2 >= g->cap_learned) { /* grow both: the order array is half the size */
+        size_t nc = g->cap_learned * 2;
+        char **nl = calloc(nc, sizeof *nl);
+        char **no = realloc(g->learned_order, nc / 2 * sizeof *no);
+        if (!nl || !no) {
+            free(nl);
+            if (no)
+                g->learned_order = no;
+            return 1;
+        }
+        g->learned_order = no;
+        for (size_t k = 0; k < g->nlearned; k++) {
+            size_t j = hash_str(14695981039346656037ULL, no[k]) & (nc - 1);
+            while (nl[j])
+                j = (j + 1) & (nc - 1);
+            nl[j] = no[k];
+        }
+        free(g->learned);
+        g->learned = nl;
+        g->cap_learned = nc;
+    }
+    return 1;
+}
+
+int an_learned_add(an_engine *e, const char *rk)
+{
+    return learned_op(e->aggs, rk, 1);
 }
 
 static struct an_agg *agg_find(struct an_aggs *g, const struct an_rule_rt *r, const char *key,
@@ -108,6 +162,10 @@ void an_aggs_free(an_engine *e)
         return;
     for (size_t i = 0; i < g->n; i++)
         json_decref(g->v[i].first_alert);
+    for (size_t i = 0; i < g->nlearned; i++)
+        free(g->learned_order[i]);
+    free(g->learned);
+    free(g->learned_order);
     free(g->v);
     free(g->idx);
     free(g);
@@ -322,6 +380,19 @@ void an_alert_raise(an_engine *e, const struct an_alert *al)
         snprintf(key, sizeof key, "%s>%s", ev->src.ip ? ev->src.ip : "-",
                  ev->dst.ip ? ev->dst.ip : "-");
     struct an_aggs *g = e->aggs;
+    if (r->def->learn) {
+        char rk[AN_KEY_MAX + 64];
+        snprintf(rk, sizeof rk, "%s\x1f%s", r->def->id, key);
+        if (an_learning(e)) {
+            learned_op(g, rk, 1);
+            e->st.alerts_learned++;
+            return;
+        }
+        if (learned_op(g, rk, 0) == 1) {
+            e->st.alerts_learned++;
+            return;
+        }
+    }
     uint64_t h = agg_hash(r, key);
     struct an_agg *a = agg_find(g, r, key, h);
     if (a && ev->ts_us < a->expires_us) {

@@ -67,6 +67,8 @@ int an_aggs_open(an_engine *e, char *err, size_t errlen);
 void an_aggs_tick(an_engine *e, int64_t now_us);
 void an_aggs_flush(an_engine *e); /* end of input: every pending update */
 void an_aggs_free(an_engine *e);
+/* Adds "RULE\x1fKEY" to the learned set (state.c loads it); 1 added, 0 known, -1 full. */
+int an_learned_add(an_engine *e, const char *rk);
 
 /* asset.c */
 int an_assets_open(an_engine *e, char *err, size_t errlen);

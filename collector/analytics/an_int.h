@@ -101,6 +101,9 @@ struct an_rule {
     const char *gbt;       /* GB/T 20986-2023 category code (see docs/analytics.md) */
     int64_t threshold;     /* counting rules: how many in window_s (0: not a counting rule) */
     int64_t window_s;
+    int learn;             /* 1: keys raised during the learning period are learned (not
+                            * raised), and only keys never learned are raised afterwards */
+    int64_t aggregate_s;   /* repeats window for this rule; 0: policy.aggregate_s */
     const char *help;      /* one line for the docs and --help */
 };
 
@@ -177,9 +180,12 @@ int64_t an_asset_first_seen(const struct an_asset *a);
 void an_asset_add_role(an_engine *e, struct an_asset *a, unsigned role, const struct an_ev *ev);
 /* Records one identity attribute (vendor, product, order_number, firmware, serial, name,
  * ...) as the traffic told it; a different value than before is kept beside the old one
- * with its time, and raises asset.identity_change after the learning period. */
-void an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key,
-                           const char *value, const struct an_ev *ev);
+ * with its time. Returns 0 when nothing changed, 1 for a key's first value, 2 when the
+ * value differs from the latest one (prev then holds the latest one before, if given). */
+int an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key, const char *value,
+                          const struct an_ev *ev, char *prev, size_t prevlen);
+/* Did the asset appear with the event being processed? */
+int an_asset_is_new(const struct an_asset *a);
 
 /* Zones: CIDR lists with a level (policy.zones). */
 enum an_zone_level { AN_ZONE_NONE, AN_ZONE_PRODUCTION, AN_ZONE_MANAGEMENT, AN_ZONE_OFFICE,
@@ -191,6 +197,38 @@ struct an_zone {
 /* The zone of ip: the most specific configured prefix; NULL when no zone covers it. */
 const struct an_zone *an_zone_of(const an_engine *e, const char *ip);
 const char *an_zone_level_name(enum an_zone_level l);
+/* Are any zones configured at all? */
+int an_zones_configured(const an_engine *e);
+
+/* Windowed counters for counting rules (bursts, scans): one per key, a tumbling window
+ * that opens at the key's first event and lasts window_us; it keeps the count, up to
+ * AN_DISTINCT_MAX distinct values and the evidence ids (the first ones and the latest). */
+#define AN_DISTINCT_MAX 64
+struct an_counter {
+    char key[AN_KEY_MAX];
+    int64_t start_us, end_us;
+    uint64_t count;
+    int64_t distinct[AN_DISTINCT_MAX];
+    int ndistinct;
+    int fired;               /* the detector raised for this window already */
+    char evidence[AN_EVIDENCE_MAX][AN_ID_MAX];
+    int nev;
+};
+struct an_counts;
+struct an_counts *an_counts_new(void);
+void an_counts_free(struct an_counts *c);
+/* The counter of key at ev's time (a new window when none is open or it ended), with
+ * ev counted and its id kept as evidence; NULL when out of memory. */
+struct an_counter *an_count(struct an_counts *c, const char *key, int64_t window_us,
+                            const struct an_ev *ev);
+/* Adds v to the counter's distinct values; returns their number. */
+int an_count_distinct(struct an_counter *k, int64_t v);
+/* Drops the counters whose window ended before now (call from on_tick). */
+void an_counts_expire(struct an_counts *c, int64_t now_us);
+/* Raises r with the counter's evidence ids. */
+void an_raise_counter(an_engine *e, const struct an_rule_rt *r, const struct an_ev *ev,
+                      const struct an_counter *k, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* Small helpers for detectors over the protocol object. */
 int64_t an_json_int(const json_t *obj, const char *key, int64_t dflt);

@@ -10,6 +10,7 @@
 #include "an_core.h"
 
 #define AGG_EMPTY (-1)
+#define LEARNED_MAX 1000000
 #define AGG_TOMB (-2)
 
 struct an_agg {
@@ -32,6 +33,11 @@ struct an_aggs {
     int32_t *idx;            /* open addressing over v: AGG_EMPTY, AGG_TOMB or an index */
     size_t cap_idx;          /* power of two */
     int64_t next_expiry;
+    /* keys of learnable rules seen during the learning period: "RULE\x1fKEY" */
+    char **learned;          /* open addressing; NULL empty */
+    size_t nlearned, cap_learned;
+    size_t learned_saved;    /* how many of them state.c wrote (they are appended) */
+    char **learned_order;    /* in the order they were learned (for saving) */
 };
 
 #define AN_SENSORS_MAX 8

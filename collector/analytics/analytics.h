@@ -56,6 +56,7 @@ struct analytics_stats {
     uint64_t skipped;        /* not an object, or without a usable type/ts */
     uint64_t alerts;         /* alert events produced (first raises and aggregate updates) */
     uint64_t alerts_suppressed; /* repeats counted into an open aggregate */
+    uint64_t alerts_learned; /* raises of learnable rules during learning, or of learned keys */
     uint64_t assets;         /* asset events produced */
     uint64_t assets_known;   /* assets in the table */
     uint64_t emit_failed;    /* the callback returned non-zero, or a line did not fit */

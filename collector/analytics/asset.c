@@ -260,9 +260,11 @@ struct an_asset *an_asset_touch(an_engine *e, const struct an_endpoint *ep,
 void an_asset_add_proto(an_engine *e, struct an_asset *a, enum an_proto p, int as_server,
                         const struct an_ev *ev)
 {
+    if (!a)
+        return;
     uint32_t bit = 1u << p;
     uint32_t *set = as_server ? &a->proto_server : &a->proto_client;
-    if (!a || (*set & bit))
+    if (*set & bit)
         return;
     *set |= bit;
     mark(e, a, AN_CH_PROTO, ev);
@@ -276,11 +278,16 @@ void an_asset_add_role(an_engine *e, struct an_asset *a, unsigned role, const st
     mark(e, a, AN_CH_ROLE, ev);
 }
 
-void an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key,
-                           const char *value, const struct an_ev *ev)
+int an_asset_is_new(const struct an_asset *a)
+{
+    return a && (a->change & AN_CH_NEW);
+}
+
+int an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key, const char *value,
+                          const struct an_ev *ev, char *prev, size_t prevlen)
 {
     if (!a || !key || !value || !value[0])
-        return;
+        return 0;
     struct an_ident *latest = NULL;
     for (int i = 0; i < a->nident; i++)
         if (strcmp(a->ident[i].key, key) == 0)
@@ -291,8 +298,10 @@ void an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key,
         if (ev->ts_us > latest->last_us)
             latest->last_us = ev->ts_us;
         a->dirty = 1;
-        return;
+        return 0;
     }
+    if (latest && prev)
+        snprintf(prev, prevlen, "%s", latest->value);
     for (int i = 0; i < a->nident; i++) { /* an older value again: it becomes the latest */
         if (strcmp(a->ident[i].key, key) == 0 && strcmp(a->ident[i].value, v) == 0) {
             struct an_ident old = a->ident[i];
@@ -300,17 +309,18 @@ void an_asset_set_identity(an_engine *e, struct an_asset *a, const char *key,
             old.last_us = ev->ts_us;
             a->ident[a->nident - 1] = old;
             mark(e, a, AN_CH_IDENTITY, ev);
-            return;
+            return 2;
         }
     }
     if (a->nident == AN_IDENT_MAX)
-        return;
+        return 0;
     struct an_ident *n = &a->ident[a->nident++];
     snprintf(n->key, sizeof n->key, "%s", key);
     snprintf(n->value, sizeof n->value, "%s", v);
     snprintf(n->source, sizeof n->source, "%s", ev->proto_name ? ev->proto_name : "");
     n->first_us = n->last_us = ev->ts_us;
     mark(e, a, AN_CH_IDENTITY, ev);
+    return latest ? 2 : 1;
 }
 
 static const char *const proto_names[AN_P_COUNT] = {

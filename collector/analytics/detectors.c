@@ -8,9 +8,15 @@
 
 extern const struct an_detector an_det_asset;
 extern const struct an_detector an_det_ops;
+extern const struct an_detector an_det_recon;
+extern const struct an_detector an_det_errors;
+extern const struct an_detector an_det_opcua;
 
 const struct an_detector *const an_detectors[] = {
     &an_det_asset,
     &an_det_ops,
+    &an_det_recon,
+    &an_det_errors,
+    &an_det_opcua,
     NULL,
 };

@@ -199,6 +199,11 @@ static int is_private(const uint8_t *a, int v6)
            memcmp(a, lo, 16) == 0;
 }
 
+int an_zones_configured(const an_engine *e)
+{
+    return e->zones && (e->zones->np > 0 || e->zones->internet >= 0);
+}
+
 const struct an_zone *an_zone_of(const an_engine *e, const char *ip)
 {
     const struct an_zones *t = e->zones;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # analyze.sh - `tanzhen-collector analyze` end to end on the project's own S7 capture:
 # tanzhen-sensor -r pcaps/s7comm_session.pcap --jsonl - | tanzhen-collector analyze
-# raises ics.plc_stop once per PLC stopped (two PLCs), the output follows the event
+# raises ics.plc_stop once per PLC stopped (two by S7 PLC STOP, one by an S7comm-plus
+# operating-state write), the output follows the event
 # schema, a second run gives byte-identical output, and `analytics.rules` switches the
 # rule off.
 set -uo pipefail
@@ -18,7 +19,7 @@ P="$TZ_SRC/pcaps/s7comm_session.pcap"
     tz_fail "analyze from a pipe failed"
 cmp -s "$TZ_TMP/a.jsonl" "$TZ_TMP/b.jsonl" || tz_fail "two runs over the same events differ"
 n=$(grep -c '"rule":"ics.plc_stop"' "$TZ_TMP/a.jsonl")
-[ "$n" -eq 2 ] || tz_fail "expected 2 ics.plc_stop alerts, got $n"
+[ "$n" -eq 3 ] || tz_fail "expected 3 ics.plc_stop alerts, got $n"
 grep -q '"type":"asset"' "$TZ_TMP/a.jsonl" || tz_fail "no asset events"
 tz_schema "$TZ_TMP/a.jsonl"
 "$C" analyze --set analytics.rules=ics.plc_stop=off -r "$TZ_TMP/events.jsonl" \

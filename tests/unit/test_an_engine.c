@@ -92,11 +92,11 @@ Test(an_engine, same_input_same_output)
 
 Test(an_engine, rule_switched_off_and_retuned)
 {
-    ta_open_policy(0, "ics.plc_stop=off\n", NULL);
+    ta_open_policy(0, "ics.plc_stop=off\nasset.*=off\n", NULL);
     ta_ics(0, "10.0.0.5", "10.0.1.10", "s7comm", "control", "ok", S7_STOP);
     cr_assert_eq(ta_alerts(NULL), 0);
     ta_close();
-    ta_open_policy(0, "ics.*=critical\n", NULL);
+    ta_open_policy(0, "ics.*=critical\nasset.*=off\n", NULL);
     ta_ics(0, "10.0.0.5", "10.0.1.10", "s7comm", "control", "ok", S7_STOP);
     cr_assert_str_eq(
         json_string_value(json_object_get(ta_alert("ics.plc_stop", 0), "severity")),
