@@ -271,8 +271,8 @@ int analytics_feed(struct analytics *e, const json_t *root)
         e->st.skipped++;
         return -1;
     }
-    if (v.type == AN_T_ALERT || v.type == AN_T_ASSET)
-        return 0; /* our own output, stored and fed back: nothing to learn from it */
+    if (v.type != AN_T_ICS && v.type != AN_T_FLOW && v.type != AN_T_ANOMALY)
+        return 0; /* our own output, and health (whose ts is a wall clock): not traffic */
     if (e->first_us == 0) {
         e->first_us = v.ts_us;
         e->now_us = v.ts_us;

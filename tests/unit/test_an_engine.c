@@ -26,7 +26,7 @@ Test(an_engine, plc_stop_raises_with_evidence)
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(a, "assets"), 1)),
                      "10.0.1.10");
     cr_assert_str_eq(json_string_value(json_array_get(json_object_get(a, "attack"), 0)),
-                     "T0816");
+                     "T0858");
     ta_close();
 }
 
