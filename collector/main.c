@@ -325,6 +325,19 @@ static int run(const struct collector_config *conf, int short_retention)
         log_err("%s", err);
         goto out;
     }
+    char an_state[1100];
+    if (conf->an_state[0])
+        snprintf(an_state, sizeof an_state, "%s", conf->an_state);
+    else
+        snprintf(an_state, sizeof an_state, "%s/analytics.db", conf->store_dir);
+    struct analytics_opts ao = {
+        .state_path = an_state,
+        .baseline_path = conf->an_baseline[0] ? conf->an_baseline : NULL,
+        .rules_path = conf->an_rules_file[0] ? conf->an_rules_file : NULL,
+        .oui_path = conf->an_oui,
+        .policy = {.learning_s = conf->an_learning_s, .aggregate_s = conf->an_aggregate_s,
+                   .rules = conf->an_rules, .zones = conf->an_zones},
+    };
     struct receiver_opts ro = {
         .listen = conf->listen,
         .max_batch_events = (size_t)conf->max_batch_events,
@@ -336,6 +349,7 @@ static int run(const struct collector_config *conf, int short_retention)
         .server_secret = sec,
         .allow = allow,
         .metrics = &m,
+        .analytics = conf->an_enabled ? &ao : NULL,
     };
     allow = NULL; /* the receiver has it now */
     if (receiver_open(&rcv, &ro, st, err, sizeof err) != 0) {

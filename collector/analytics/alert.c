@@ -262,7 +262,7 @@ static void agg_emit_update(an_engine *e, struct an_agg *a)
     }
     char ts[32];
     an_time_fmt(a->last_us, ts);
-    uint64_t seq = e->o.next_seq ? e->o.next_seq(e->o.ctx) : ++e->seq;
+    uint64_t seq = e->mute ? 0 : e->o.next_seq ? e->o.next_seq(e->o.ctx) : ++e->seq;
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "ts", json_string(ts));
     json_object_set_new(o, "seq", json_integer((json_int_t)seq));

@@ -37,6 +37,7 @@ struct analytics {
     int64_t next_tick_us;
     uint64_t seq;        /* produced events when next_seq is NULL */
     int64_t position;    /* store position seen (the collector's) */
+    int mute;            /* produce nothing (analytics_set_mute) */
     struct analytics_stats st;
     struct an_aggs *aggs;
     struct an_assets *assets;

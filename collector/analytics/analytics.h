@@ -85,6 +85,9 @@ int analytics_checkpoint(struct analytics *a, char *err, size_t errlen);
 int64_t analytics_position(const struct analytics *a);
 void analytics_set_position(struct analytics *a, int64_t pos);
 void analytics_get_stats(const struct analytics *a, struct analytics_stats *st);
+/* Muted, the engine updates its state but hands nothing to the callback (a rebuild from
+ * stored events whose alerts and assets are already stored). */
+void analytics_set_mute(struct analytics *a, int mute);
 /* Checkpoints (errors are logged to stderr) and frees. NULL is fine. */
 void analytics_close(struct analytics *a);
 

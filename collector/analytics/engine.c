@@ -329,6 +329,11 @@ void analytics_set_position(struct analytics *e, int64_t pos)
     e->position = pos;
 }
 
+void analytics_set_mute(struct analytics *e, int mute)
+{
+    e->mute = mute;
+}
+
 void analytics_get_stats(const struct analytics *e, struct analytics_stats *st)
 {
     *st = e->st;
@@ -388,7 +393,7 @@ json_t *an_out_begin(an_engine *e, const char *type, const char *id, int64_t ts_
 {
     char ts[32];
     an_time_fmt(ts_us, ts);
-    uint64_t seq = e->o.next_seq ? e->o.next_seq(e->o.ctx) : ++e->seq;
+    uint64_t seq = e->mute ? 0 : e->o.next_seq ? e->o.next_seq(e->o.ctx) : ++e->seq;
     json_t *o = json_object();
     if (!o)
         return NULL;
@@ -414,6 +419,10 @@ void an_out_emit(an_engine *e, enum analytics_out_type type, json_t *obj)
 {
     if (!obj) {
         e->st.emit_failed++;
+        return;
+    }
+    if (e->mute) {
+        json_decref(obj);
         return;
     }
     size_t n = json_dumpb(obj, e->line, AN_LINE_MAX, JSON_COMPACT);
