@@ -457,3 +457,24 @@ void an_raise(an_engine *e, const struct an_rule_rt *r, const struct an_ev *ev,
     struct an_alert al = {.rule = r, .ev = ev, .key = key, .detail = detail};
     an_alert_raise(e, &al);
 }
+
+int an_agg_restore(an_engine *e, const struct an_agg *src)
+{
+    struct an_aggs *g = e->aggs;
+    if (!src->rule || agg_find(g, src->rule, src->key, src->hash) || aggs_room(g) != 0)
+        return -1;
+    struct an_agg *a = &g->v[g->n];
+    *a = *src;
+    a->open = 1;
+    a->dirty = 0;
+    idx_insert(g, a->hash, (int32_t)g->n);
+    g->n++;
+    if (g->next_expiry == 0 || a->expires_us < g->next_expiry)
+        g->next_expiry = a->expires_us;
+    return 0;
+}
+
+uint64_t an_agg_hash(const struct an_rule_rt *r, const char *key)
+{
+    return agg_hash(r, key);
+}

@@ -92,4 +92,9 @@ struct an_assets {
     size_t npending, cap_pending;
 };
 
+/* Loading saved state (state.c): an asset without an asset event, an open aggregate. */
+struct an_asset *an_asset_restore(an_engine *e, const char *ip, const char *mac);
+int an_agg_restore(an_engine *e, const struct an_agg *src);
+uint64_t an_agg_hash(const struct an_rule_rt *r, const char *key);
+
 #endif

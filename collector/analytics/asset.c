@@ -218,6 +218,26 @@ static struct an_asset *asset_add(an_engine *e, const char *ip, const char *mac,
     return a;
 }
 
+struct an_asset *an_asset_restore(an_engine *e, const char *ip, const char *mac)
+{
+    if (!ip || strlen(ip) >= AN_IP_MAX || !mac || strlen(mac) >= AN_MAC_MAX)
+        return NULL;
+    uint64_t h = hash_pair(ip, mac);
+    if (find_pair(e->assets, ip, mac, h))
+        return NULL;
+    struct an_asset *a = asset_add(e, ip, mac, h, NULL);
+    if (!a)
+        return NULL;
+    /* loaded, not new: no asset event */
+    struct an_assets *t = e->assets;
+    if (t->npending > 0 && t->pending[t->npending - 1] == a)
+        t->npending--;
+    a->pending = 0;
+    a->change = 0;
+    a->dirty = 0;
+    return a;
+}
+
 /* An asset is an (ip, mac); a MAC of all zeros (loopback captures) or none counts as "". */
 static const char *mac_norm(const char *mac)
 {
