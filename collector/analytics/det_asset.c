@@ -53,6 +53,15 @@ static int det_init(an_engine *e, void **state, char *err, size_t errlen)
     return 0;
 }
 
+/* The first decimal number of s (an IPv4 address's first octet); -1 when none. */
+static int atoi_prefix(const char *s)
+{
+    int v = 0, n = 0;
+    for (; *s >= '0' && *s <= '9' && n < 4; s++, n++)
+        v = v * 10 + (*s - '0');
+    return n > 0 && n < 4 ? v : -1;
+}
+
 static int server_port(enum an_proto p)
 {
     switch (p) {
@@ -229,6 +238,14 @@ static void identity_of(an_engine *e, struct det *o, struct an_asset *srv, struc
     }
 }
 
+/* Loopback, unspecified, broadcast and multicast addresses are no device on the wire. */
+static int not_a_device(const char *ip)
+{
+    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 || strcmp(ip, "0.0.0.0") == 0 ||
+           strcmp(ip, "::") == 0 || strcmp(ip, "255.255.255.255") == 0 ||
+           strncmp(ip, "ff", 2) == 0 || (atoi_prefix(ip) >= 224 && strchr(ip, '.'));
+}
+
 /* After the learning period: a new asset is a rogue device or an IP with a new MAC. */
 static void check_new(an_engine *e, struct det *o, struct an_asset *a,
                       const char *prev_mac, const struct an_ev *ev)
@@ -250,6 +267,8 @@ static void check_new(an_engine *e, struct det *o, struct an_asset *a,
     }
     const struct an_zone *z = an_zone_of(e, ip);
     if (an_zones_configured(e) && (!z || z->level != AN_ZONE_PRODUCTION))
+        return;
+    if (not_a_device(ip))
         return;
     al.rule = o->r[R_NEW];
     al.key = ip;

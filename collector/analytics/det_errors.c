@@ -2,7 +2,8 @@
 /*
  * det_errors.c - error bursts between two hosts, counted over a window of event time:
  * exception / error responses (a fuzzer, or a misconfigured master: learnable), and
- * malformed PDUs (`ics` events with status malformed and `anomaly` events).
+ * malformed PDUs (`ics` events with status malformed and `anomaly` events other than the
+ * TCP ones: tcp_gap, tcp_data_after_close).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,10 @@ static void errs_on_event(an_engine *e, void *state, const struct an_ev *ev)
         snprintf(key, sizeof key, "%s>%s", ev->src.ip, ev->dst.ip);
         bump(e, o, R_EXC, ev, key, "exception responses");
     }
-    if ((ev->type == AN_T_ICS && ev->status == AN_ST_MALFORMED) || ev->type == AN_T_ANOMALY) {
+    /* TCP gaps and data after close are capture or transport matters, not malformed PDUs */
+    const char *kind = ev->anomaly ? an_json_str(ev->anomaly, "kind") : NULL;
+    int pdu_anomaly = ev->type == AN_T_ANOMALY && !(kind && strncmp(kind, "tcp_", 4) == 0);
+    if ((ev->type == AN_T_ICS && ev->status == AN_ST_MALFORMED) || pdu_anomaly) {
         /* either direction counts for the pair: name it in a fixed order */
         int lt = strcmp(ev->src.ip, ev->dst.ip) <= 0;
         snprintf(key, sizeof key, "%s<>%s", lt ? ev->src.ip : ev->dst.ip,

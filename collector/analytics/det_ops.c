@@ -158,8 +158,8 @@ static void classify_dnp3(const struct an_ev *ev, struct verdict *v)
     case 2: /* WRITE: time (g50) is the clock, IIN (g80) a restart acknowledgement */
         if (ev->op == AN_OP_TIME || dnp3_has_group(ev->pobj, 50))
             set(v, R_CLOCK, "DNP3 WRITE of the time");
-        else if (!dnp3_has_group(ev->pobj, 80))
-            set(v, R_SETPOINT, "DNP3 WRITE");
+        else if (!dnp3_has_group(ev->pobj, 80) && !dnp3_has_group(ev->pobj, 70))
+            set(v, R_SETPOINT, "DNP3 WRITE"); /* g70 is file data: ics.file_to_device */
         break;
     case 3:
     case 4:
