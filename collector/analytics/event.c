@@ -176,12 +176,23 @@ static enum an_status status_of(const char *s)
     return AN_ST_NONE;
 }
 
-static void endpoint(const json_t *root, const char *key, struct an_endpoint *ep)
+/* One pass over an endpoint object (ip, port, mac): no hashed lookups. */
+static void endpoint(const json_t *o, struct an_endpoint *ep)
 {
-    json_t *o = json_object_get(root, key);
-    ep->ip = an_json_str(o, "ip");
-    ep->mac = an_json_str(o, "mac");
-    ep->port = (int)an_json_int(o, "port", -1);
+    ep->ip = ep->mac = NULL;
+    ep->port = -1;
+    if (!json_is_object(o))
+        return;
+    for (void *it = json_object_iter((json_t *)o); it; it = json_object_iter_next((json_t *)o, it)) {
+        const char *k = json_object_iter_key(it);
+        json_t *v = json_object_iter_value(it);
+        if (k[0] == 'i' && k[1] == 'p' && k[2] == '\0' && json_is_string(v))
+            ep->ip = json_string_value(v);
+        else if (strcmp(k, "port") == 0 && json_is_integer(v))
+            ep->port = (int)json_integer_value(v);
+        else if (strcmp(k, "mac") == 0 && json_is_string(v))
+            ep->mac = json_string_value(v);
+    }
 }
 
 /* func, func_name and unit, wherever the protocol keeps them */
@@ -231,45 +242,94 @@ static void proto_fields(struct an_ev *v)
     }
 }
 
+static const char *str_of(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* One pass over the envelope's members (a dozen keys) instead of a hashed lookup each;
+ * the protocol object is taken in the same pass once `proto` is known, or looked up. */
 int an_ev_parse(struct an_ev *v, const json_t *root)
 {
     memset(v, 0, sizeof *v);
     if (!json_is_object(root))
         return -1;
     v->root = root;
-    const char *type = an_json_str(root, "type");
-    const char *ts = an_json_str(root, "ts");
+    const char *type = NULL, *ts = NULL, *op = NULL, *status = NULL;
+    const json_t *src = NULL, *dst = NULL, *flow = NULL, *anomaly = NULL;
+    for (void *it = json_object_iter((json_t *)root); it;
+         it = json_object_iter_next((json_t *)root, it)) {
+        const char *k = json_object_iter_key(it);
+        json_t *x = json_object_iter_value(it);
+        switch (k[0]) {
+        case 't':
+            if (strcmp(k, "type") == 0)
+                type = str_of(x);
+            else if (strcmp(k, "ts") == 0)
+                ts = str_of(x);
+            break;
+        case 'i':
+            if (strcmp(k, "id") == 0)
+                v->id = str_of(x);
+            break;
+        case 's':
+            if (strcmp(k, "src") == 0)
+                src = x;
+            else if (strcmp(k, "sensor") == 0)
+                v->sensor = str_of(x);
+            else if (strcmp(k, "status") == 0)
+                status = str_of(x);
+            break;
+        case 'd':
+            if (strcmp(k, "dst") == 0)
+                dst = x;
+            break;
+        case 'p':
+            if (strcmp(k, "proto") == 0)
+                v->proto_name = str_of(x);
+            break;
+        case 'o':
+            if (strcmp(k, "op") == 0)
+                op = str_of(x);
+            break;
+        case 'f':
+            if (strcmp(k, "flow") == 0)
+                flow = x;
+            break;
+        case 'a':
+            if (strcmp(k, "anomaly") == 0)
+                anomaly = x;
+            break;
+        default:
+            break;
+        }
+    }
     if (!type || !ts || an_time_parse(ts, &v->ts_us) != 0)
         return -1;
     v->type = type_of(type);
-    v->id = an_json_str(root, "id");
     if (!v->id)
         v->id = "";
-    v->sensor = an_json_str(root, "sensor");
     if (!v->sensor)
         v->sensor = "";
-    v->proto_name = an_json_str(root, "proto");
     v->proto = proto_of(v->proto_name);
-    endpoint(root, "src", &v->src);
-    endpoint(root, "dst", &v->dst);
+    endpoint(src, &v->src);
+    endpoint(dst, &v->dst);
+    v->func = v->unit = -1;
     switch (v->type) {
     case AN_T_ICS:
-        v->op = op_of(an_json_str(root, "op"));
-        v->status = status_of(an_json_str(root, "status"));
+        v->op = op_of(op);
+        v->status = status_of(status);
         if (v->proto_name)
             v->pobj = json_object_get(root, v->proto_name);
         proto_fields(v);
         break;
     case AN_T_FLOW:
-        v->flow = json_object_get(root, "flow");
-        v->func = v->unit = -1;
+        v->flow = flow;
         break;
     case AN_T_ANOMALY:
-        v->anomaly = json_object_get(root, "anomaly");
-        v->func = v->unit = -1;
+        v->anomaly = anomaly;
         break;
     default:
-        v->func = v->unit = -1;
         break;
     }
     return 0;
