@@ -16,7 +16,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
-#include "an_replay.h"
+#include "an_sink.h"
 #include "auth.h"
 #include "batch.h"
 #include "jw.h"
@@ -68,51 +68,13 @@ struct receiver {
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
     uint64_t started_us;
-    struct analytics *an;  /* NULL: no analytics */
-    char *an_buf;          /* produced events waiting to be stored (JSON lines) */
-    size_t an_len, an_cap;
-    uint32_t an_n;
-    int an_flushing;
-    uint64_t an_lost;
+    struct an_sink *an;    /* the analytics engine; NULL: none */
 };
 
-#define AN_FLUSH_EVENTS 2000        /* produced events stored per batch at most */
-#define AN_FLUSH_BYTES (4u << 20)
-
-static void an_flush(struct receiver *r);
-
-/* The engine's emit callback: the line joins the pending batch of the collector's id. */
-static int an_emit(void *ctx, enum analytics_out_type type, const char *line, size_t len)
+static int store_own(void *ctx, const uint8_t *hdr, size_t hlen, const char *body, size_t blen)
 {
-    (void)type;
-    struct receiver *r = ctx;
-    if (r->an_len + len + 1 > r->an_cap) {
-        size_t nc = r->an_cap ? r->an_cap * 2 : 65536;
-        while (nc < r->an_len + len + 1)
-            nc *= 2;
-        char *nb = realloc(r->an_buf, nc);
-        if (!nb) {
-            r->an_lost++;
-            return -1;
-        }
-        r->an_buf = nb;
-        r->an_cap = nc;
-    }
-    memcpy(r->an_buf + r->an_len, line, len);
-    r->an_len += len;
-    r->an_buf[r->an_len++] = '\n';
-    r->an_n++;
-    if (r->an_n >= AN_FLUSH_EVENTS || r->an_len >= AN_FLUSH_BYTES)
-        an_flush(r);
-    return 0;
-}
-
-/* The seq of the next produced event: after what is stored and what is pending. */
-static uint64_t an_next_seq(void *ctx)
-{
-    struct receiver *r = ctx;
-    const struct sensor_state *ss = store_sensor(r->store, r->self_id);
-    return (ss ? ss->last_seq : 0) + 1 + r->an_n;
+    uint64_t bseq = 0;
+    return receiver_handle(ctx, hdr, hlen, body, blen, &bseq);
 }
 
 static void publish(struct receiver *r)
@@ -197,34 +159,10 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
     snprintf(r->self_id, sizeof r->self_id, "%s", o->self_id ? o->self_id : "collector");
     r->health_interval_s = o->health_interval_s;
     r->started_us = tz_now_us();
-    if (o->analytics) {
-        struct analytics_opts ao = *o->analytics;
-        ao.producer_id = r->self_id;
-        ao.emit = an_emit;
-        ao.next_seq = an_next_seq;
-        ao.ctx = r;
-        if (analytics_open(&r->an, &ao, err, errlen) != 0) {
-            receiver_close(r);
-            return -1;
-        }
-        /* catch up with what was stored but not analysed; a lost or new analytics.db is
-         * rebuilt silently (what it would say is already stored, or predates it) */
-        int64_t pos = analytics_position(r->an), last = store_last_pos(s);
-        if (pos < last) {
-            uint64_t fed = 0;
-            char rerr[512];
-            analytics_set_mute(r->an, pos == 0);
-            if (an_replay_store(r->an, store_dir(s), pos, &fed, rerr, sizeof rerr) != 0)
-                log_warn("analytics: replaying the store: %s", rerr);
-            analytics_set_mute(r->an, 0);
-            an_flush(r);
-            analytics_set_position(r->an, last);
-            if (analytics_checkpoint(r->an, rerr, sizeof rerr) != 0)
-                log_warn("analytics: %s", rerr);
-            log_info("analytics: %s %llu stored event(s) from position %lld",
-                     pos == 0 ? "rebuilt its state from" : "caught up with",
-                     (unsigned long long)fed, (long long)pos);
-        }
+    if (o->analytics &&
+        an_sink_open(&r->an, o->analytics, s, r->self_id, store_own, r, err, errlen) != 0) {
+        receiver_close(r);
+        return -1;
     }
     if (o->listen && setup_socket(r, o, err, errlen) != 0) {
         receiver_close(r);
@@ -238,12 +176,7 @@ void receiver_close(struct receiver *r)
 {
     if (!r)
         return;
-    if (r->an) {
-        analytics_finish(r->an);
-        an_flush(r);
-    }
-    analytics_close(r->an);
-    free(r->an_buf);
+    an_sink_close(r->an); /* stores the open aggregates' updates */
     for (size_t i = 0; r->slot && i <= RECV_GROUP; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
@@ -329,52 +262,6 @@ static void note_key(struct receiver *r, const char *sensor, const char *key)
     log_info("sensor id %s sends over key '%s'", sensor, key);
 }
 
-/* Stores what the engine produced (under the collector's id, like health events). */
-static void an_flush(struct receiver *r)
-{
-    if (r->an_n == 0 || r->an_flushing)
-        return;
-    const struct sensor_state *ss = store_sensor(r->store, r->self_id);
-    uint64_t first = (ss ? ss->last_seq : 0) + 1;
-    struct wire_batch_hdr hd;
-    memset(&hd, 0, sizeof hd);
-    hd.batch_seq = first;
-    hd.first_seq = first;
-    hd.count = r->an_n;
-    snprintf(hd.sensor, sizeof hd.sensor, "%s", r->self_id);
-    uint8_t hdr[WIRE_HDR_MAX];
-    long hn = wire_hdr_encode(&hd, hdr, sizeof hdr);
-    uint64_t bseq = 0;
-    r->an_flushing = 1;
-    int st = hn < 0 ? WIRE_ACK_REJECTED
-                    : receiver_handle(r, hdr, (size_t)hn, r->an_buf, r->an_len, &bseq);
-    r->an_flushing = 0;
-    if (st != WIRE_ACK_STORED) {
-        r->an_lost += r->an_n;
-        log_warn("analytics: %u alert/asset event(s) not stored (status %d)", r->an_n, st);
-    }
-    r->an_len = 0;
-    r->an_n = 0;
-}
-
-/* Feeds the newly stored events of a stored batch to the engine. */
-static void an_feed_batch(struct receiver *r, const struct batch *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        if (b->ev[i].stored == 1 && b->ev[i].root)
-            analytics_feed(r->an, b->ev[i].root);
-}
-
-/* After a group: store what the engine produced, remember the position, checkpoint. */
-static void an_group_done(struct receiver *r)
-{
-    char err[512];
-    an_flush(r);
-    analytics_set_position(r->an, store_last_pos(r->store));
-    if (analytics_checkpoint(r->an, err, sizeof err) != 0)
-        log_warn("analytics: %s", err);
-}
-
 /* Stores the parsed slots among sl[0..n) in one transaction and sets their status. With
  * keep, stored batches stay parsed for the engine (the caller clears them). */
 static void store_group(struct receiver *r, struct slot *sl, size_t n, int keep)
@@ -426,16 +313,17 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
                     size_t blen, uint64_t *batch_seq)
 {
     /* the engine's own output is stored through here too: it is not fed back */
-    int feed = r->an && !r->an_flushing;
-    struct slot *sl = r->an_flushing ? &r->slot[RECV_GROUP] : &r->slot[0];
+    int own = an_sink_storing(r->an), feed = r->an && !own;
+    struct slot *sl = own ? &r->slot[RECV_GROUP] : &r->slot[0];
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
     store_group(r, sl, 1, feed);
     *batch_seq = sl->batch_seq;
     publish(r);
-    if (feed && sl->status == WIRE_ACK_STORED) {
-        an_feed_batch(r, &sl->batch);
+    if (feed) {
+        if (sl->status == WIRE_ACK_STORED)
+            an_sink_feed(r->an, &sl->batch);
         batch_clear(&sl->batch);
-        an_group_done(r);
+        an_sink_done(r->an);
     }
     return sl->status;
 }
@@ -537,10 +425,10 @@ static int receive_group(struct receiver *r)
     if (r->an && n > 0) { /* stored and acked: now the analytics */
         for (size_t i = 0; i < n; i++) {
             if (r->slot[i].status == WIRE_ACK_STORED)
-                an_feed_batch(r, &r->slot[i].batch);
+                an_sink_feed(r->an, &r->slot[i].batch);
             batch_clear(&r->slot[i].batch);
         }
-        an_group_done(r);
+        an_sink_done(r->an);
     }
     return rc < 0 ? -1 : (int)n;
 }

@@ -54,7 +54,7 @@ static int det_init(an_engine *e, void **state, char *err, size_t errlen)
 }
 
 /* The first decimal number of s (an IPv4 address's first octet); -1 when none. */
-static int atoi_prefix(const char *s)
+static int first_octet(const char *s)
 {
     int v = 0, n = 0;
     for (; *s >= '0' && *s <= '9' && n < 4; s++, n++)
@@ -243,7 +243,7 @@ static int not_a_device(const char *ip)
 {
     return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 || strcmp(ip, "0.0.0.0") == 0 ||
            strcmp(ip, "::") == 0 || strcmp(ip, "255.255.255.255") == 0 ||
-           strncmp(ip, "ff", 2) == 0 || (atoi_prefix(ip) >= 224 && strchr(ip, '.'));
+           strncmp(ip, "ff", 2) == 0 || (first_octet(ip) >= 224 && strchr(ip, '.'));
 }
 
 /* After the learning period: a new asset is a rogue device or an IP with a new MAC. */
