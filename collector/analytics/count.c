@@ -73,7 +73,9 @@ static void evidence_add(struct an_counter *k, const char *id)
     if (!id || !id[0])
         return;
     int slot = k->nev < AN_EVIDENCE_MAX ? k->nev++ : AN_EVIDENCE_MAX - 1;
-    snprintf(k->evidence[slot], sizeof k->evidence[slot], "%s", id);
+    size_t n = strnlen(id, AN_ID_MAX - 1);
+    memcpy(k->evidence[slot], id, n);
+    k->evidence[slot][n] = '\0';
 }
 
 struct an_counter *an_count(struct an_counts *c, const char *key, int64_t window_us,

@@ -286,7 +286,7 @@ static struct an_asset *touch(an_engine *e, struct det *o, const struct an_endpo
     struct an_asset *before = an_asset_by_ip(e, ep->ip);
     char prev_mac[AN_MAC_MAX] = "";
     if (before)
-        snprintf(prev_mac, sizeof prev_mac, "%s", an_asset_mac(before));
+        an_join3(prev_mac, sizeof prev_mac, an_asset_mac(before), "", "");
     struct an_asset *a = an_asset_touch(e, ep, ev);
     check_new(e, o, a, before ? prev_mac : NULL, ev);
     return a;

@@ -63,7 +63,7 @@ static void bump(an_engine *e, struct errs *o, int rule, const struct an_ev *ev,
     if (!r->enabled)
         return;
     char ckey[AN_KEY_MAX];
-    snprintf(ckey, sizeof ckey, "%d|%s", rule, key);
+    an_join3(ckey, sizeof ckey, rule == R_EXC ? "e|" : "m|", key, "");
     struct an_counter *k = an_count(o->c, ckey, r->window_us, ev);
     if (!k || k->fired || (int64_t)k->count < r->threshold)
         return;

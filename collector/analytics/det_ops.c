@@ -367,7 +367,7 @@ static void ops_on_event(an_engine *e, void *state, const struct an_ev *ev)
         peer = dst;
     }
     char key[AN_KEY_MAX];
-    snprintf(key, sizeof key, "%s>%s", peer, plc);
+    an_join3(key, sizeof key, peer, ">", plc);
     an_raise(e, o->r[v.rule], ev, key, "%s on %s from %s%s", v.what, plc, peer, status);
 }
 

@@ -104,8 +104,9 @@ static void bump(an_engine *e, struct recon *o, int rule, const struct an_ev *ev
     const struct an_rule_rt *r = o->r[rule];
     if (!r->enabled)
         return;
+    static const char *const tag[R_COUNT] = {"0|", "1|", "2|", "3|", "4|"};
     char ckey[AN_KEY_MAX];
-    snprintf(ckey, sizeof ckey, "%d|%s", rule, key);
+    an_join3(ckey, sizeof ckey, tag[rule], key, "");
     struct an_counter *k = an_count(o->c, ckey, r->window_us, ev);
     if (!k)
         return;
@@ -132,7 +133,7 @@ static void recon_on_event(an_engine *e, void *state, const struct an_ev *ev)
         ev->status == AN_ST_RESPONSE_ONLY)
         return;
     char pair[AN_KEY_MAX];
-    snprintf(pair, sizeof pair, "%s>%s", ev->src.ip, ev->dst.ip);
+    an_join3(pair, sizeof pair, ev->src.ip, ">", ev->dst.ip);
     if (ev->op == AN_OP_IDENTIFY && ev->proto != AN_P_OPCUA)
         an_raise(e, o->r[R_DEVID], ev, pair, "%s of %s by %s", devid_what(ev), ev->dst.ip,
                  ev->src.ip);
@@ -152,7 +153,7 @@ static void recon_on_event(an_engine *e, void *state, const struct an_ev *ev)
     }
     if (ev->proto != AN_P_OTHER && ev->proto != AN_P_NONE) {
         char key[AN_KEY_MAX];
-        snprintf(key, sizeof key, "%s %s", ev->src.ip, ev->proto_name);
+        an_join3(key, sizeof key, ev->src.ip, " ", ev->proto_name);
         bump(e, o, R_HSCAN, ev, key, (int64_t)ip_value(ev->dst.ip), "servers reached");
     }
 }
