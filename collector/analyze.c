@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "an_replay.h"
 #include "analytics.h"
 #include "collector_config.h"
 
@@ -24,7 +25,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: " PROG " [-c FILE] [--baseline FILE] [--rules FILE] [--state FILE]\n"
-            "       [--set KEY=VALUE]... [-r EVENTS.jsonl|-] [-w OUT.jsonl|-] [--list-rules]\n"
+            "       [--set KEY=VALUE]... [-r EVENTS.jsonl|- | --store DIR] [-w OUT.jsonl|-]\n"
+            "       [--list-rules]\n"
             "Feeds events (JSON lines, EVENTS.md) through the analytics engine and writes the\n"
             "alert and asset events it raises, one JSON line each. Same events in, same\n"
             "output out, as the live collector.\n"
@@ -32,6 +34,8 @@ static void usage(FILE *out)
             "  -c, --config FILE   collector config; its analytics.* keys apply\n"
             "  -r, --read FILE     events to read (default -: stdin)\n"
             "  -w, --write FILE    where to write (default -: stdout)\n"
+            "      --store DIR     read the traffic events stored by a collector (store.dir),\n"
+            "                      in store order: what the live engine saw\n"
             "      --baseline FILE analytics.baseline\n"
             "      --rules FILE    analytics.rules_file\n"
             "      --state FILE    keep the engine's state in this SQLite file (default: memory)\n"
@@ -92,16 +96,18 @@ int cmd_analyze(int argc, char **argv)
 {
     static struct collector_config conf;
     const char *config = NULL, *in_path = "-", *out_path = "-", *state = NULL, *id = NULL;
+    const char *store = NULL;
     const char *keys[AN_MAX_SETS], *vals[AN_MAX_SETS];
     static char owned[AN_MAX_SETS][1100];
     int nsets = 0, list = 0;
-    enum { O_BASELINE = 256, O_RULES, O_STATE, O_SET, O_LIST, O_ID };
+    enum { O_BASELINE = 256, O_RULES, O_STATE, O_SET, O_LIST, O_ID, O_STORE };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"read", required_argument, NULL, 'r'},
         {"write", required_argument, NULL, 'w'},  {"baseline", required_argument, NULL, O_BASELINE},
         {"rules", required_argument, NULL, O_RULES}, {"state", required_argument, NULL, O_STATE},
         {"set", required_argument, NULL, O_SET},  {"list-rules", no_argument, NULL, O_LIST},
         {"id", required_argument, NULL, O_ID},    {"help", no_argument, NULL, 'h'},
+        {"store", required_argument, NULL, O_STORE},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -129,6 +135,9 @@ int cmd_analyze(int argc, char **argv)
             break;
         case O_ID:
             id = optarg;
+            break;
+        case O_STORE:
+            store = optarg;
             break;
         case O_LIST:
             list = 1;
@@ -215,7 +224,14 @@ int cmd_analyze(int argc, char **argv)
         return 0;
     }
     FILE *in = stdin;
-    if (strcmp(in_path, "-") != 0 && !(in = fopen(in_path, "r"))) {
+    if (store) {
+        uint64_t fed = 0;
+        if (an_replay_store(a, store, 0, &fed, err, sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            rc = 1;
+        }
+        analytics_finish(a);
+    } else if (strcmp(in_path, "-") != 0 && !(in = fopen(in_path, "r"))) {
         perror(in_path);
         rc = 1;
     } else {
