@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "envelope.h"
 #include "log.h"
 #include "metrics.h"
@@ -154,6 +155,12 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
     if (envelope_init(&env, &ec, err, errlen) != 0)
         return -1;
     envelope_free(&env);
+    struct analytics_policy ap = {.learning_s = c->an_learning_s,
+                                  .aggregate_s = c->an_aggregate_s,
+                                  .rules = c->an_rules,
+                                  .zones = c->an_zones};
+    if (analytics_check_policy(&ap, err, errlen) != 0)
+        return -1;
     int known = 0;
     for (int i = 0; i < 4; i++)
         known |= strcmp(c->log_level, level_names[i]) == 0;

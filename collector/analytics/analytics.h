@@ -91,6 +91,10 @@ void analytics_set_mute(struct analytics *a, int mute);
 /* Checkpoints (errors are logged to stderr) and frees. NULL is fine. */
 void analytics_close(struct analytics *a);
 
+/* Checks a policy (rule tuning and zones) without opening anything: 0, or -1 with err
+ * naming the rule or zone at fault. For --check-config. */
+int analytics_check_policy(const struct analytics_policy *p, char *err, size_t errlen);
+
 /* The rule table as a JSON array (id, title, severity, attack, gbt20986, enabled,
  * threshold, window_s) for --help and the docs; the caller frees it. */
 json_t *analytics_rules_json(const struct analytics *a);

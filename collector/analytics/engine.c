@@ -365,6 +365,16 @@ void analytics_close(struct analytics *e)
     free(e);
 }
 
+int analytics_check_policy(const struct analytics_policy *p, char *err, size_t errlen)
+{
+    struct analytics *a = NULL;
+    struct analytics_opts o = {.policy = *p, .oui_path = "/nonexistent/no-oui"};
+    if (analytics_open(&a, &o, err, errlen) != 0)
+        return -1;
+    analytics_close(a);
+    return 0;
+}
+
 json_t *analytics_rules_json(const struct analytics *e)
 {
     json_t *arr = json_array();

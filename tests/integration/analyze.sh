@@ -28,3 +28,7 @@ tz_schema "$TZ_TMP/a.jsonl"
 "$C" analyze --set analytics.rules=ics.plc_stop=loud -r /dev/null 2>"$TZ_TMP/bad.log"
 [ $? -eq 2 ] && grep -q "ics.plc_stop" "$TZ_TMP/bad.log" || tz_fail "a bad rule setting was not refused with its name"
 echo "analyze: $n ics.plc_stop alerts, $(grep -c '"type":"asset"' "$TZ_TMP/a.jsonl") asset events; identical twice; rule switch works"
+# the collector refuses the same bad setting at --check-config, naming it
+"$C" --insecure --set analytics.rules=ics.plc_stop=loud --check-config 2>"$TZ_TMP/check.log"
+[ $? -eq 2 ] && grep -q "ics.plc_stop" "$TZ_TMP/check.log" ||
+    tz_fail "--check-config accepted a bad analytics.rules setting"
