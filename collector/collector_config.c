@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "envelope.h"
 #include "log.h"
 #include "metrics.h"
@@ -78,6 +79,25 @@ const struct cfg_opt collector_cfg_table[] = {
      "error, warning, info or debug"},
     {"log.stats_interval_s", CFG_INT, OFF(stats_interval_s), SZ(stats_interval_s), "60", 0,
      86400, "seconds between counter lines in the log; 0 logs them only at exit"},
+    {"analytics.enabled", CFG_BOOL, OFF(an_enabled), SZ(an_enabled), "true", 0, 1,
+     "run the analytics engine on stored events (alerts to P.alerts, assets to P.assets)"},
+    {"analytics.state", CFG_STR, OFF(an_state), SZ(an_state), "", 0, 1000,
+     "SQLite file of the engine's state; empty: analytics.db in store.dir"},
+    {"analytics.learning_s", CFG_INT, OFF(an_learning_s), SZ(an_learning_s), "86400", 0,
+     31536000, "learning period (event time) before new assets, MACs or identities alert"},
+    {"analytics.aggregate_s", CFG_INT, OFF(an_aggregate_s), SZ(an_aggregate_s), "300", 1,
+     86400, "repeats of one alert (rule and key) within this many seconds are counted"},
+    {"analytics.rules", CFG_MAP, OFF(an_rules), SZ(an_rules), "", 0, 0,
+     "per-rule tuning, RULE: off|on|SEVERITY|threshold:N|window:S (joined by ','); "
+     "RULE may be FAMILY.*"},
+    {"analytics.zones", CFG_MAP, OFF(an_zones), SZ(an_zones), "", 0, 0,
+     "zones, NAME: LEVEL:CIDR,CIDR (LEVEL production|management|office|dmz|internet)"},
+    {"analytics.baseline", CFG_STR, OFF(an_baseline), SZ(an_baseline), "", 0, 1000,
+     "baseline whitelist file (empty: none)"},
+    {"analytics.rules_file", CFG_STR, OFF(an_rules_file), SZ(an_rules_file), "", 0, 1000,
+     "user rules in YAML (empty: none)"},
+    {"analytics.oui", CFG_STR, OFF(an_oui), SZ(an_oui), "/usr/share/ieee-data/oui.csv", 0,
+     1000, "IEEE OUI registry (Debian ieee-data) for MAC vendors; missing: no vendors"},
     CFG_END,
 };
 
@@ -143,6 +163,12 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
     if (envelope_init(&env, &ec, err, errlen) != 0)
         return -1;
     envelope_free(&env);
+    struct analytics_policy ap = {.learning_s = c->an_learning_s,
+                                  .aggregate_s = c->an_aggregate_s,
+                                  .rules = c->an_rules,
+                                  .zones = c->an_zones};
+    if (analytics_check_policy(&ap, err, errlen) != 0)
+        return -1;
     int known = 0;
     for (int i = 0; i < 4; i++)
         known |= strcmp(c->log_level, level_names[i]) == 0;

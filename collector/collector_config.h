@@ -40,6 +40,15 @@ struct collector_config {
     int64_t stats_interval_s;  /* log.stats_interval_s */
     char self_id[65];          /* collector.id */
     int64_t health_interval_s; /* health.interval_s */
+    int an_enabled;            /* analytics.enabled */
+    char an_state[1024];       /* analytics.state: "" = STORE_DIR/analytics.db */
+    int64_t an_learning_s;     /* analytics.learning_s */
+    int64_t an_aggregate_s;    /* analytics.aggregate_s */
+    char an_rules[4096];       /* analytics.rules: RULE=SETTING lines */
+    char an_zones[8192];       /* analytics.zones: NAME=LEVEL:CIDR,... lines */
+    char an_baseline[1024];    /* analytics.baseline */
+    char an_rules_file[1024];  /* analytics.rules_file */
+    char an_oui[1024];         /* analytics.oui */
 };
 
 extern const struct cfg_opt collector_cfg_table[];

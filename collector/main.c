@@ -4,7 +4,9 @@
  * opens the store, the Kafka forwarder, /metrics and the ZeroMQ receiver (CURVE unless
  * --insecure), and runs until SIGINT or SIGTERM; then it stops receiving, lets the
  * forwarder deliver for at most kafka.flush_timeout_ms and exits 0. Subcommands:
- * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain.
+ * `keygen DIR [NAME]` writes a CURVE key pair, `verify --store DIR` checks the hash chain,
+ * `dump --store DIR` prints the stored events, `analyze` runs the analytics engine over
+ * JSON lines (analyze.c).
  * Exit 1: bad usage or config (as the sensor), or a start-up failure (keys, store, socket,
  * Kafka). --check-config also sets every kafka.properties entry on a real rd_kafka_conf_t;
  * --dump-config redacts secrets (common/config.h).
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "analyze.h"
 #include "chain.h"
 #include "collector_config.h"
 #include "envelope.h"
@@ -56,6 +59,7 @@ static void usage(FILE *out)
             "       " PROG " verify --store DIR     check the store's hash chain and anchors\n"
             "                 [-c FILE] [--anchor FILE] [--head B:E:HASH]   (verify --help)\n"
             "       " PROG " dump --store DIR       print the stored events as JSON lines\n"
+            "       " PROG " analyze [-c FILE] [-r EVENTS.jsonl|-]  alerts and assets offline\n"
             "Receives sensor batches over ZeroMQ (CURVE), stores them in SQLite day files with\n"
             "a hash chain, forwards them to Kafka from the store.\n"
             "\n"
@@ -331,6 +335,19 @@ static int run(const struct collector_config *conf, int short_retention)
         log_err("%s", err);
         goto out;
     }
+    char an_state[1100];
+    if (conf->an_state[0])
+        snprintf(an_state, sizeof an_state, "%s", conf->an_state);
+    else
+        snprintf(an_state, sizeof an_state, "%s/analytics.db", conf->store_dir);
+    struct analytics_opts ao = {
+        .state_path = an_state,
+        .baseline_path = conf->an_baseline[0] ? conf->an_baseline : NULL,
+        .rules_path = conf->an_rules_file[0] ? conf->an_rules_file : NULL,
+        .oui_path = conf->an_oui,
+        .policy = {.learning_s = conf->an_learning_s, .aggregate_s = conf->an_aggregate_s,
+                   .rules = conf->an_rules, .zones = conf->an_zones},
+    };
     struct receiver_opts ro = {
         .listen = conf->listen,
         .max_batch_events = (size_t)conf->max_batch_events,
@@ -342,6 +359,7 @@ static int run(const struct collector_config *conf, int short_retention)
         .server_secret = sec,
         .allow = allow,
         .metrics = &m,
+        .analytics = conf->an_enabled ? &ao : NULL,
     };
     allow = NULL; /* the receiver has it now */
     if (receiver_open(&rcv, &ro, st, err, sizeof err) != 0) {
@@ -395,6 +413,8 @@ int main(int argc, char **argv)
         return store_cli_verify(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "dump") == 0)
         return store_cli_dump(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "analyze") == 0)
+        return cmd_analyze(argc, argv);
     int rc = cli_parse(&cli, argc, argv);
     if (rc >= 0)
         return rc;

@@ -432,9 +432,18 @@ static void *outbox_main(void *arg)
             }
             log_info("kafka: producer restarted; forwarding resumes at the cursors");
         }
+        /* alerts first, then assets and health, the bulk of P.events last: an alert never
+         * waits behind a backlog of audit records; and P.events only takes the producer
+         * queue up to EVENTS_QUEUE_SHARE, so there is always room for an alert */
+        static const int order[TOPIC_COUNT] = {TOPIC_ALERTS, TOPIC_ASSETS, TOPIC_HEALTH,
+                                               TOPIC_EVENTS};
         int progress = 0;
-        for (int t = 0; t < TOPIC_COUNT; t++)
+        for (int i = 0; i < TOPIC_COUNT; i++) {
+            int t = order[i];
+            if (t == TOPIC_EVENTS && rd_kafka_outq_len(ob->rk) >= EVENTS_QUEUE_SHARE)
+                continue;
             progress += fill(ob, t);
+        }
         rd_kafka_poll(ob->rk, progress ? 0 : 20);
         for (int t = 0; t < TOPIC_COUNT; t++)
             if (window_rewind(&ob->r[t].win))

@@ -19,6 +19,9 @@
 #define PATH_CAP 1200 /* store.dir is at most 1000 characters */
 #define WINDOW_CAP 65536         /* messages in flight per topic */
 #define READ_BATCHES 8           /* batches read per query */
+#define EVENTS_QUEUE_SHARE 80000 /* P.events stops filling above this many queued messages
+                                  * (librdkafka's queue holds 100000 by default): the rest is
+                                  * kept for alerts, assets and health */
 #define CURSOR_SAVE_MS 200
 #define LAG_EVERY_MS 250
 #define DAYS_EVERY_MS 500        /* how often the day list is read again */

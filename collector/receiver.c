@@ -27,6 +27,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "an_sink.h"
 #include "auth.h"
 #include "batch.h"
 #include "chain.h"
@@ -69,6 +70,7 @@ struct group {
     struct batch *b[RECV_GROUP]; /* the parsed ones (k of them): the commit's input */
     size_t idx[RECV_GROUP];
     size_t k;
+    int keep;              /* stored batches stay parsed after the acks, for the engine */
     struct store_put_result res[RECV_GROUP]; /* the commit's output */
     int rc;
     char err[512];
@@ -94,10 +96,24 @@ struct receiver {
     char self_id[WIRE_SENSOR_MAX + 1];
     int health_interval_s;
     uint64_t started_us;
+    struct an_sink *an;    /* the analytics engine; NULL: none */
 };
+
+/* Slots: two groups of RECV_GROUP, then receiver_handle's, then the one the engine's own
+ * output is stored through while receiver_handle's batch is still being fed. */
+#define SLOT_HANDLE (2 * RECV_GROUP)
+#define SLOT_OWN (2 * RECV_GROUP + 1)
+#define SLOTS (2 * RECV_GROUP + 2)
 
 static void group_commit(struct worker_job *j);
 static void drain(struct receiver *r);
+
+/* How the engine stores what it produces: as a batch of the collector's own id. */
+static int store_own(void *ctx, const uint8_t *hdr, size_t hlen, const char *body, size_t blen)
+{
+    uint64_t bseq = 0;
+    return receiver_handle(ctx, hdr, hlen, body, blen, &bseq);
+}
 
 static void publish(struct receiver *r)
 {
@@ -165,7 +181,7 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
 {
     *out = NULL;
     struct receiver *r = calloc(1, sizeof *r);
-    if (!r || !(r->slot = calloc(2 * RECV_GROUP + 1, sizeof *r->slot))) {
+    if (!r || !(r->slot = calloc(SLOTS, sizeof *r->slot))) {
         free(r);
         allow_close(o->allow);
         snprintf(err, errlen, "out of memory");
@@ -185,6 +201,11 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
         r->grp[g].job.run = group_commit;
     }
     r->fill = &r->grp[0];
+    if (o->analytics &&
+        an_sink_open(&r->an, o->analytics, s, r->self_id, store_own, r, err, errlen) != 0) {
+        receiver_close(r);
+        return -1;
+    }
     if (o->listen && (setup_socket(r, o, err, errlen) != 0 ||
                       worker_start(&r->store_thread, "tz-store", err, errlen) != 0)) {
         receiver_close(r);
@@ -199,8 +220,9 @@ void receiver_close(struct receiver *r)
     if (!r)
         return;
     drain(r);
+    an_sink_close(r->an); /* stores the open aggregates' updates */
     worker_stop(r->store_thread);
-    for (size_t i = 0; i < 2 * RECV_GROUP + 1; i++)
+    for (size_t i = 0; r->slot && i < SLOTS; i++)
         batch_free(&r->slot[i].batch);
     free(r->slot);
     if (r->sock)
@@ -308,9 +330,10 @@ static void classify_restart(struct receiver *r, const struct batch *b)
 }
 
 /* Takes the parsed slots among sl[0..n) as g's commit input. */
-static void group_collect(struct group *g, struct slot *sl, size_t n)
+static void group_collect(struct group *g, struct slot *sl, size_t n, int keep)
 {
     g->slot = sl;
+    g->keep = keep;
     g->n = n;
     g->k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -367,6 +390,8 @@ static void group_finish(struct receiver *r, struct group *g)
                           res[j].duplicates);
             if (res[j].inserted > 0)
                 classify_restart(r, &s->batch);
+            if (g->keep)
+                continue;
         }
         batch_clear(&s->batch);
     }
@@ -374,10 +399,10 @@ static void group_finish(struct receiver *r, struct group *g)
 
 /* Stores the parsed slots among sl[0..n) in one transaction on this thread and sets their
  * status (receiver_handle; nothing may be with the store thread). */
-static void store_group(struct receiver *r, struct slot *sl, size_t n)
+static void store_group(struct receiver *r, struct slot *sl, size_t n, int keep)
 {
     struct group g = {.r = r};
-    group_collect(&g, sl, n);
+    group_collect(&g, sl, n, keep);
     group_commit(&g.job);
     group_finish(r, &g);
 }
@@ -386,12 +411,20 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
                     size_t blen, uint64_t *batch_seq)
 {
     drain(r); /* the store is this thread's again */
-    struct slot *sl = &r->slot[2 * RECV_GROUP];
+    /* the engine's own output is stored through here too: it is not fed back */
+    int own = an_sink_storing(r->an), feed = r->an && !own;
+    struct slot *sl = &r->slot[own ? SLOT_OWN : SLOT_HANDLE];
     sl->reason = WIRE_REASON_NONE;
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
-    store_group(r, sl, 1);
+    store_group(r, sl, 1, feed);
     *batch_seq = sl->batch_seq;
     publish(r);
+    if (feed) {
+        if (sl->status == WIRE_ACK_STORED)
+            an_sink_feed(r->an, &sl->batch);
+        batch_clear(&sl->batch);
+        an_sink_done(r->an);
+    }
     return sl->status;
 }
 
@@ -493,8 +526,17 @@ static void ack_group(struct receiver *r, struct group *g)
             zmq_msg_close(&sl->fr[k]);
         sl->kept = 0;
     }
+    size_t n = g->n;
     g->n = g->k = 0;
     publish(r);
+    if (g->keep && n > 0) { /* stored and acked: now the analytics, in arrival order */
+        for (size_t i = 0; i < n; i++) {
+            if (g->slot[i].status == WIRE_ACK_STORED)
+                an_sink_feed(r->an, &g->slot[i].batch);
+            batch_clear(&g->slot[i].batch);
+        }
+        an_sink_done(r->an); /* may store the engine's output: receiver_handle */
+    }
 }
 
 /* Acks the group with the store thread once its commit is done; with `wait`, waits for it.
@@ -506,8 +548,8 @@ static int finish_inflight(struct receiver *r, int wait)
     struct worker_job *j = wait ? worker_wait(r->store_thread) : worker_done(r->store_thread);
     if (!j)
         return 0;
+    r->inflight = NULL; /* before the acks: the engine's output is stored inline after them */
     ack_group(r, (struct group *)j);
-    r->inflight = NULL;
     return 1;
 }
 
@@ -538,7 +580,7 @@ static int receive_group(struct receiver *r)
     }
     if (n == 0)
         return rc;
-    group_collect(g, g->slot, n);
+    group_collect(g, g->slot, n, r->an != NULL);
     if (g->k == 0) { /* nothing to store: answer at once */
         ack_group(r, g);
         return rc < 0 ? -1 : (int)n;

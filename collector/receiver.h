@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analytics.h"
 #include "keys.h"
 #include "metrics.h"
 #include "store.h"
@@ -44,6 +45,10 @@ struct receiver_opts {
     struct metrics *metrics;   /* may be NULL */
     const char *self_id;       /* sensor id of the collector's own health events */
     int health_interval_s;     /* 0: no health events */
+    /* the analytics engine (NULL: none): opened by the receiver with these options (its
+     * emit, next_seq and ctx are the receiver's), fed with every newly stored event once
+     * its batch is acked; what it produces is stored under self_id like health events */
+    const struct analytics_opts *analytics;
 };
 
 struct receiver;

@@ -11,7 +11,7 @@ PKGS=(
   librdkafka-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libyaml-dev
   libcriterion-dev libzstd-dev
   tshark kcat tcpdump curl
-  libmodbus-dev python3-jsonschema python3-zmq
+  libmodbus-dev python3-jsonschema python3-zmq ieee-data
   python3-pymodbus python3-serial-asyncio mbpoll time
   python3-scapy
   libgnutls28-dev gnutls-bin tzdata

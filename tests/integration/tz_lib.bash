@@ -155,6 +155,8 @@ tz_keys() {
 
 # tz_start_collector NAME ARGS...: starts the collector and waits until it listens; sets
 # COLLECTOR_PID and HTTP_PORT (/metrics on 127.0.0.1, a free port unless ARGS name one).
+# The analytics engine is off (these scripts count what is stored and forwarded) unless
+# ARGS turn it on with --set analytics.enabled=true.
 tz_start_collector() {
     local name=$1
     shift
@@ -163,7 +165,8 @@ tz_start_collector() {
         HTTP_PORT=$(tz_free_port)
         http=(--http-listen "127.0.0.1:$HTTP_PORT")
     fi
-    tz_spawn "$name" "$TZ_BUILD/collector/tanzhen-collector" "${http[@]}" "$@"
+    tz_spawn "$name" "$TZ_BUILD/collector/tanzhen-collector" "${http[@]}" \
+        --set analytics.enabled=false "$@"
     COLLECTOR_PID=$TZ_LAST_PID
     tz_wait_for 15 _tz_log_has "$name" "listening on" || tz_fail "$name did not start"
 }
