@@ -8,7 +8,8 @@
  * (the ZAP User-Id, auth.c) is acked REFUSED (reason SENSOR_MISMATCH), counted, logged
  * at most every RECV_REFUSE_LOG_US, and not stored. Version-2 acks carry the backlog
  * (batches read and not yet acked, plus RECV_GROUP when more wait on the socket) and the
- * credit (RECV_CREDIT minus the backlog). After a commit the receiver logs and counts a
+ * credit (RECV_CREDIT minus the backlog, at least RECV_CREDIT / 2 so the next group still
+ * fills and commits amortise their fsync). After a commit the receiver logs and counts a
  * (sensor, run) seen for the first time, and a stored `sensor_restart` anomaly that names
  * an unused seq reservation closes that part of the sensor's gap as such (seqstate.h).
  * Kafka is not fed from here: the forwarder reads the store.
@@ -38,7 +39,8 @@
 #define RECV_LOG_FIRST 20    /* complaints logged in full before thinning out */
 #define RECV_LOG_EVERY 1000
 #define MONITOR_EP "inproc://tanzhen-receiver-monitor"
-#define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog */
+#define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog
+                                       * (at most half of it: a group must stay fillable) */
 #define RECV_REFUSE_LOG_US 30000000u  /* refused batches: one log line per 30 s at most */
 #define RUNS_MAX 8192                 /* (sensor, run) pairs remembered (a power of two) */
 
@@ -392,7 +394,8 @@ static void send_ack(struct receiver *r, zmq_msg_t *identity, const struct slot 
     struct wire_ack a = {.version = sl->version, .status = (uint8_t)sl->status,
                          .reason = sl->reason, .batch_seq = sl->batch_seq,
                          .backlog = backlog,
-                         .credit = backlog >= RECV_CREDIT ? 0 : RECV_CREDIT - backlog};
+                         .credit = RECV_CREDIT - (backlog < RECV_CREDIT / 2 ? backlog
+                                                                           : RECV_CREDIT / 2)};
     uint8_t ack[WIRE_ACK_MAX];
     size_t alen = wire_ack_encode(&a, ack);
     /* ROUTER never blocks on send: an unroutable or full peer makes it drop the message */
