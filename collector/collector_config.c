@@ -40,6 +40,12 @@ const struct cfg_opt collector_cfg_table[] = {
      600000, "how long a write waits for a reader's lock before the batch gets a RETRY ack"},
     {"store.retention_days", CFG_INT, OFF(retention_days), SZ(retention_days), "180", 1, 36500,
      "days of events kept (whole day files); under 180 needs --allow-short-retention"},
+    {"store.checkpoint_interval_s", CFG_INT, OFF(checkpoint_interval_s),
+     SZ(checkpoint_interval_s), "60", 1, 86400,
+     "how often the chain head is written to STORE/checkpoint, signed with a key derived "
+     "from receiver.server_key (also at exit)"},
+    {"store.zstd_level", CFG_INT, OFF(zstd_level), SZ(zstd_level), "3", 1, 19,
+     "zstd level of the stored event blocks (3: measured best bytes per CPU second)"},
     {"kafka.brokers", CFG_STR, OFF(kafka_brokers), SZ(kafka_brokers), "", 0, 1000,
      "bootstrap servers (host:port,...); empty disables forwarding"},
     {"kafka.topic_prefix", CFG_STR, OFF(kafka_prefix), SZ(kafka_prefix), "tanzhen", 1, 100,

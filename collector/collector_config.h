@@ -23,6 +23,8 @@ struct collector_config {
     char store_sync[8];        /* store.synchronous: "full" or "normal" */
     int64_t busy_timeout_ms;   /* store.busy_timeout_ms */
     int64_t retention_days;    /* store.retention_days */
+    int64_t checkpoint_interval_s; /* store.checkpoint_interval_s */
+    int64_t zstd_level;        /* store.zstd_level */
     char kafka_brokers[1024];  /* kafka.brokers; empty: no forwarding */
     char kafka_prefix[128];    /* kafka.topic_prefix */
     char kafka_props[4096];    /* kafka.properties: "k=v\n" lines passed to librdkafka */

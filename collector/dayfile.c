@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dayfile.c - the store's file names and schemas (see dayfile.h). A day file holds the
- * events stored that UTC day and the batches that chain them; `pos` is one position
- * across all day files (it only grows, also when old days are deleted), which is what
- * the Kafka forwarder's cursors follow.
+ * batches stored that UTC day, each with its events in one compressed block, and the
+ * index keys of those events; an event's `pos` (first_pos + its place in the block) is
+ * one position across all day files (it only grows, also when old days are deleted),
+ * which is what the Kafka forwarder's cursors follow.
  */
 #include "dayfile.h"
 
@@ -14,45 +15,33 @@
 #include <time.h>
 
 const char day_schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS events ("
-    "  pos INTEGER PRIMARY KEY,"   /* position across all day files */
-    "  batch INTEGER NOT NULL,"    /* batches.id */
-    "  id TEXT NOT NULL,"
-    "  type TEXT NOT NULL,"
-    "  topic INTEGER NOT NULL,"    /* 0 events, 1 alerts, 2 assets, 3 health */
-    "  ts INTEGER NOT NULL,"
-    "  sensor TEXT NOT NULL,"
-    "  seq INTEGER NOT NULL,"
-    "  proto TEXT,"
-    "  src_ip TEXT,"
-    "  src_port INTEGER,"
-    "  dst_ip TEXT,"
-    "  dst_port INTEGER,"
-    "  community_id TEXT,"
-    "  received INTEGER NOT NULL,"
-    "  json TEXT NOT NULL,"
-    "  UNIQUE (sensor, seq)"
-    ");"
-    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts);"
-    "CREATE INDEX IF NOT EXISTS events_type_ts ON events(type, ts);"
-    "CREATE INDEX IF NOT EXISTS events_proto_ts ON events(proto, ts);"
-    "CREATE INDEX IF NOT EXISTS events_src_ip ON events(src_ip);"
-    "CREATE INDEX IF NOT EXISTS events_dst_ip ON events(dst_ip);"
-    "CREATE INDEX IF NOT EXISTS events_community_id ON events(community_id);"
-    "CREATE INDEX IF NOT EXISTS events_topic ON events(topic);"
     "CREATE TABLE IF NOT EXISTS batches ("
     "  id INTEGER PRIMARY KEY,"    /* chain order, across all day files */
+    "  kind INTEGER NOT NULL,"     /* 0 events, 1 a retention run (chain.h) */
     "  sensor TEXT NOT NULL,"
+    "  run INTEGER NOT NULL,"      /* the sensor's run id (wire.h); 0 from version-1 senders */
     "  batch_seq INTEGER NOT NULL,"
     "  first_seq INTEGER NOT NULL,"
     "  last_seq INTEGER NOT NULL,"
-    "  count INTEGER NOT NULL,"    /* rows stored: pos first_pos .. first_pos + count - 1 */
+    "  count INTEGER NOT NULL,"    /* events stored: pos first_pos .. first_pos + count - 1 */
     "  first_pos INTEGER NOT NULL,"
+    "  events_end INTEGER NOT NULL," /* events in the chain up to and with this batch */
     "  received INTEGER NOT NULL,"
-    "  digests BLOB NOT NULL,"     /* count x 16-byte row digests (chain.h) */
+    "  ts_min INTEGER NOT NULL,"   /* derived from the block: the events' time range */
+    "  ts_max INTEGER NOT NULL,"
+    "  topics INTEGER NOT NULL,"   /* derived: bit t set when a record goes to topic t */
+    "  body BLOB NOT NULL,"        /* the zstd-compressed block (evblock.h) */
     "  prev_hash BLOB NOT NULL,"
     "  hash BLOB NOT NULL"
-    ");";
+    ");"
+    "CREATE INDEX IF NOT EXISTS batches_pos ON batches(first_pos);"
+    "CREATE INDEX IF NOT EXISTS batches_ts ON batches(ts_max, ts_min);"
+    /* derived: the distinct index keys of each batch's events (evblock.h) */
+    "CREATE TABLE IF NOT EXISTS keys ("
+    "  k TEXT NOT NULL,"
+    "  batch INTEGER NOT NULL,"
+    "  PRIMARY KEY (k, batch)"
+    ") WITHOUT ROWID;";
 
 const char meta_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS chain ("
@@ -64,10 +53,12 @@ const char meta_schema_sql[] =
     "  anchor_hash BLOB NOT NULL,"      /* the prev_hash that batch must carry */
     "  anchor_day TEXT NOT NULL,"       /* the last day file deleted, '' when none */
     "  expired_files INTEGER NOT NULL,"
-    "  expired_events INTEGER NOT NULL"
+    "  expired_events INTEGER NOT NULL,"
+    "  head_events INTEGER NOT NULL"    /* events_end of the head batch */
     ");"
     "CREATE TABLE IF NOT EXISTS sensor_state ("
-    "  sensor TEXT PRIMARY KEY,"
+    "  sensor TEXT NOT NULL,"
+    "  run INTEGER NOT NULL,"
     "  last_seq INTEGER NOT NULL,"      /* highest seq stored */
     "  events INTEGER NOT NULL,"
     "  duplicates INTEGER NOT NULL,"    /* events dropped as already stored */
@@ -76,16 +67,17 @@ const char meta_schema_sql[] =
     "  open_gap_events INTEGER NOT NULL," /* still missing */
     "  filled INTEGER NOT NULL,"        /* arrived late, into a gap */
     "  gaps_given_up INTEGER NOT NULL,"
-    "  seq_reused INTEGER NOT NULL,"    /* batches re-using a stored seq for another event */
     "  last_batch_seq INTEGER NOT NULL,"
     "  first_seen INTEGER NOT NULL,"
-    "  last_seen INTEGER NOT NULL"
+    "  last_seen INTEGER NOT NULL,"
+    "  PRIMARY KEY (sensor, run)"
     ");"
     "CREATE TABLE IF NOT EXISTS sensor_gaps ("
     "  sensor TEXT NOT NULL,"
+    "  run INTEGER NOT NULL,"
     "  from_seq INTEGER NOT NULL,"
     "  to_seq INTEGER NOT NULL,"
-    "  PRIMARY KEY (sensor, from_seq)"
+    "  PRIMARY KEY (sensor, run, from_seq)"
     ");"
     "CREATE TABLE IF NOT EXISTS cursors ("
     "  topic TEXT PRIMARY KEY,"         /* events, alerts, assets, health */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dayfile.h - the store's layout on disk, shared by the writer (store.c), the forwarder
- * (outbox.c), retention and `verify`: STORE_DIR/meta.db (chain head and anchor, sensor
- * state, Kafka cursors) and one SQLite file per UTC day of ingest,
- * STORE_DIR/events-YYYYMMDD.db (events and the batches that chain them). Day names sort
- * as dates. The schemas are here so every reader agrees with the writer.
+ * (outbox.c), retention, the query and `verify`: STORE_DIR/meta.db (chain head and
+ * anchor, sensor state per run, Kafka cursors), STORE_DIR/checkpoint (the signed chain
+ * head, anchor.h) and one SQLite file per UTC day of ingest, STORE_DIR/events-YYYYMMDD.db
+ * (the batches, their compressed event blocks and index keys). Day names sort as dates.
+ * The schemas are here so every reader agrees with the writer.
  */
 #ifndef TZ_DAYFILE_H
 #define TZ_DAYFILE_H
@@ -19,7 +20,7 @@
 #define DAY_US 86400000000LL
 #define META_FILE "meta.db"
 #define LEGACY_FILE "events.db"  /* the single file of the first version; not read */
-#define STORE_SCHEMA_VERSION 2    /* PRAGMA user_version of day files and meta.db */
+#define STORE_SCHEMA_VERSION 3    /* PRAGMA user_version of day files and meta.db */
 
 struct day_list {
     char (*name)[DAY_NAME_LEN + 1]; /* ascending; owned */

@@ -33,7 +33,7 @@
 #include "receiver.h"
 #include "retention.h"
 #include "store.h"
-#include "verify.h"
+#include "store_cli.h"
 
 #define PROG "tanzhen-collector"
 #define MAX_SETS 64
@@ -51,7 +51,9 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: " PROG " [-c FILE] [options]\n"
             "       " PROG " keygen DIR [NAME]      write DIR/NAME.key and DIR/NAME.key_secret\n"
-            "       " PROG " verify --store DIR     check the store's hash chain (or -c FILE)\n"
+            "       " PROG " verify --store DIR     check the store's hash chain and anchors\n"
+            "                 [-c FILE] [--anchor FILE] [--head B:E:HASH]   (verify --help)\n"
+            "       " PROG " dump --store DIR       print the stored events as JSON lines\n"
             "Receives sensor batches over ZeroMQ (CURVE), stores them in SQLite day files with\n"
             "a hash chain, forwards them to Kafka from the store.\n"
             "\n"
@@ -289,6 +291,10 @@ static int run(const struct collector_config *conf, int short_retention)
         .sync_full = strcmp(conf->store_sync, "full") == 0,
         .busy_timeout_ms = (int)conf->busy_timeout_ms,
         .metrics = &m,
+        .zstd_level = (int)conf->zstd_level,
+        .retention_days = (int)conf->retention_days,
+        .checkpoint_interval_s = (int)conf->checkpoint_interval_s,
+        .sign_secret = conf->curve ? sec : NULL,
     };
     if (store_open(&st, &so, err, sizeof err) != 0) {
         log_err("%s", err);
@@ -375,53 +381,6 @@ static int cmd_keygen(int argc, char **argv)
     return 0;
 }
 
-static int cmd_verify(int argc, char **argv)
-{
-    static struct collector_config conf;
-    const char *store = NULL, *config = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
-            store = argv[++i];
-        else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
-                 i + 1 < argc)
-            config = argv[++i];
-        else {
-            fprintf(stderr, "usage: " PROG " verify --store DIR | -c FILE\n");
-            return 2;
-        }
-    }
-    char err[1024];
-    if (!store && config) {
-        if (cfg_defaults(collector_cfg_table, &conf, err, sizeof err) != 0 ||
-            cfg_load_yaml(collector_cfg_table, &conf, config, err, sizeof err) != 0) {
-            fprintf(stderr, PROG " verify: config: %s\n", err);
-            return 2;
-        }
-        store = conf.store_dir;
-    }
-    if (!store) {
-        fprintf(stderr, "usage: " PROG " verify --store DIR | -c FILE\n");
-        return 2;
-    }
-    struct verify_result vr;
-    int rc = verify_store(store, &vr);
-    printf("%s\n", vr.line);
-    if (rc == 0) {
-        char hex[CHAIN_HEX_LEN];
-        chain_hex(vr.head_hash, hex);
-        if (vr.batches > 0)
-            printf("verify: chain from batch %lld to batch %lld, head hash %s\n",
-                   (long long)(vr.first_id > 0 ? vr.first_id : 1), (long long)vr.head_id, hex);
-        if (vr.first_id < 0)
-            printf("verify: note: no meta.db, so where the chain starts and ends was not "
-                   "checked\n");
-        if (vr.expired_files > 0)
-            printf("verify: %d expired day file(s) skipped (retention deletes them)\n",
-                   vr.expired_files);
-    }
-    return rc == 0 ? 0 : rc == 1 ? 1 : 2;
-}
-
 int main(int argc, char **argv)
 {
     static struct cli cli;
@@ -430,7 +389,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
         return cmd_keygen(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-        return cmd_verify(argc, argv);
+        return store_cli_verify(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "dump") == 0)
+        return store_cli_dump(argc, argv);
     int rc = cli_parse(&cli, argc, argv);
     if (rc >= 0)
         return rc;

@@ -48,7 +48,7 @@ void metrics_free(struct metrics *m)
     pthread_mutex_destroy(&m->lock);
 }
 
-void metrics_sensor_update(struct metrics *m, const struct sensor_state *s)
+void metrics_sensor_update(struct metrics *m, const struct sensor_state *s, uint64_t runs)
 {
     pthread_mutex_lock(&m->lock);
     size_t i = 0;
@@ -76,7 +76,7 @@ void metrics_sensor_update(struct metrics *m, const struct sensor_state *s)
     x->gap_events = s->gap_events;
     x->open_gap_events = s->open_gap_events;
     x->filled = s->filled;
-    x->seq_reused = s->seq_reused;
+    x->runs = runs;
     x->last_batch_seq = s->last_batch_seq;
     x->last_seen_us = s->last_seen_us;
     pthread_mutex_unlock(&m->lock);
@@ -214,6 +214,20 @@ char *metrics_render(struct metrics *m, size_t *len)
     one(&b, N("store_bytes"), "gauge", "Bytes of the store's files (day files, meta.db, WAL).",
         bytes);
     one(&b, N("store_day_files"), "gauge", "Day files kept.", days);
+    /* the disk 180 days need at the rate measured since start (store format 3) */
+    double kept = LD(m->store_events_kept), up = (double)(tz_now_us() - (uint64_t)m->start_us) / 1e6;
+    double bpe = kept > 0 ? bytes / kept : 0, rate = up > 0 ? LD(m->events_stored) / up : 0;
+    one(&b, "tanzhen_store_bytes_per_event", "gauge",
+        "Store bytes (files, indexes and WAL included) per event kept.", bpe);
+    one(&b, "tanzhen_store_ingest_events_per_second", "gauge",
+        "Events stored per second, averaged since the collector started.", rate);
+    one(&b, "tanzhen_store_projected_180d_bytes", "gauge",
+        "Disk that 180 days of events need at the measured rate and bytes per event.",
+        bpe * rate * 180.0 * 86400.0);
+    one(&b, N("store_full_refused_total"), "counter",
+        "Batches refused (RETRY) because the store's disk was full.", LD(m->store_full_refused));
+    one(&b, N("checkpoint_batch"), "gauge", "Chain head in the last signed checkpoint.",
+        LD(m->checkpoint_batch));
     one(&b, N("retention_deleted_files_total"), "counter", "Day files deleted by retention.",
         LD(m->retention_files));
     one(&b, N("retention_deleted_events_total"), "counter", "Events deleted by retention.",
@@ -243,9 +257,9 @@ char *metrics_render(struct metrics *m, size_t *len)
          offsetof(struct metrics_sensor, filled)},
         {"sensor_last_batch_seq", "gauge", "Last batch_seq received per sensor.",
          offsetof(struct metrics_sensor, last_batch_seq)},
-        {"sensor_seq_reused_total", "counter",
-         "Batches that re-used a stored seq for another event (the sensor's seq restarted).",
-         offsetof(struct metrics_sensor, seq_reused)},
+        {"sensor_runs_total", "counter",
+         "Runs of each sensor seen (a sensor restarted without its state starts a new run).",
+         offsetof(struct metrics_sensor, runs)},
     };
     for (size_t f = 0; f < sizeof sf / sizeof sf[0]; f++) {
         head(&b, N(sf[f].name), sf[f].type, sf[f].help);

@@ -30,7 +30,7 @@ const char *auth_reason_name(enum auth_reason r);
 struct metrics_sensor {
     char id[WIRE_SENSOR_MAX + 1];
     uint64_t last_seq, events, duplicates, gaps, gap_events, open_gap_events, filled;
-    uint64_t seq_reused;
+    uint64_t runs; /* runs of the sensor seen (a new run: restarted without its state) */
     uint64_t last_batch_seq;
     int64_t last_seen_us;
 };
@@ -42,6 +42,9 @@ struct metrics {
     atomic_uint_fast64_t stored_topic[TOPIC_COUNT]; /* events stored per Kafka topic */
     atomic_int_fast64_t chain_head;                  /* last batch id */
     atomic_int_fast64_t committed_pos;               /* last stored position */
+    atomic_int_fast64_t store_events_kept;           /* events in the day files kept */
+    atomic_uint_fast64_t store_full_refused;         /* batches refused: disk full */
+    atomic_int_fast64_t checkpoint_batch;            /* head in the last checkpoint */
     /* auth thread */
     atomic_uint_fast64_t auth_allowed, auth_rejected[AUTH_REASON_COUNT];
     /* forwarder thread */
@@ -64,7 +67,7 @@ struct metrics {
 void metrics_init(struct metrics *m, const char *store_dir);
 void metrics_free(struct metrics *m);
 /* Copies one sensor's state into the table (the receiver calls it after a commit). */
-void metrics_sensor_update(struct metrics *m, const struct sensor_state *s);
+void metrics_sensor_update(struct metrics *m, const struct sensor_state *s, uint64_t runs);
 /* The Prometheus text; returns a malloc'd NUL-terminated buffer (caller frees), or NULL. */
 char *metrics_render(struct metrics *m, size_t *len);
 

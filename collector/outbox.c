@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outbox.c - the store-driven Kafka forwarder thread (see outbox.h). Per topic: a
- * read-only connection to the day file holding its read position, a window of messages in
- * flight, and a cursor saved to meta.db at most every CURSOR_SAVE_MS. A day file is left
+ * read-only connection to the day file holding its read position, the block of the batch
+ * being read (decompressed once, evblock.h), a window of messages in flight, and a cursor
+ * saved to meta.db at most every CURSOR_SAVE_MS. A day file is left
  * for the next one only once the next exists and a fresh read of it finds nothing more
  * (the writer never goes back to an older day). Delivery reports come through
  * rd_kafka_poll() on this thread, so the windows need no lock. The producer itself is in
@@ -15,10 +16,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "evblock.h"
 #include "log.h"
 #include "outbox_int.h"
-#include "retention.h"
 #include "tztime.h"
+
+/* The batches of one topic from the one holding position ?2 + 1 on, in position order. */
+static const char batches_sql[] =
+    "SELECT first_pos, count, received, sensor, body FROM batches "
+    "WHERE first_pos >= coalesce((SELECT max(first_pos) FROM batches WHERE first_pos <= ?2 + 1), 0) "
+    "AND (topics & ?1) != 0 AND first_pos + count - 1 > ?2 ORDER BY first_pos LIMIT ?3";
 
 /* ---- reading the store ---- */
 
@@ -42,10 +49,7 @@ static int reader_open(struct outbox *ob, int t, const char *day)
         log_warn("outbox: %s", err);
         return -1;
     }
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT pos, sensor, community_id, received, json FROM events "
-                           "WHERE topic = ?1 AND pos > ?2 ORDER BY pos LIMIT ?3",
-                           -1, &r->q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(r->db, batches_sql, -1, &r->q, NULL) != SQLITE_OK) {
         log_warn("outbox: %s: %s", path, sqlite3_errmsg(r->db));
         reader_close(r);
         return -1;
@@ -81,7 +85,8 @@ static void reader_locate(struct outbox *ob, int t)
             continue;
         int64_t max = 0;
         if (k + 1 == ob->days.n ||
-            (db_int(r->db, "SELECT max(pos) FROM events", -1, &max) == 0 && max > r->read_pos))
+            (db_int(r->db, "SELECT max(first_pos + count - 1) FROM batches", -1, &max) == 0 &&
+             max > r->read_pos))
             return;
     }
     reader_close(r);
@@ -107,87 +112,125 @@ static void rewind_topic(struct outbox *ob, int t)
     atomic_fetch_add(&ob->m->kafka_rewinds, 1);
 }
 
+/* Produces one stored event; 0 produced, 1 skipped for good (too large), -1 the window
+ * or the producer queue is full (nothing changed). */
+static int produce_one(struct outbox *ob, int t, int64_t pos, int64_t received,
+                       const char *sensor, const struct evb_rec *rec)
+{
+    struct reader *r = &ob->r[t];
+    char cid[EVB_CID_MAX + 1];
+    memcpy(cid, rec->cid, rec->cid_len);
+    cid[rec->cid_len] = '\0';
+    const char *key = outbox_key(rec->cid_len ? cid : NULL, sensor);
+    const char *json = rec->line;
+    size_t jlen = rec->line_len;
+    char *value = NULL;
+    size_t vlen = jlen;
+    int flags = RD_KAFKA_MSG_F_COPY;
+    if (envelope_active(ob->env)) {
+        unsigned redacted = 0;
+        value = envelope_apply(ob->env, json, jlen, &vlen, &redacted);
+        if (!value) { /* the store only holds JSON objects; forward it as it is */
+            atomic_fetch_add(&ob->m->kafka_envelope_errors, 1);
+            vlen = jlen;
+        } else {
+            flags = RD_KAFKA_MSG_F_FREE;
+            if (redacted)
+                atomic_fetch_add(&ob->m->kafka_redacted, 1);
+        }
+    }
+    int64_t slot = window_push(&r->win, pos, received);
+    if (slot < 0) {
+        free(value);
+        return -1;
+    }
+    uintptr_t tag = ((uintptr_t)t << 56) | (uintptr_t)slot;
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        ob->rk, RD_KAFKA_V_RKT(ob->rkt[t]), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+        RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_VALUE(value ? value : (void *)json, vlen),
+        RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_OPAQUE((void *)tag), RD_KAFKA_V_END);
+    if (outbox_permanent_error(e)) {
+        free(value); /* not taken by librdkafka on error */
+        uint64_t head0 = r->win.head;
+        window_settle(&r->win, (uint64_t)slot, 1);
+        r->passed += r->win.head - head0;
+        outbox_undeliverable(ob, ob->names[t], pos, vlen, e);
+        return 1;
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        window_unpush(&r->win);
+        free(value); /* not taken by librdkafka on error */
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            log_warn("kafka: produce to %s: %s", ob->names[t], rd_kafka_err2str(e));
+        return -1;
+    }
+    atomic_fetch_add(&ob->m->kafka_produced[t], 1);
+    return 0;
+}
+
+/* The block of the batch at first_pos, decompressed once per reader. 0 or -1. */
+static int block_load(struct reader *r, int64_t first_pos, const void *body, size_t blen)
+{
+    if (r->block_pos == first_pos && first_pos > 0)
+        return 0;
+    r->block_pos = 0;
+    if (evb_decompress(body, blen, &r->block) < 0)
+        return -1;
+    r->block_pos = first_pos;
+    return 0;
+}
+
 /* Produces what is after topic t's read position, as far as the window and the producer
- * queue allow. Returns the rows produced (or > 0 for other progress). */
+ * queue allow. Returns the events produced (or > 0 for other progress). */
 static int fill(struct outbox *ob, int t)
 {
     struct reader *r = &ob->r[t];
     int64_t committed = atomic_load_explicit(&ob->m->committed_pos, memory_order_acquire);
     if (r->win.failed || committed <= r->read_pos)
         return 0;
-    uint64_t room = r->win.cap - window_used(&r->win);
-    if (room == 0)
+    if (r->win.cap - window_used(&r->win) == 0)
         return 0;
     if (!r->db) {
         reader_locate(ob, t);
         if (!r->db)
             return 0;
     }
-    int limit = room < READ_ROWS ? (int)room : READ_ROWS;
     int produced = 0, again = 1, full = 0;
-    while (again) {
+    while (again && !full) {
         again = 0;
         int rows = 0;
-        sqlite3_bind_int(r->q, 1, t);
+        sqlite3_bind_int(r->q, 1, 1 << t);
         sqlite3_bind_int64(r->q, 2, r->read_pos);
-        sqlite3_bind_int(r->q, 3, limit);
+        sqlite3_bind_int(r->q, 3, READ_BATCHES);
         while (!full && sqlite3_step(r->q) == SQLITE_ROW) {
             rows++;
-            int64_t pos = sqlite3_column_int64(r->q, 0);
-            const char *sensor = (const char *)sqlite3_column_text(r->q, 1);
-            const char *cid = (const char *)sqlite3_column_text(r->q, 2);
-            int64_t received = sqlite3_column_int64(r->q, 3);
-            const char *json = (const char *)sqlite3_column_text(r->q, 4);
-            size_t jlen = (size_t)sqlite3_column_bytes(r->q, 4);
-            const char *key = outbox_key(cid, sensor);
-            char *value = NULL;
-            size_t vlen = jlen;
-            int flags = RD_KAFKA_MSG_F_COPY;
-            if (envelope_active(ob->env)) {
-                unsigned redacted = 0;
-                value = envelope_apply(ob->env, json ? json : "", jlen, &vlen, &redacted);
-                if (!value) { /* the store only holds JSON objects; forward it as it is */
-                    atomic_fetch_add(&ob->m->kafka_envelope_errors, 1);
-                    vlen = jlen;
-                } else {
-                    flags = RD_KAFKA_MSG_F_FREE;
-                    if (redacted)
-                        atomic_fetch_add(&ob->m->kafka_redacted, 1);
-                }
-            }
-            int64_t slot = window_push(&r->win, pos, received);
-            if (slot < 0) { /* cannot happen: limit <= room */
-                free(value);
-                full = 1;
-                break;
-            }
-            uintptr_t tag = ((uintptr_t)t << 56) | (uintptr_t)slot;
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                ob->rk, RD_KAFKA_V_RKT(ob->rkt[t]), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-                RD_KAFKA_V_MSGFLAGS(flags),
-                RD_KAFKA_V_VALUE(value ? value : (void *)json, vlen),
-                RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_OPAQUE((void *)tag),
-                RD_KAFKA_V_END);
-            if (outbox_permanent_error(e)) {
-                free(value); /* not taken by librdkafka on error */
-                uint64_t head0 = r->win.head;
-                window_settle(&r->win, (uint64_t)slot, 1);
-                r->passed += r->win.head - head0;
-                outbox_undeliverable(ob, ob->names[t], pos, vlen, e);
-                r->read_pos = pos;
+            int64_t first = sqlite3_column_int64(r->q, 0), count = sqlite3_column_int64(r->q, 1);
+            int64_t received = sqlite3_column_int64(r->q, 2);
+            const char *sensor = (const char *)sqlite3_column_text(r->q, 3);
+            if (block_load(r, first, sqlite3_column_blob(r->q, 4),
+                           (size_t)sqlite3_column_bytes(r->q, 4)) != 0) {
+                log_err("outbox: the block at position %lld in %s cannot be read (run "
+                        "tanzhen-collector verify); its %lld event(s) are skipped",
+                        (long long)first, r->day, (long long)count);
+                r->read_pos = first + count - 1;
                 continue;
             }
-            if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                window_unpush(&r->win);
-                free(value); /* not taken by librdkafka on error */
-                if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                    log_warn("kafka: produce to %s: %s", ob->names[t], rd_kafka_err2str(e));
-                full = 1;
-                break;
+            size_t off = 0;
+            struct evb_rec rec;
+            int64_t pos = first;
+            for (; evb_next(r->block.p, r->block.len, &off, &rec) == 1; pos++) {
+                if (pos <= r->read_pos || (int)ev_topic_of(rec.type) != t)
+                    continue;
+                int rc = produce_one(ob, t, pos, received, sensor ? sensor : "", &rec);
+                if (rc < 0) {
+                    full = 1;
+                    break;
+                }
+                r->read_pos = pos;
+                produced += rc == 0;
             }
-            r->read_pos = pos;
-            produced++;
-            atomic_fetch_add(&ob->m->kafka_produced[t], 1);
+            if (!full && first + count - 1 > r->read_pos)
+                r->read_pos = first + count - 1;
         }
         sqlite3_reset(r->q); /* ends the read transaction */
         if (rows == 0 && !full) {
@@ -196,7 +239,7 @@ static int fill(struct outbox *ob, int t)
             days_refresh(ob, 0);
             const char *nd = next_day(ob, r);
             if (nd) {
-                sqlite3_bind_int(r->q, 1, t);
+                sqlite3_bind_int(r->q, 1, 1 << t);
                 sqlite3_bind_int64(r->q, 2, r->read_pos);
                 sqlite3_bind_int(r->q, 3, 1);
                 int more = sqlite3_step(r->q) == SQLITE_ROW;
@@ -260,28 +303,53 @@ static void cursors_save(struct outbox *ob)
     if (ok && sqlite3_exec(ob->meta, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
         for (int t = 0; t < TOPIC_COUNT; t++)
             ob->r[t].cursor_saved = ob->r[t].win.cursor;
+        if (ob->save_failed)
+            log_info("outbox: cursors saved again (%llu attempt(s) had failed)",
+                     (unsigned long long)ob->save_failed);
+        ob->save_failed = 0;
     } else {
-        log_warn("outbox: cursors not saved: %s", sqlite3_errmsg(ob->meta));
+        /* said once, then every SAVE_FAIL_LOG_US: a full disk fails every attempt */
+        uint64_t mono = tz_mono_us();
+        if (ob->save_failed++ == 0 || mono - ob->save_failed_log_us >= SAVE_FAIL_LOG_US) {
+            log_warn("outbox: cursors not saved: %s (%llu attempt(s); they are saved once "
+                     "it works again, a restart meanwhile resends from the saved cursors)",
+                     sqlite3_errmsg(ob->meta), (unsigned long long)ob->save_failed);
+            ob->save_failed_log_us = mono;
+        }
         sqlite3_exec(ob->meta, "ROLLBACK", NULL, NULL, NULL);
     }
 }
 
-/* Events of topic t after its cursor, counted over the day files (at start). */
+/* Events of topic t after its cursor up to upto, counted over the day files (at start:
+ * the blocks after the cursor are opened once). */
 static int64_t backlog_count(struct outbox *ob, int t, int64_t cursor, int64_t upto)
 {
     int64_t total = 0;
-    char path[PATH_CAP], err[512], sql[160];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM events WHERE topic = %d AND pos > ?1 AND pos <= %lld", t,
-             (long long)upto);
+    char path[PATH_CAP], err[512];
+    struct evb_buf raw = {0};
     for (size_t k = 0; k < ob->days.n; k++) {
         day_path(ob->dir, ob->days.name[k], path, sizeof path);
         sqlite3 *db = day_open_ro(path, ob->busy_ms, err, sizeof err);
-        int64_t n = 0;
-        if (db && db_int(db, sql, cursor, &n) == 0)
-            total += n;
+        sqlite3_stmt *q = NULL;
+        if (db && sqlite3_prepare_v2(db, batches_sql, -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_int(q, 1, 1 << t);
+            sqlite3_bind_int64(q, 2, cursor);
+            sqlite3_bind_int(q, 3, INT32_MAX);
+            while (sqlite3_step(q) == SQLITE_ROW) {
+                int64_t pos = sqlite3_column_int64(q, 0);
+                if (evb_decompress(sqlite3_column_blob(q, 4),
+                                   (size_t)sqlite3_column_bytes(q, 4), &raw) < 0)
+                    continue;
+                size_t off = 0;
+                struct evb_rec rec;
+                for (; evb_next(raw.p, raw.len, &off, &rec) == 1; pos++)
+                    total += pos > cursor && pos <= upto && (int)ev_topic_of(rec.type) == t;
+            }
+        }
+        sqlite3_finalize(q);
         sqlite3_close(db);
     }
+    evb_buf_free(&raw);
     return total;
 }
 
@@ -300,14 +368,12 @@ static void lag_update(struct outbox *ob)
             if (oldest == 0 && r->db) {
                 /* nothing in flight: the first unread row */
                 sqlite3_stmt *q = NULL;
-                if (sqlite3_prepare_v2(r->db,
-                                       "SELECT received FROM events WHERE topic = ?1 AND "
-                                       "pos > ?2 ORDER BY pos LIMIT 1",
-                                       -1, &q, NULL) == SQLITE_OK) {
-                    sqlite3_bind_int(q, 1, t);
+                if (sqlite3_prepare_v2(r->db, batches_sql, -1, &q, NULL) == SQLITE_OK) {
+                    sqlite3_bind_int(q, 1, 1 << t);
                     sqlite3_bind_int64(q, 2, r->win.cursor);
+                    sqlite3_bind_int(q, 3, 1);
                     if (sqlite3_step(q) == SQLITE_ROW)
-                        oldest = sqlite3_column_int64(q, 0);
+                        oldest = sqlite3_column_int64(q, 2);
                 }
                 sqlite3_finalize(q);
             }
@@ -315,35 +381,6 @@ static void lag_update(struct outbox *ob)
         atomic_store(&ob->m->lag_events[t], lag);
         atomic_store(&ob->m->lag_us[t], oldest > 0 && now > oldest ? now - oldest : 0);
         atomic_store(&ob->m->cursor[t], r->win.cursor);
-    }
-}
-
-static void run_retention(struct outbox *ob)
-{
-    int64_t cur[TOPIC_COUNT];
-    for (int t = 0; t < TOPIC_COUNT; t++) {
-        cur[t] = ob->r[t].win.cursor;
-        reader_close(&ob->r[t]); /* let the files go */
-    }
-    struct retention_result rr;
-    char err[600];
-    int rc = retention_run(ob->dir, ob->retention_days, (int64_t)tz_now_us(),
-                           ob->rk ? cur : NULL, ob->busy_ms, &rr, err, sizeof err);
-    if (rc != 0)
-        log_err("retention: %s (it is tried again in an hour)", err);
-    if (rr.files > 0) {
-        atomic_fetch_add(&ob->m->retention_files, (uint64_t)rr.files);
-        atomic_fetch_add(&ob->m->retention_events, (uint64_t)rr.events);
-        int64_t unf = 0;
-        for (int t = 0; t < TOPIC_COUNT; t++) {
-            unf += rr.unforwarded[t];
-            ob->r[t].lag_base -= rr.unforwarded[t];
-        }
-        if (unf > 0) {
-            atomic_fetch_add(&ob->m->retention_unforwarded, (uint64_t)unf);
-            log_warn("retention: %lld event(s) expired before Kafka took them", (long long)unf);
-        }
-        days_refresh(ob, 1);
     }
 }
 
@@ -368,13 +405,9 @@ static int should_stop(struct outbox *ob, int wait_ms)
 static void *outbox_main(void *arg)
 {
     struct outbox *ob = arg;
-    uint64_t next_retention = 0, next_save = 0, next_lag = 0, restart_at = 0;
+    uint64_t next_save = 0, next_lag = 0, restart_at = 0;
     for (;;) {
         uint64_t now = tz_mono_us();
-        if (now >= next_retention) {
-            run_retention(ob);
-            next_retention = now + (uint64_t)RETENTION_EVERY_S * 1000000u;
-        }
         if (!ob->rk && ob->brokers[0] == '\0') {
             if (should_stop(ob, 500))
                 break;
@@ -535,6 +568,7 @@ long outbox_stop(struct outbox *ob)
     outbox_producer_destroy(ob);
     for (int t = 0; t < TOPIC_COUNT; t++) {
         reader_close(&ob->r[t]);
+        evb_buf_free(&ob->r[t].block);
         window_free(&ob->r[t].win);
     }
     sqlite3_finalize(ob->save);

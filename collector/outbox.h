@@ -6,8 +6,8 @@
  * (idempotent, acks=all, lz4, then every kafka.properties entry) and moves the cursor only
  * on delivery reports, to the highest position below which everything was delivered
  * (window.h). A broker outage only delays; a restart resumes at the cursor (at-least-once:
- * Kafka may hold an event twice after a crash, never miss one). The same thread runs
- * retention (retention.h) at start and hourly, and feeds the lag metrics.
+ * Kafka may hold an event twice after a crash, never miss one). The same thread feeds the
+ * lag metrics; retention runs on the store's thread (store_tick, retention.h).
  */
 #ifndef TZ_OUTBOX_H
 #define TZ_OUTBOX_H
@@ -20,13 +20,13 @@
 
 struct outbox_opts {
     const char *dir;              /* store.dir */
-    const char *brokers;          /* empty: no forwarding (retention still runs) */
+    const char *brokers;          /* empty: no forwarding */
     const char *prefix;
     const char *properties;       /* "k=v\n" lines applied after the defaults */
     const struct envelope *env;   /* borrowed; outlives the outbox */
     int busy_timeout_ms;
     int flush_timeout_ms;         /* at stop: how long to wait for deliveries */
-    int retention_days;
+    int retention_days;           /* unused since retention moved to the store (kept for callers) */
     struct metrics *m;            /* borrowed */
 };
 

@@ -12,16 +12,17 @@
 #include <sqlite3.h>
 
 #include "dayfile.h"
+#include "evblock.h"
 #include "outbox.h"
 #include "window.h"
 
 #define PATH_CAP 1200 /* store.dir is at most 1000 characters */
 #define WINDOW_CAP 65536         /* messages in flight per topic */
-#define READ_ROWS 500            /* rows read per query */
+#define READ_BATCHES 8           /* batches read per query */
 #define CURSOR_SAVE_MS 200
 #define LAG_EVERY_MS 250
 #define DAYS_EVERY_MS 500        /* how often the day list is read again */
-#define RETENTION_EVERY_S 3600
+#define SAVE_FAIL_LOG_US (60u * 1000000u) /* "cursors not saved" at most this often */
 #define RESTART_BACKOFF_MS 5000  /* after a fatal producer error */
 #define DOWN_LOG_EVERY_US (30u * 1000000u)
 
@@ -36,6 +37,8 @@ struct reader {
     int64_t lag_base;   /* backlog at start (events after the cursor) */
     uint64_t stored0;   /* metrics stored_topic at start */
     int64_t next_received; /* received time of the first unread row, 0 unknown */
+    struct evb_buf block;  /* the decompressed block of the batch at block_pos */
+    int64_t block_pos;     /* its first position, 0 when none */
 };
 
 struct outbox {
@@ -56,6 +59,7 @@ struct outbox {
 
     sqlite3 *meta;
     sqlite3_stmt *save;
+    uint64_t save_failed, save_failed_log_us;
     struct reader r[TOPIC_COUNT];
     struct day_list days;
     uint64_t days_read_us;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * retention.h - deleting expired day files. A day file is expired when its whole UTC day
- * lies more than store.retention_days before now; the newest day file is never deleted.
- * Files go oldest first and whole (never a DELETE on a live table, so ingest never
- * waits). Before a file goes, meta.db's chain anchor moves to the first batch after it
- * (its hash becomes the prev_hash the kept chain must start with) and that update is
- * synced, so `verify` still checks everything that is kept.
+ * retention.h - deleting expired day files, by the store's owner thread (store_tick). A day
+ * file is expired when its whole UTC day lies more than store.retention_days before now;
+ * the newest day file is never deleted. Files go oldest first and whole (never a DELETE
+ * on a live table, so ingest never waits on it). Each removal is first recorded as a chain
+ * entry of kind "retention" (chain.h) that names the file, its batches, its events and its
+ * last hash, then meta.db's anchor moves past it (synced), then the file goes: so `verify`
+ * tells a removed day from a deleted one, and a crash in between only leaves a file that
+ * the next run deletes and `verify` skips as expired.
  */
 #ifndef TZ_RETENTION_H
 #define TZ_RETENTION_H
@@ -16,17 +18,20 @@
 #include "batch.h"
 
 #define RETENTION_MIN_DAYS 180 /* shorter needs --allow-short-retention */
+#define RETENTION_EVERY_S 3600
+
+struct store;
 
 struct retention_result {
     int files;                        /* day files deleted */
-    int64_t events;                   /* rows they held */
-    int64_t unforwarded[TOPIC_COUNT]; /* rows beyond the topic's cursor (never forwarded) */
+    int64_t events;                   /* events they held */
+    int64_t unforwarded[TOPIC_COUNT]; /* events beyond the topic's cursor (never forwarded) */
 };
 
-/* Deletes the expired day files of dir. cursors (may be NULL) are the forwarder's, to
- * count what goes unforwarded. Returns 0, or -1 with err (what was deleted before the
+/* Deletes the expired day files of the store. cursors (may be NULL) are the forwarder's,
+ * to count what goes unforwarded. Returns 0, or -1 with err (what was deleted before the
  * failure stays deleted and counted in r). */
-int retention_run(const char *dir, int retention_days, int64_t now_us, const int64_t *cursors,
-                  int busy_timeout_ms, struct retention_result *r, char *err, size_t errlen);
+int store_retention(struct store *s, int retention_days, int64_t now_us, const int64_t *cursors,
+                    struct retention_result *r, char *err, size_t errlen);
 
 #endif

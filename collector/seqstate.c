@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * seqstate.c - per-sensor sequence state: highest seq and open gaps (see seqstate.h).
+ * seqstate.c - per-(sensor, run) sequence state: highest seq and open gaps (seqstate.h).
  * Gaps are a sorted array searched by bisection; filling one event of a gap shrinks it,
  * splits it or removes it. Sensors are a sorted array of pointers, so a state's address
  * is stable while the table grows.
@@ -20,13 +20,21 @@ void seqstate_free(struct seqstate *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Index of the first sensor whose id is >= id. */
-static size_t sensor_lower(const struct seqstate *t, const char *id)
+static int cmp_state(const struct sensor_state *s, const char *id, uint64_t run)
+{
+    int c = strcmp(s->id, id);
+    if (c != 0)
+        return c;
+    return s->run < run ? -1 : s->run > run ? 1 : 0;
+}
+
+/* Index of the first state at or after (id, run). */
+static size_t sensor_lower(const struct seqstate *t, const char *id, uint64_t run)
 {
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(t->s[mid]->id, id) < 0)
+        if (cmp_state(t->s[mid], id, run) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -34,10 +42,24 @@ static size_t sensor_lower(const struct seqstate *t, const char *id)
     return lo;
 }
 
-struct sensor_state *seqstate_get(struct seqstate *t, const char *id, int create)
+size_t seqstate_runs(const struct seqstate *t, const char *id, const struct sensor_state **latest)
 {
-    size_t i = sensor_lower(t, id);
-    if (i < t->n && strcmp(t->s[i]->id, id) == 0)
+    size_t n = 0;
+    const struct sensor_state *best = NULL;
+    for (size_t i = sensor_lower(t, id, 0); i < t->n && strcmp(t->s[i]->id, id) == 0; i++) {
+        n++;
+        if (!best || t->s[i]->last_seen_us >= best->last_seen_us)
+            best = t->s[i];
+    }
+    if (latest)
+        *latest = best;
+    return n;
+}
+
+struct sensor_state *seqstate_get(struct seqstate *t, const char *id, uint64_t run, int create)
+{
+    size_t i = sensor_lower(t, id, run);
+    if (i < t->n && cmp_state(t->s[i], id, run) == 0)
         return t->s[i];
     if (!create || t->n >= SEQ_MAX_SENSORS || strlen(id) > WIRE_SENSOR_MAX)
         return NULL;
@@ -53,6 +75,7 @@ struct sensor_state *seqstate_get(struct seqstate *t, const char *id, int create
     if (!s)
         return NULL;
     memcpy(s->id, id, strlen(id) + 1);
+    s->run = run;
     memmove(t->s + i + 1, t->s + i, (t->n - i) * sizeof *t->s);
     t->s[i] = s;
     t->n++;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store.c - the day-file event store (see store.h and dayfile.h). A transaction on the
- * current day file writes the new rows of one or more batches and one `batches` row per
- * batch (its row digests and chain hash); then meta.db gets the chain head and the
- * sensors' sequence state (store_meta.c, which also catches meta.db up with the day files
- * at open). Days only move forward. A lock file keeps a second collector off the same
- * directory.
+ * store.c - the write path of the day-file event store (see store.h and dayfile.h). A
+ * transaction on the current day file writes, per batch, its new events as one compressed
+ * block, its chain entry and its index keys; then meta.db gets the chain head and the
+ * runs' sequence state (store_meta.c). A group that fails (a full disk) is split down to
+ * single batches so what fits is stored. Days only move forward. A lock file keeps a second
+ * collector off the same directory.
  */
 #include "store.h"
 
@@ -19,18 +19,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "anchor.h"
 #include "chain.h"
 #include "log.h"
 #include "store_int.h"
 #include "tztime.h"
 
-static const char insert_sql[] =
-    "INSERT INTO events (pos, batch, id, type, topic, ts, sensor, seq, proto, src_ip, "
-    "src_port, dst_ip, dst_port, community_id, received, json) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (sensor, seq) DO NOTHING";
 static const char batch_sql[] =
-    "INSERT INTO batches (id, sensor, batch_seq, first_seq, last_seq, count, first_pos, "
-    "received, digests, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    "INSERT INTO batches (id, kind, sensor, run, batch_seq, first_seq, last_seq, count, "
+    "first_pos, events_end, received, ts_min, ts_max, topics, body, prev_hash, hash) VALUES "
+    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+
+#define FULL_LOG_EVERY_US (60u * 1000000u) /* a full disk is said again at most this often */
 
 static int64_t real_clock(void)
 {
@@ -78,20 +78,19 @@ static int take_lock(struct store *s, char *err, size_t errlen)
 
 static void close_day(struct store *s)
 {
-    sqlite3_finalize(s->d_insert);
+    sqlite3_finalize(s->d_key);
     sqlite3_finalize(s->d_batch);
     sqlite3_finalize(s->d_begin);
     sqlite3_finalize(s->d_commit);
     sqlite3_finalize(s->d_rollback);
-    sqlite3_finalize(s->d_lookup);
-    s->d_insert = s->d_batch = s->d_begin = s->d_commit = s->d_rollback = s->d_lookup = NULL;
+    s->d_key = s->d_batch = s->d_begin = s->d_commit = s->d_rollback = NULL;
     sqlite3_close(s->day);
     s->day = NULL;
     s->day_name[0] = '\0';
     s->day_file[0] = '\0';
 }
 
-static int open_day(struct store *s, const char *day, char *err, size_t errlen)
+int store_open_day(struct store *s, const char *day, char *err, size_t errlen)
 {
     close_day(s);
     char path[PATH_CAP];
@@ -104,12 +103,11 @@ static int open_day(struct store *s, const char *day, char *err, size_t errlen)
         return -1;
     if (store_db_setup(s->day, path, day_schema_sql, s->sync_full, err, errlen) != 0)
         goto fail;
-    if (store_prep(s->day, insert_sql, &s->d_insert) != 0 || store_prep(s->day, batch_sql, &s->d_batch) != 0 ||
+    if (store_prep(s->day, "INSERT INTO keys (k, batch) VALUES (?1, ?2)", &s->d_key) != 0 ||
+        store_prep(s->day, batch_sql, &s->d_batch) != 0 ||
         store_prep(s->day, "BEGIN IMMEDIATE", &s->d_begin) != 0 ||
         store_prep(s->day, "COMMIT", &s->d_commit) != 0 ||
-        store_prep(s->day, "ROLLBACK", &s->d_rollback) != 0 ||
-        store_prep(s->day, "SELECT id FROM events WHERE sensor = ?1 AND seq = ?2",
-                   &s->d_lookup) != 0) {
+        store_prep(s->day, "ROLLBACK", &s->d_rollback) != 0) {
         snprintf(err, errlen, "%s: cannot prepare statements: %s", path, sqlite3_errmsg(s->day));
         goto fail;
     }
@@ -147,6 +145,13 @@ int store_open(struct store **out, const struct store_opts *o, char *err, size_t
     s->busy_ms = o->busy_timeout_ms;
     s->clock = o->clock_us ? o->clock_us : real_clock;
     s->m = o->metrics;
+    s->zlevel = o->zstd_level ? o->zstd_level : STORE_ZSTD_LEVEL;
+    s->retention_days = o->retention_days;
+    s->checkpoint_s = o->checkpoint_interval_s;
+    if (o->sign_secret) {
+        anchor_key_derive(o->sign_secret, s->sign_pk, s->sign_sk);
+        s->have_sign = 1;
+    }
     if (take_lock(s, err, errlen) != 0 || store_open_meta(s, err, errlen) != 0 ||
         store_load_state(s, err, errlen) != 0) {
         store_close(s);
@@ -162,8 +167,12 @@ int store_open(struct store **out, const struct store_opts *o, char *err, size_t
         atomic_store(&s->m->chain_head, s->head_id);
         atomic_store(&s->m->committed_pos, s->next_pos - 1);
         for (size_t i = 0; i < s->seq.n; i++)
-            metrics_sensor_update(s->m, s->seq.s[i]);
+            store_sensor_metrics(s, s->seq.s[i]->id);
     }
+    s->checkpoint_id = -1;
+    s->kept_events = store_count(s);
+    if (s->m)
+        atomic_store(&s->m->store_events_kept, s->kept_events);
     *out = s;
     return 0;
 }
@@ -172,11 +181,11 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
-    if (s->meta && s->chain_dirty) {
-        char err[2048];
-        if (store_save_meta(s, err, sizeof err) != 0)
-            log_warn("store: %s", err);
-    }
+    char err[2048];
+    if (s->meta && s->chain_dirty && store_save_meta(s, err, sizeof err) != 0)
+        log_warn("store: %s", err);
+    if (s->meta && store_checkpoint(s, err, sizeof err) != 0)
+        log_warn("store: %s", err);
     close_day(s);
     sqlite3_finalize(s->m_begin);
     sqlite3_finalize(s->m_commit);
@@ -187,7 +196,9 @@ void store_close(struct store *s)
     sqlite3_finalize(s->m_gap);
     sqlite3_close(s->meta);
     seqstate_free(&s->seq);
-    free(s->digests);
+    evb_buf_free(&s->raw);
+    evb_buf_free(&s->z);
+    evb_keys_free(&s->keys);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     free(s);
@@ -215,124 +226,110 @@ int64_t store_last_pos(const struct store *s)
 
 const struct sensor_state *store_sensor(struct store *s, const char *id)
 {
-    return seqstate_get(&s->seq, id, 0);
+    const struct sensor_state *latest = NULL;
+    seqstate_runs(&s->seq, id, &latest);
+    return latest;
 }
 
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+const struct sensor_state *store_sensor_run(struct store *s, const char *id, uint64_t run)
 {
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
+    return seqstate_get(&s->seq, id, run, 0);
 }
 
-static void bind_opt_port(sqlite3_stmt *st, int i, int64_t v)
+void store_head(const struct store *s, int64_t *id, int64_t *events,
+                uint8_t hash[CHAIN_HASH_LEN])
 {
-    if (v >= 0)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
+    *id = s->head_id;
+    *events = s->head_events;
+    memcpy(hash, s->head_hash, CHAIN_HASH_LEN);
 }
 
-/* Inserts one event at pos; returns 1 inserted, 0 already in this day file, -1 error. */
-static int insert_event(struct store *s, struct ev *e, int64_t pos, int64_t batch, int64_t now)
+int store_insert_entry(struct store *s, struct chain_entry *e, int64_t ts_min, int64_t ts_max,
+                       int topics, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = s->d_insert;
-    sqlite3_bind_int64(st, 1, pos);
-    sqlite3_bind_int64(st, 2, batch);
-    sqlite3_bind_text(st, 3, e->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev_type_name(e->type), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 5, (int)ev_topic_of(e->type));
-    sqlite3_bind_int64(st, 6, e->ts_us);
-    sqlite3_bind_text(st, 7, e->sensor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, e->seq);
-    bind_opt_text(st, 9, e->proto);
-    bind_opt_text(st, 10, e->src_ip);
-    bind_opt_port(st, 11, e->src_port);
-    bind_opt_text(st, 12, e->dst_ip);
-    bind_opt_port(st, 13, e->dst_port);
-    bind_opt_text(st, 14, e->community_id);
-    sqlite3_bind_int64(st, 15, now);
-    sqlite3_bind_text(st, 16, e->line, (int)e->line_len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
+    uint8_t hash[CHAIN_HASH_LEN];
+    e->id = s->head_id + 1;
+    chain_entry_hash(s->head_hash, e, hash);
+    sqlite3_stmt *st = s->d_batch;
+    sqlite3_bind_int64(st, 1, e->id);
+    sqlite3_bind_int(st, 2, e->kind);
+    sqlite3_bind_text(st, 3, e->sensor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)e->run);
+    sqlite3_bind_int64(st, 5, (int64_t)e->batch_seq);
+    sqlite3_bind_int64(st, 6, (int64_t)e->first_seq);
+    sqlite3_bind_int64(st, 7, (int64_t)e->last_seq);
+    sqlite3_bind_int64(st, 8, e->count);
+    sqlite3_bind_int64(st, 9, e->first_pos);
+    sqlite3_bind_int64(st, 10, e->events_end);
+    sqlite3_bind_int64(st, 11, e->received);
+    sqlite3_bind_int64(st, 12, ts_min);
+    sqlite3_bind_int64(st, 13, ts_max);
+    sqlite3_bind_int(st, 14, topics);
+    sqlite3_bind_blob(st, 15, e->body, (int)e->body_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 16, s->head_hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 17, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+    int rc = store_step_once(st);
     sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "batch row: %s", sqlite3_errmsg(s->day));
         return -1;
-    return sqlite3_changes(s->day) > 0 ? 1 : 0;
-}
-
-/* A duplicate seq normally comes back with the same event (a resend). Another event id
- * means the sensor restarted its sequence (no persisted state): those events cannot be
- * stored under (sensor, seq) and are dropped, so say it loudly. Looks in the current day
- * file only (one indexed lookup per batch that has duplicates). */
-static void check_reuse(struct store *s, struct sensor_state *ss, const struct ev *e)
-{
-    sqlite3_stmt *q = s->d_lookup;
-    sqlite3_bind_text(q, 1, e->sensor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, e->seq);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(q, 0);
-        if (id && strcmp(id, e->id) != 0) {
-            ss->seq_reused++;
-            if (ss->seq_reused <= 5 || ss->seq_reused % 1000 == 0)
-                log_warn("sensor %s sent seq %lld again with another event (id %s, stored %s): "
-                         "its sequence restarted (no output.state_dir?); events under seqs "
-                         "already stored are dropped as duplicates (%llu batch(es) so far)",
-                         ss->id, (long long)e->seq, e->id, id,
-                         (unsigned long long)ss->seq_reused);
-        }
     }
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
+    s->head_id = e->id;
+    s->head_events = e->events_end;
+    memcpy(s->head_hash, hash, CHAIN_HASH_LEN);
+    s->chain_dirty = 1;
+    return 0;
 }
 
-/* The rows of one batch plus its `batches` row; advances the chain in memory. */
+/* A run of a sensor the store has not seen: said once, counted in the sensor's runs. */
+static void note_new_run(struct store *s, const struct batch *b)
+{
+    size_t runs = seqstate_runs(&s->seq, b->hdr.sensor, NULL);
+    if (runs <= 1)
+        return; /* the sensor's first run */
+    log_warn("sensor %s: new run %016llx (seq from %llu); %zu runs of this sensor so far",
+             b->hdr.sensor, (unsigned long long)b->hdr.run,
+             (unsigned long long)b->hdr.first_seq, runs);
+}
+
+/* The new events of one batch as one block plus its chain entry and keys; advances the
+ * chain in memory. */
 static int put_one(struct store *s, struct batch *b, struct store_put_result *r, int64_t now,
                    uint64_t *topic_counts, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    struct sensor_state *ss = seqstate_get(&s->seq, b->hdr.sensor, 1);
+    struct sensor_state *ss = seqstate_get(&s->seq, b->hdr.sensor, b->hdr.run, 0);
+    if (!ss) {
+        ss = seqstate_get(&s->seq, b->hdr.sensor, b->hdr.run, 1);
+        if (ss)
+            note_new_run(s, b);
+    }
     if (!ss) {
         r->refused = 1;
         for (size_t i = 0; i < b->n; i++)
             b->ev[i].stored = 0;
         return 0;
     }
-    if (s->dcap < b->n * CHAIN_DIGEST_LEN) {
-        uint8_t *nd = realloc(s->digests, b->n * CHAIN_DIGEST_LEN);
-        if (!nd) {
-            snprintf(err, errlen, "out of memory for %zu digests", b->n);
-            return -1;
-        }
-        s->digests = nd;
-        s->dcap = b->n * CHAIN_DIGEST_LEN;
-    }
-    int64_t bid = s->head_id + 1;
-    int64_t first_pos = s->next_pos;
+    s->raw.len = 0;
+    evb_keys_clear(&s->keys);
     uint32_t k = 0;
     uint64_t first_seq = 0, last_seq = 0;
+    int64_t ts_min = INT64_MAX, ts_max = INT64_MIN;
+    int topics = 0;
     for (size_t i = 0; i < b->n; i++) {
         struct ev *e = &b->ev[i];
         e->stored = 0;
         if (!seqstate_is_new(ss, (uint64_t)e->seq)) {
-            if (r->duplicates++ == 0)
-                check_reuse(s, ss, e);
-            continue;
-        }
-        if (e->line_len > INT32_MAX) {
-            snprintf(err, errlen, "event seq %lld is too long", (long long)e->seq);
-            return -1;
-        }
-        int ins = insert_event(s, e, s->next_pos, bid, now);
-        if (ins < 0) {
-            snprintf(err, errlen, "insert of seq %lld: %s", (long long)e->seq,
-                     sqlite3_errmsg(s->day));
-            return -1;
-        }
-        if (ins == 0) { /* this day file already has it: the state was behind */
             r->duplicates++;
             continue;
+        }
+        struct evb_fields f;
+        evb_fields_of(e, &f);
+        if (evb_append(&s->raw, &f, e->line, e->line_len) != 0 ||
+            evb_keys_add(&s->keys, &f) != 0) {
+            snprintf(err, errlen, "out of memory for the block of batch %llu",
+                     (unsigned long long)b->hdr.batch_seq);
+            return -1;
         }
         struct seq_gap g;
         int mk = seqstate_mark(ss, (uint64_t)e->seq, &g);
@@ -342,13 +339,13 @@ static int put_one(struct store *s, struct batch *b, struct store_put_result *r,
         }
         if (mk == 1)
             store_note_gap(s, ss->id, &g);
-        chain_row_digest(e->sensor, (uint64_t)e->seq, e->line, e->line_len,
-                         s->digests + (size_t)k * CHAIN_DIGEST_LEN);
         if (k == 0)
             first_seq = (uint64_t)e->seq;
         last_seq = (uint64_t)e->seq;
+        ts_min = e->ts_us < ts_min ? e->ts_us : ts_min;
+        ts_max = e->ts_us > ts_max ? e->ts_us : ts_max;
+        topics |= 1 << ev_topic_of(e->type);
         k++;
-        s->next_pos++;
         e->stored = 1;
         r->inserted++;
         topic_counts[ev_topic_of(e->type)]++;
@@ -361,34 +358,32 @@ static int put_one(struct store *s, struct batch *b, struct store_put_result *r,
     ss->dirty = 1;
     if (k == 0)
         return 0;
-    uint8_t hash[CHAIN_HASH_LEN];
-    chain_batch_hash(s->head_hash, (uint64_t)bid, k, s->digests, hash);
-    sqlite3_stmt *st = s->d_batch;
-    sqlite3_bind_int64(st, 1, bid);
-    sqlite3_bind_text(st, 2, b->hdr.sensor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (int64_t)b->hdr.batch_seq);
-    sqlite3_bind_int64(st, 4, (int64_t)first_seq);
-    sqlite3_bind_int64(st, 5, (int64_t)last_seq);
-    sqlite3_bind_int64(st, 6, k);
-    sqlite3_bind_int64(st, 7, first_pos);
-    sqlite3_bind_int64(st, 8, now);
-    sqlite3_bind_blob(st, 9, s->digests, (int)(k * CHAIN_DIGEST_LEN), SQLITE_STATIC);
-    sqlite3_bind_blob(st, 10, s->head_hash, CHAIN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 11, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
-    int rc = store_step_once(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "batch row: %s", sqlite3_errmsg(s->day));
+    if (evb_compress(&s->raw, s->zlevel, &s->z) != 0 || s->z.len > INT32_MAX) {
+        snprintf(err, errlen, "cannot compress the block of batch %llu",
+                 (unsigned long long)b->hdr.batch_seq);
         return -1;
     }
-    s->head_id = bid;
-    memcpy(s->head_hash, hash, CHAIN_HASH_LEN);
-    s->chain_dirty = 1;
+    struct chain_entry ce = {
+        .kind = CHAIN_EVENTS, .sensor = b->hdr.sensor, .run = b->hdr.run,
+        .batch_seq = b->hdr.batch_seq, .first_seq = first_seq, .last_seq = last_seq,
+        .count = k, .first_pos = s->next_pos, .events_end = s->head_events + k,
+        .received = now, .body = s->z.p, .body_len = s->z.len};
+    if (store_insert_entry(s, &ce, ts_min, ts_max, topics, err, errlen) != 0)
+        return -1;
+    s->next_pos += k;
+    evb_keys_finish(&s->keys);
+    for (size_t i = 0; i < s->keys.n; i++) {
+        sqlite3_bind_text(s->d_key, 1, s->keys.k[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->d_key, 2, ce.id);
+        if (store_step_once(s->d_key) != SQLITE_DONE) {
+            snprintf(err, errlen, "key row: %s", sqlite3_errmsg(s->day));
+            return -1;
+        }
+    }
     return 0;
 }
 
-int store_put_many(struct store *s, struct batch *const *b, size_t n,
-                   struct store_put_result *r, char *err, size_t errlen)
+int store_current_day(struct store *s, char *err, size_t errlen)
 {
     int64_t now = s->clock();
     char day[DAY_NAME_LEN + 1];
@@ -397,16 +392,55 @@ int store_put_many(struct store *s, struct batch *const *b, size_t n,
      * forwarder relies on an older day file never growing again) */
     if (!s->day && strcmp(day, s->newest_day) < 0)
         memcpy(day, s->newest_day, sizeof day);
-    if (!s->day || strcmp(day, s->day_name) > 0) {
-        if (open_day(s, day, err, errlen) != 0)
-            return -1;
+    if (!s->day || strcmp(day, s->day_name) > 0)
+        return store_open_day(s, day, err, errlen);
+    return 0;
+}
+
+/* A full disk is said once, then at most every FULL_LOG_EVERY_US, and when room returns. */
+static void note_full(struct store *s, int full, size_t refused, const char *why)
+{
+    uint64_t now = tz_mono_us();
+    if (!full) {
+        if (s->full)
+            log_info("store: room again in %s: storing resumed (%llu batch(es) were refused "
+                     "for lack of room and are resent by their sensors)",
+                     s->dir, (unsigned long long)s->full_refused);
+        s->full = 0;
+        s->full_refused = 0;
+        return;
     }
-    int64_t save_head = s->head_id, save_pos = s->next_pos;
+    s->full_refused += refused;
+    if (s->m)
+        atomic_fetch_add(&s->m->store_full_refused, refused);
+    if (!s->full || now - s->full_logged_us >= FULL_LOG_EVERY_US) {
+        log_err("store: %s %s: the disk is full; what fits is stored batch by batch and the "
+                "rest is refused (RETRY) until room returns (%llu batch(es) refused so far)",
+                s->dir, s->full ? "is still full" : "is full", (unsigned long long)s->full_refused);
+        if (why && why[0])
+            log_debug("store: %s", why);
+        s->full_logged_us = now;
+    }
+    s->full = 1;
+}
+
+/* One transaction over b[0..n). 0, or -1 with err (rolled back; *full set for SQLITE_FULL). */
+static int put_group(struct store *s, struct batch *const *b, size_t n,
+                     struct store_put_result *r, int *full, char *err, size_t errlen)
+{
+    *full = 0;
+    int64_t now = s->clock();
+    if (store_current_day(s, err, errlen) != 0) {
+        *full = s->day == NULL;
+        return -1;
+    }
+    int64_t save_head = s->head_id, save_events = s->head_events, save_pos = s->next_pos;
     uint8_t save_hash[CHAIN_HASH_LEN];
     memcpy(save_hash, s->head_hash, CHAIN_HASH_LEN);
     uint64_t topic_counts[TOPIC_COUNT] = {0};
     if (store_step_once(s->d_begin) != SQLITE_DONE) {
         snprintf(err, errlen, "BEGIN: %s", sqlite3_errmsg(s->day));
+        *full = (sqlite3_errcode(s->day) & 0xff) == SQLITE_FULL;
         return -1;
     }
     for (size_t i = 0; i < n; i++)
@@ -418,7 +452,7 @@ int store_put_many(struct store *s, struct batch *const *b, size_t n,
     }
     store_log_gaps(s, "");
     char e2[2048];
-    if (store_save_meta(s, e2, sizeof e2) != 0) /* the day file holds the truth: catch up later */
+    if (store_save_meta(s, e2, sizeof e2) != 0 && !s->full) /* the day files hold the truth */
         log_warn("store: meta.db not updated (the next commit or start-up catches up): %s", e2);
     if (s->m) {
         /* under the lock, so the forwarder reads positions and counts that agree */
@@ -431,8 +465,13 @@ int store_put_many(struct store *s, struct batch *const *b, size_t n,
         atomic_fetch_add(&s->m->transactions, 1);
         atomic_store(&s->m->chain_head, s->head_id);
     }
+    for (int t = 0; t < TOPIC_COUNT; t++)
+        s->kept_events += (int64_t)topic_counts[t];
+    if (s->m)
+        atomic_store(&s->m->store_events_kept, s->kept_events);
     return 0;
 fail:
+    *full = (sqlite3_errcode(s->day) & 0xff) == SQLITE_FULL;
     store_step_once(s->d_rollback);
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < b[i]->n; j++)
@@ -440,6 +479,7 @@ fail:
         r[i].inserted = r[i].duplicates = 0;
     }
     s->head_id = save_head;
+    s->head_events = save_events;
     s->next_pos = save_pos;
     memcpy(s->head_hash, save_hash, CHAIN_HASH_LEN);
     s->ngaps = 0;
@@ -449,6 +489,38 @@ fail:
     if (store_load_state(s, e3, sizeof e3) != 0)
         log_err("store: cannot reload the sensor state after a rollback: %s", e3);
     return -1;
+}
+
+/* put_group, halving the group on failure down to one batch. Returns the batches stored. */
+static size_t put_split(struct store *s, struct batch *const *b, size_t n,
+                        struct store_put_result *r, int *any_full, char *err, size_t errlen)
+{
+    int full = 0;
+    if (put_group(s, b, n, r, &full, err, errlen) == 0)
+        return n;
+    *any_full |= full;
+    if (n == 1) {
+        r[0].failed = 1;
+        r[0].full = full;
+        return 0;
+    }
+    size_t h = n / 2;
+    return put_split(s, b, h, r, any_full, err, errlen) +
+           put_split(s, b + h, n - h, r + h, any_full, err, errlen);
+}
+
+int store_put_many(struct store *s, struct batch *const *b, size_t n,
+                   struct store_put_result *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        memset(&r[i], 0, sizeof r[i]);
+    int full = 0;
+    size_t stored = put_split(s, b, n, r, &full, err, errlen);
+    if (full)
+        note_full(s, 1, n - stored, err);
+    else if (stored == n)
+        note_full(s, 0, 0, NULL);
+    return stored > 0 || n == 0 ? 0 : -1;
 }
 
 int store_put(struct store *s, struct batch *b, struct store_put_result *r, char *err,
@@ -469,7 +541,8 @@ int64_t store_count(struct store *s)
         day_path(s->dir, days.name[k], path, sizeof path);
         sqlite3 *db = day_open_ro(path, s->busy_ms, err, sizeof err);
         int64_t n = 0;
-        if (!db || db_int(db, "SELECT count(*) FROM events", -1, &n) != 0)
+        if (!db || db_int(db, "SELECT coalesce(sum(count), 0) FROM batches WHERE kind = 0", -1,
+                          &n) != 0)
             total = -1;
         else
             total += n;

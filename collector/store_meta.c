@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_meta.c - meta.db and the sensor sequence state of the store (see store.h): the
- * chain head and next position, every sensor's highest seq and open gaps, written after
+ * chain head and next position, every sensor run's highest seq and open gaps, written after
  * each day-file commit; at open, the batches the day files hold beyond meta.db's head are
  * read back and applied, so meta.db may lag behind a crash (or be lost) without losing
  * dedupe or gap state. Also the SQLite helpers the store's two files share.
@@ -17,14 +17,15 @@
 
 static const char chain_init_sql[] =
     "INSERT OR IGNORE INTO chain (one, head_id, head_hash, next_pos, anchor_id, anchor_hash, "
-    "anchor_day, expired_files, expired_events) VALUES (1, 0, zeroblob(32), 1, 1, zeroblob(32), "
-    "'', 0, 0)";
+    "anchor_day, expired_files, expired_events, head_events) VALUES (1, 0, zeroblob(32), 1, 1, "
+    "zeroblob(32), '', 0, 0, 0)";
 static const char chain_sql[] =
-    "UPDATE chain SET head_id = ?1, head_hash = ?2, next_pos = max(next_pos, ?3) WHERE one = 1";
+    "UPDATE chain SET head_id = ?1, head_hash = ?2, next_pos = max(next_pos, ?3), "
+    "head_events = ?4 WHERE one = 1";
 static const char sensor_sql[] =
     "INSERT OR REPLACE INTO sensor_state (sensor, last_seq, events, duplicates, gaps, "
     "gap_events, open_gap_events, filled, gaps_given_up, last_batch_seq, first_seen, last_seen, "
-    "seq_reused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 int store_exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -71,13 +72,21 @@ int store_db_setup(sqlite3 *db, const char *path, const char *schema, int sync_f
     if (ver == STORE_SCHEMA_VERSION)
         return 0;
     if (ver != 0) {
-        snprintf(err, errlen, "%s: schema version %lld, this collector knows %d", path,
-                 (long long)ver, STORE_SCHEMA_VERSION);
+        if (ver < STORE_SCHEMA_VERSION)
+            snprintf(err, errlen,
+                     "%s: store format %lld, from an earlier tanzhen-collector; this one writes "
+                     "format %d (compressed blocks, runs, a chain over every column) and does "
+                     "not convert: move the old store.dir aside (keep it as long as the law asks, "
+                     "its collector's `verify` still checks it) and start with an empty one",
+                     path, (long long)ver, STORE_SCHEMA_VERSION);
+        else
+            snprintf(err, errlen, "%s: store format %lld is newer than this collector's (%d)",
+                     path, (long long)ver, STORE_SCHEMA_VERSION);
         return -1;
     }
     if (store_exec_sql(db, "BEGIN IMMEDIATE", msg, sizeof msg) != 0 ||
         store_exec_sql(db, schema, msg, sizeof msg) != 0 ||
-        store_exec_sql(db, "PRAGMA user_version=2", msg, sizeof msg) != 0 ||
+        store_exec_sql(db, "PRAGMA user_version=3", msg, sizeof msg) != 0 ||
         store_exec_sql(db, "COMMIT", msg, sizeof msg) != 0) {
         char ignore[64];
         store_exec_sql(db, "ROLLBACK", ignore, sizeof ignore);
@@ -129,9 +138,11 @@ int store_open_meta(struct store *s, char *err, size_t errlen)
         store_prep(s->meta, "COMMIT", &s->m_commit) != 0 ||
         store_prep(s->meta, "ROLLBACK", &s->m_rollback) != 0 || store_prep(s->meta, chain_sql, &s->m_chain) != 0 ||
         store_prep(s->meta, sensor_sql, &s->m_sensor) != 0 ||
-        store_prep(s->meta, "DELETE FROM sensor_gaps WHERE sensor = ?1", &s->m_gaps_del) != 0 ||
-        store_prep(s->meta, "INSERT INTO sensor_gaps (sensor, from_seq, to_seq) VALUES (?1, ?2, ?3)",
-             &s->m_gap) != 0) {
+        store_prep(s->meta, "DELETE FROM sensor_gaps WHERE sensor = ?1 AND run = ?2",
+                   &s->m_gaps_del) != 0 ||
+        store_prep(s->meta,
+                   "INSERT INTO sensor_gaps (sensor, run, from_seq, to_seq) VALUES (?1, ?2, ?3, ?4)",
+                   &s->m_gap) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->meta));
         return -1;
     }
@@ -144,12 +155,13 @@ static int load_meta(struct store *s, char *err, size_t errlen)
     seqstate_free(&s->seq);
     sqlite3_stmt *st = NULL;
     int ok = 0;
-    if (sqlite3_prepare_v2(s->meta, "SELECT head_id, head_hash, next_pos FROM chain", -1, &st,
-                           NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->meta, "SELECT head_id, head_hash, next_pos, head_events FROM chain",
+                           -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == CHAIN_HASH_LEN) {
         s->head_id = sqlite3_column_int64(st, 0);
         memcpy(s->head_hash, sqlite3_column_blob(st, 1), CHAIN_HASH_LEN);
         s->next_pos = sqlite3_column_int64(st, 2);
+        s->head_events = sqlite3_column_int64(st, 3);
         ok = 1;
     }
     sqlite3_finalize(st);
@@ -160,12 +172,13 @@ static int load_meta(struct store *s, char *err, size_t errlen)
     if (sqlite3_prepare_v2(s->meta,
                            "SELECT sensor, last_seq, events, duplicates, gaps, gap_events, "
                            "filled, gaps_given_up, last_batch_seq, first_seen, last_seen, "
-                           "seq_reused FROM sensor_state",
+                           "run FROM sensor_state",
                            -1, &st, NULL) != SQLITE_OK)
         goto db_fail;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(st, 0);
-        struct sensor_state *ss = id ? seqstate_get(&s->seq, id, 1) : NULL;
+        uint64_t run = (uint64_t)sqlite3_column_int64(st, 11);
+        struct sensor_state *ss = id ? seqstate_get(&s->seq, id, run, 1) : NULL;
         if (!ss)
             continue;
         ss->last_seq = (uint64_t)sqlite3_column_int64(st, 1);
@@ -179,17 +192,17 @@ static int load_meta(struct store *s, char *err, size_t errlen)
         ss->last_batch_seq = (uint64_t)sqlite3_column_int64(st, 8);
         ss->first_seen_us = sqlite3_column_int64(st, 9);
         ss->last_seen_us = sqlite3_column_int64(st, 10);
-        ss->seq_reused = (uint64_t)sqlite3_column_int64(st, 11);
     }
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(s->meta,
-                           "SELECT sensor, from_seq, to_seq FROM sensor_gaps "
-                           "ORDER BY sensor, from_seq",
+                           "SELECT sensor, from_seq, to_seq, run FROM sensor_gaps "
+                           "ORDER BY sensor, run, from_seq",
                            -1, &st, NULL) != SQLITE_OK)
         goto db_fail;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(st, 0);
-        struct sensor_state *ss = id ? seqstate_get(&s->seq, id, 0) : NULL;
+        uint64_t run = (uint64_t)sqlite3_column_int64(st, 3);
+        struct sensor_state *ss = id ? seqstate_get(&s->seq, id, run, 0) : NULL;
         if (ss)
             seqstate_add_gap(ss, (uint64_t)sqlite3_column_int64(st, 1),
                              (uint64_t)sqlite3_column_int64(st, 2));
@@ -235,6 +248,7 @@ int store_save_meta(struct store *s, char *err, size_t errlen)
     sqlite3_bind_int64(s->m_chain, 1, s->head_id);
     sqlite3_bind_blob(s->m_chain, 2, s->head_hash, CHAIN_HASH_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s->m_chain, 3, s->next_pos);
+    sqlite3_bind_int64(s->m_chain, 4, s->head_events);
     if (store_step_once(s->m_chain) != SQLITE_DONE)
         goto fail_tx;
     for (size_t i = 0; i < s->seq.n; i++) {
@@ -254,16 +268,18 @@ int store_save_meta(struct store *s, char *err, size_t errlen)
         sqlite3_bind_int64(q, 10, (int64_t)ss->last_batch_seq);
         sqlite3_bind_int64(q, 11, ss->first_seen_us);
         sqlite3_bind_int64(q, 12, ss->last_seen_us);
-        sqlite3_bind_int64(q, 13, (int64_t)ss->seq_reused);
+        sqlite3_bind_int64(q, 13, (int64_t)ss->run);
         if (store_step_once(q) != SQLITE_DONE)
             goto fail_tx;
         sqlite3_bind_text(s->m_gaps_del, 1, ss->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->m_gaps_del, 2, (int64_t)ss->run);
         if (store_step_once(s->m_gaps_del) != SQLITE_DONE)
             goto fail_tx;
         for (size_t g = 0; g < ss->ngaps; g++) {
             sqlite3_bind_text(s->m_gap, 1, ss->id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(s->m_gap, 2, (int64_t)ss->gaps[g].from);
-            sqlite3_bind_int64(s->m_gap, 3, (int64_t)ss->gaps[g].to);
+            sqlite3_bind_int64(s->m_gap, 2, (int64_t)ss->run);
+            sqlite3_bind_int64(s->m_gap, 3, (int64_t)ss->gaps[g].from);
+            sqlite3_bind_int64(s->m_gap, 4, (int64_t)ss->gaps[g].to);
             if (store_step_once(s->m_gap) != SQLITE_DONE)
                 goto fail_tx;
         }
@@ -272,7 +288,7 @@ int store_save_meta(struct store *s, char *err, size_t errlen)
         goto fail_tx;
     for (size_t i = 0; i < s->seq.n; i++) {
         if (s->seq.s[i]->dirty && s->m)
-            metrics_sensor_update(s->m, s->seq.s[i]);
+            store_sensor_metrics(s, s->seq.s[i]->id);
         s->seq.s[i]->dirty = 0;
     }
     s->chain_dirty = 0;
@@ -284,6 +300,60 @@ fail_tx:
 fail:
     snprintf(err, errlen, "%s/" META_FILE ": %s", s->dir, sqlite3_errmsg(s->meta));
     return -1;
+}
+
+/* Marks the seqs of one stored block in the run's state: a contiguous range without
+ * opening the block, else each record's seq. */
+static void apply_block(struct store *s, struct sensor_state *ss, const void *body, size_t blen,
+                        int64_t first, int64_t last, int64_t count)
+{
+    struct seq_gap g;
+    if (last - first + 1 == count) {
+        for (int64_t q = first; q <= last; q++)
+            if (seqstate_is_new(ss, (uint64_t)q) && seqstate_mark(ss, (uint64_t)q, &g) == 1)
+                store_note_gap(s, ss->id, &g);
+        return;
+    }
+    struct evb_buf raw = {0};
+    if (evb_decompress(body, blen, &raw) < 0) {
+        log_warn("store: a block of sensor %s cannot be read back (run tanzhen-collector "
+                 "verify); its seqs %lld..%lld are taken as stored",
+                 ss->id, (long long)first, (long long)last);
+        for (int64_t q = first; q <= last; q++)
+            if (seqstate_is_new(ss, (uint64_t)q) && seqstate_mark(ss, (uint64_t)q, &g) == 1)
+                store_note_gap(s, ss->id, &g);
+    }
+    size_t off = 0;
+    struct evb_rec r;
+    while (evb_next(raw.p, raw.len, &off, &r) == 1)
+        if (seqstate_is_new(ss, (uint64_t)r.seq) && seqstate_mark(ss, (uint64_t)r.seq, &g) == 1)
+            store_note_gap(s, ss->id, &g);
+    evb_buf_free(&raw);
+}
+
+void store_sensor_metrics(struct store *s, const char *id)
+{
+    if (!s->m)
+        return;
+    const struct sensor_state *latest = NULL;
+    size_t runs = seqstate_runs(&s->seq, id, &latest);
+    if (!latest)
+        return;
+    struct sensor_state sum = *latest;
+    sum.events = sum.duplicates = sum.gaps_total = sum.gap_events = sum.open_gap_events = 0;
+    sum.filled = 0;
+    for (size_t i = 0; i < s->seq.n; i++) {
+        const struct sensor_state *x = s->seq.s[i];
+        if (strcmp(x->id, id) != 0)
+            continue;
+        sum.events += x->events;
+        sum.duplicates += x->duplicates;
+        sum.gaps_total += x->gaps_total;
+        sum.gap_events += x->gap_events;
+        sum.open_gap_events += x->open_gap_events;
+        sum.filled += x->filled;
+    }
+    metrics_sensor_update(s->m, &sum, runs);
 }
 
 /* Reads back, from the day files, the batches stored after meta.db's head (a crash
@@ -309,7 +379,7 @@ static int catch_up(struct store *s, int *changed, char *err, size_t errlen)
         }
         int64_t max_id = 0, max_pos = 0;
         int q = db_int(db, "SELECT max(id) FROM batches", -1, &max_id) |
-                db_int(db, "SELECT max(pos) FROM events", -1, &max_pos);
+                db_int(db, "SELECT max(first_pos + count - 1) FROM batches", -1, &max_pos);
         sqlite3_close(db);
         if (q != 0) {
             snprintf(err, errlen, "%s: cannot read: not a tanzhen day file?", path);
@@ -336,33 +406,27 @@ static int catch_up(struct store *s, int *changed, char *err, size_t errlen)
         sqlite3 *db = day_open_ro(path, s->busy_ms, err, errlen);
         if (!db)
             goto out;
-        sqlite3_stmt *b = NULL, *ev = NULL;
+        sqlite3_stmt *b = NULL;
         if (sqlite3_prepare_v2(db,
-                               "SELECT id, sensor, first_pos, count, hash, batch_seq, received "
-                               "FROM batches WHERE id > ?1 ORDER BY id",
-                               -1, &b, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db,
-                               "SELECT seq FROM events WHERE pos >= ?1 AND pos < ?2 ORDER BY pos",
-                               -1, &ev, NULL) != SQLITE_OK) {
+                               "SELECT id, sensor, first_pos, count, hash, batch_seq, received, "
+                               "run, body, kind, first_seq, last_seq, events_end FROM batches "
+                               "WHERE id > ?1 ORDER BY id",
+                               -1, &b, NULL) != SQLITE_OK) {
             snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-            sqlite3_finalize(b);
             sqlite3_close(db);
             goto out;
         }
         sqlite3_bind_int64(b, 1, s->head_id);
         while (sqlite3_step(b) == SQLITE_ROW) {
             const char *sensor = (const char *)sqlite3_column_text(b, 1);
-            struct sensor_state *ss = sensor ? seqstate_get(&s->seq, sensor, 1) : NULL;
-            int64_t first = sqlite3_column_int64(b, 2), count = sqlite3_column_int64(b, 3);
-            sqlite3_bind_int64(ev, 1, first);
-            sqlite3_bind_int64(ev, 2, first + count);
-            while (ss && sqlite3_step(ev) == SQLITE_ROW) {
-                uint64_t seq = (uint64_t)sqlite3_column_int64(ev, 0);
-                struct seq_gap g;
-                if (seqstate_is_new(ss, seq) && seqstate_mark(ss, seq, &g) == 1)
-                    store_note_gap(s, ss->id, &g);
-            }
-            sqlite3_reset(ev);
+            uint64_t run = (uint64_t)sqlite3_column_int64(b, 7);
+            int kind = sqlite3_column_int(b, 9);
+            struct sensor_state *ss =
+                sensor && kind == CHAIN_EVENTS ? seqstate_get(&s->seq, sensor, run, 1) : NULL;
+            if (ss)
+                apply_block(s, ss, sqlite3_column_blob(b, 8), (size_t)sqlite3_column_bytes(b, 8),
+                            sqlite3_column_int64(b, 10), sqlite3_column_int64(b, 11),
+                            sqlite3_column_int64(b, 3));
             if (ss) {
                 ss->last_batch_seq = (uint64_t)sqlite3_column_int64(b, 5);
                 ss->last_seen_us = sqlite3_column_int64(b, 6);
@@ -371,13 +435,13 @@ static int catch_up(struct store *s, int *changed, char *err, size_t errlen)
             }
             if (sqlite3_column_bytes(b, 4) == CHAIN_HASH_LEN) {
                 s->head_id = sqlite3_column_int64(b, 0);
+                s->head_events = sqlite3_column_int64(b, 12);
                 memcpy(s->head_hash, sqlite3_column_blob(b, 4), CHAIN_HASH_LEN);
                 s->chain_dirty = 1;
                 *changed = 1;
             }
         }
         sqlite3_finalize(b);
-        sqlite3_finalize(ev);
         sqlite3_close(db);
     }
     if (*changed)

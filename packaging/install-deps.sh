@@ -9,7 +9,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libpcap-dev libndpi-dev libndpi-bin libzmq3-dev libczmq-dev libsodium-dev
   librdkafka-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libyaml-dev
-  libcriterion-dev
+  libcriterion-dev libzstd-dev
   tshark kcat tcpdump curl
   libmodbus-dev python3-jsonschema python3-zmq
   python3-pymodbus python3-serial-asyncio mbpoll time

@@ -65,12 +65,13 @@ done
 # the value is the event as received; the key is the community_id (else the sensor id)
 timeout 20 kcat -b "$BOOTSTRAP" -C -t tanzhen.events -o beginning -e -q -f '%k\t%p\t%o\t%s\n' \
     >"$TZ_TMP/events.tsv"
-/usr/bin/python3 - "$TZ_TMP/events.tsv" "$store" <<'PY' || tz_fail "Kafka content check"
-import glob, json, sqlite3, sys
+tz_dump "$store" >"$TZ_TMP/stored.jsonl"
+/usr/bin/python3 - "$TZ_TMP/events.tsv" "$TZ_TMP/stored.jsonl" <<'PY' || tz_fail "Kafka content check"
+import json, sys
 rows = [l.rstrip("\n").split("\t", 3) for l in open(sys.argv[1])]
 stored = {}
-for f in glob.glob(sys.argv[2] + "/events-*.db"):
-    stored.update(sqlite3.connect(f).execute("SELECT seq, json FROM events"))
+for ln in open(sys.argv[2]):
+    stored[json.loads(ln)["seq"]] = ln.rstrip("\n")
 parts, last = {}, {}
 for key, part, off, value in rows:
     ev = json.loads(value)

@@ -155,8 +155,9 @@ for root, _, files in os.walk(d):
                 if f.read(16) != b"SQLite format 3\x00":
                     continue
             db = sqlite3.connect("file:%s?mode=ro" % p, uri=True, timeout=10)
-            if db.execute("SELECT count(*) FROM sqlite_master WHERE name='events'").fetchone()[0]:
-                q = "SELECT count(*) FROM events" + (" WHERE sensor = ?" if sensor else "")
+            if db.execute("SELECT count(*) FROM sqlite_master WHERE name='batches'").fetchone()[0]:
+                q = ("SELECT coalesce(sum(count), 0) FROM batches WHERE kind = 0" +
+                     (" AND sensor = ?" if sensor else ""))
                 n += db.execute(q, (sensor,) if sensor else ()).fetchone()[0]
             db.close()
         except (OSError, sqlite3.Error):

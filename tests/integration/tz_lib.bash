@@ -166,14 +166,15 @@ tz_start_collector() {
     tz_wait_for 15 _tz_log_has "$name" "listening on" || tz_fail "$name did not start"
 }
 
-# Rows in every day file of a store: tz_rows STORE_DIR [WHERE-clause]
+# Events stored: tz_rows STORE_DIR [WHERE-clause over the event fields: type, sensor, seq,
+# proto, src_ip, dst_port, topic, ...] (tz_store.py reads the blocks through `dump`).
 tz_rows() {
-    local f n=0
-    for f in "$1"/events-*.db; do
-        [ -e "$f" ] || continue
-        n=$((n + $(sqlite3 "$f" "SELECT count(*) FROM events ${2:-}")))
-    done
-    echo "$n"
+    /usr/bin/python3 "$TZ_SRC/tests/integration/tz_store.py" count "$1" "${2:-}"
+}
+
+# The stored events as JSON lines (tanzhen-collector dump): tz_dump STORE_DIR [SENSOR]
+tz_dump() {
+    "$TZ_BUILD/collector/tanzhen-collector" dump --store "$1" ${2:+--sensor "$2"}
 }
 
 # One value from the collector's /metrics: tz_metric NAME_WITH_LABELS (0 when absent)

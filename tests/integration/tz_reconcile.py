@@ -83,10 +83,35 @@ def store_files(d):
             yield p
 
 
+def read_store_v3(d, sensor, rows, used):
+    """The format-3 stores under d (day files with a `batches` table), read through
+    `tanzhen-collector dump`, which opens the compressed blocks."""
+    import subprocess
+    dirs = set()
+    for p in store_files(d):
+        db = sqlite3.connect("file:%s?mode=ro" % p, uri=True, timeout=30)
+        try:
+            if db.execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                          "name='batches'").fetchone()[0] and os.path.basename(p).startswith(
+                              "events-"):
+                dirs.add(os.path.dirname(p))
+                used.append(os.path.relpath(p, d))
+        finally:
+            db.close()
+    exe = os.path.join(os.environ.get("TZ_BUILD", "build"), "collector", "tanzhen-collector")
+    for sd in sorted(dirs):
+        out = subprocess.run([exe, "dump", "--store", sd, "--sensor", sensor], check=True,
+                             stdout=subprocess.PIPE).stdout
+        for ln in out.decode().splitlines():
+            ev = json.loads(ln)
+            rows.setdefault(ev["seq"], []).append((ev["id"], ln))
+
+
 def read_store(d, sensor):
     """seq -> list of (id, json) over every day file; and the files read."""
     rows = {}
     used = []
+    read_store_v3(d, sensor, rows, used)
     for p in store_files(d):
         db = sqlite3.connect("file:%s?mode=ro" % p, uri=True, timeout=30)
         try:

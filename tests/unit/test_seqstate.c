@@ -14,7 +14,7 @@
 Test(seqstate, gaps_open_and_fill)
 {
     struct seqstate t = {0};
-    struct sensor_state *s = seqstate_get(&t, "a", 1);
+    struct sensor_state *s = seqstate_get(&t, "a", 0, 1);
     cr_assert_not_null(s);
     struct seq_gap g;
     cr_assert(seqstate_is_new(s, 1));
@@ -48,25 +48,25 @@ Test(seqstate, sensors_stay_sorted_and_capped)
     const char *ids[] = {"m", "b", "z", "a", "k"};
     struct sensor_state *p[5];
     for (int i = 0; i < 5; i++)
-        p[i] = seqstate_get(&t, ids[i], 1);
+        p[i] = seqstate_get(&t, ids[i], 0, 1);
     for (size_t i = 1; i < t.n; i++)
         cr_assert_lt(strcmp(t.s[i - 1]->id, t.s[i]->id), 0);
     for (int i = 0; i < 5; i++)
-        cr_assert_eq(seqstate_get(&t, ids[i], 0), p[i], "addresses are stable");
-    cr_assert_null(seqstate_get(&t, "nope", 0));
+        cr_assert_eq(seqstate_get(&t, ids[i], 0, 0), p[i], "addresses are stable");
+    cr_assert_null(seqstate_get(&t, "nope", 0, 0));
     char id[16];
     for (int i = 0; t.n < SEQ_MAX_SENSORS; i++) {
         snprintf(id, sizeof id, "x%d", i);
-        cr_assert_not_null(seqstate_get(&t, id, 1));
+        cr_assert_not_null(seqstate_get(&t, id, 0, 1));
     }
-    cr_assert_null(seqstate_get(&t, "one-too-many", 1));
+    cr_assert_null(seqstate_get(&t, "one-too-many", 0, 1));
     seqstate_free(&t);
 }
 
 Test(seqstate, the_oldest_gap_is_given_up_past_the_cap)
 {
     struct seqstate t = {0};
-    struct sensor_state *s = seqstate_get(&t, "a", 1);
+    struct sensor_state *s = seqstate_get(&t, "a", 0, 1);
     struct seq_gap g;
     for (uint64_t i = 0; i <= SEQ_MAX_GAPS + 1; i++)
         seqstate_mark(s, 2 * i + 1, &g); /* every even seq missing: SEQ_MAX_GAPS + 1 gaps */
@@ -84,7 +84,7 @@ Test(seqstate, random_arrivals_agree_with_a_bitmap)
     srand(11);
     for (int round = 0; round < 20; round++) {
         struct seqstate t = {0};
-        struct sensor_state *s = seqstate_get(&t, "r", 1);
+        struct sensor_state *s = seqstate_get(&t, "r", 0, 1);
         static unsigned char seen[N + 1];
         memset(seen, 0, sizeof seen);
         uint64_t stored = 0;
@@ -107,4 +107,30 @@ Test(seqstate, random_arrivals_agree_with_a_bitmap)
         cr_assert_eq(s->events, stored);
         seqstate_free(&t);
     }
+}
+
+/* Defect 1: a sensor restarted without its state starts a new run; seqs back at 1 are new
+ * in the new run and still duplicates in the old one. */
+Test(seqstate, runs_are_separate_sequences)
+{
+    struct seqstate t = {0};
+    struct sensor_state *a = seqstate_get(&t, "s", 0x1111, 1);
+    struct seq_gap g;
+    for (uint64_t q = 1; q <= 10; q++)
+        cr_assert_eq(seqstate_mark(a, q, &g), 0);
+    struct sensor_state *b = seqstate_get(&t, "s", 0x2222, 1);
+    cr_assert_neq(a, b);
+    cr_assert(seqstate_is_new(b, 1), "seq 1 of a new run is new");
+    cr_assert_not(seqstate_is_new(a, 1), "seq 1 of the old run is still stored");
+    cr_assert_eq(seqstate_mark(b, 3, &g), 1, "gaps are per run");
+    cr_assert_eq(g.from, 1);
+    cr_assert_eq(g.to, 2);
+    cr_assert_eq(a->ngaps, 0);
+    const struct sensor_state *latest = NULL;
+    b->last_seen_us = 5;
+    cr_assert_eq(seqstate_runs(&t, "s", &latest), 2);
+    cr_assert_eq(latest, b);
+    cr_assert_eq(seqstate_runs(&t, "other", NULL), 0);
+    cr_assert_eq(seqstate_get(&t, "s", 0x1111, 0), a, "found again by (sensor, run)");
+    seqstate_free(&t);
 }

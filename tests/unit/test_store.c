@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store.c - the collector's parse -> store path (collector/batch.c, store.c,
- * receiver_handle): batches land in the day file of their ingest day with their columns
- * and a chain row; (sensor, seq) stays unique across day files; gaps open, fill and
+ * receiver_handle): batches land in the day file of their ingest day as one compressed
+ * block with a chain row and index keys; (sensor, run, seq) stays unique across day files
+ * and a new run is stored whole; gaps open, fill and
  * survive a restart; meta.db lagging behind the day files is caught up; positions are
  * never reused; a locked day file gives a RETRY ack and leaves the sequence state as it
  * was; a second collector cannot open the same store; bad directories and foreign files
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "receiver.h"
+#include "store_query.h"
 #include "tz_collector_test.h"
 
 static struct store *st;
@@ -34,7 +36,26 @@ TestSuite(store, .init = setup, .fini = teardown);
 #define DAY1 "events-20240501.db"
 #define DAY2 "events-20240502.db"
 
-Test(store, stores_a_batch_with_its_columns)
+struct t_seen {
+    int n;
+    int64_t pos[16], seq[16];
+    enum ev_type type[16];
+    char line[16][512];
+};
+
+static int t_collect(void *arg, const struct sq_event *e)
+{
+    struct t_seen *w = arg;
+    if (w->n < 16) {
+        w->pos[w->n] = e->pos;
+        w->type[w->n] = e->type;
+        snprintf(w->line[w->n], sizeof w->line[0], "%.*s", (int)e->line_len, e->line);
+        w->n++;
+    }
+    return 0;
+}
+
+Test(store, stores_a_batch_as_one_block_with_keys)
 {
     struct store_put_result r;
     cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0, "%s", t_err);
@@ -42,70 +63,41 @@ Test(store, stores_a_batch_with_its_columns)
     cr_assert_eq(r.duplicates, 0);
     cr_assert_eq(store_count(st), 4);
     cr_assert(strstr(store_day_path(st), DAY1) != NULL, "%s", store_day_path(st));
-
-    sqlite3 *db = t_db(DAY1);
-    sqlite3_stmt *q = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(db,
-                                    "SELECT id, type, ts, sensor, seq, proto, src_ip, src_port, "
-                                    "dst_ip, dst_port, community_id, json, pos, batch, topic, "
-                                    "received FROM events WHERE seq = 1",
-                                    -1, &q, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "e1");
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 1), "ics");
-    cr_assert_eq(sqlite3_column_int64(q, 2), 1714550400123456ll);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 3), "s1");
-    cr_assert_eq(sqlite3_column_int64(q, 4), 1);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 5), "modbus");
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 6), "10.0.0.1");
-    cr_assert_eq(sqlite3_column_int64(q, 7), 50000);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 8), "10.0.0.2");
-    cr_assert_eq(sqlite3_column_int64(q, 9), 502);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 10), "1:abc=");
-    const char *json = (const char *)sqlite3_column_text(q, 11);
-    cr_assert(strncmp(json, "{\"v\":1,\"type\":\"ics\",\"id\":\"e1\"", 29) == 0, "%s", json);
-    cr_assert(json[strlen(json) - 1] == '}', "the newline must not be stored: %s", json);
-    cr_assert_eq(sqlite3_column_int64(q, 12), 1, "the first position is 1");
-    cr_assert_eq(sqlite3_column_int64(q, 13), 1, "the first batch is 1");
-    cr_assert_eq(sqlite3_column_int(q, 14), TOPIC_EVENTS);
-    cr_assert_eq(sqlite3_column_int64(q, 15), T_DAY1, "received is the store's clock");
-    sqlite3_finalize(q);
-    /* health: no proto, no addresses -> NULL columns; its own topic */
-    cr_assert_eq(sqlite3_prepare_v2(db,
-                                    "SELECT type, proto IS NULL, src_ip IS NULL, "
-                                    "community_id IS NULL, topic FROM events WHERE seq = 2",
-                                    -1, &q, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 0), "health");
-    cr_assert_eq(sqlite3_column_int(q, 1), 1);
-    cr_assert_eq(sqlite3_column_int(q, 2), 1);
-    cr_assert_eq(sqlite3_column_int(q, 3), 1);
-    cr_assert_eq(sqlite3_column_int(q, 4), TOPIC_HEALTH);
-    sqlite3_finalize(q);
-    /* the chain row */
-    cr_assert_eq(sqlite3_prepare_v2(db,
-                                    "SELECT id, sensor, batch_seq, first_seq, last_seq, count, "
-                                    "first_pos, length(digests), length(prev_hash), "
-                                    "length(hash), prev_hash = zeroblob(32) FROM batches",
-                                    -1, &q, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_assert_eq(sqlite3_column_int64(q, 0), 1);
-    cr_assert_str_eq((const char *)sqlite3_column_text(q, 1), "s1");
-    cr_assert_eq(sqlite3_column_int64(q, 2), 1);
-    cr_assert_eq(sqlite3_column_int64(q, 3), 1);
-    cr_assert_eq(sqlite3_column_int64(q, 4), 4);
-    cr_assert_eq(sqlite3_column_int64(q, 5), 4);
-    cr_assert_eq(sqlite3_column_int64(q, 6), 1);
-    cr_assert_eq(sqlite3_column_int64(q, 7), 4 * 16);
-    cr_assert_eq(sqlite3_column_int64(q, 8), 32);
-    cr_assert_eq(sqlite3_column_int64(q, 9), 32);
-    cr_assert_eq(sqlite3_column_int64(q, 10), 1, "the first batch follows 32 zero bytes");
-    cr_assert_eq(sqlite3_step(q), SQLITE_DONE);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
+    /* the events come back as received, at positions 1.. */
+    struct t_seen w = {0};
+    cr_assert_eq(store_scan(t_dir, NULL, t_collect, &w, t_err, sizeof t_err), 0, "%s", t_err);
+    cr_assert_eq(w.n, 4);
+    cr_assert_eq(w.pos[0], 1);
+    cr_assert_eq(w.pos[3], 4);
+    cr_assert_eq(w.type[0], EV_ICS);
+    cr_assert_eq(w.type[1], EV_HEALTH);
+    cr_assert(strncmp(w.line[0], "{\"v\":1,\"type\":\"ics\",\"id\":\"e1\"", 29) == 0, "%s",
+              w.line[0]);
+    cr_assert(w.line[0][strlen(w.line[0]) - 1] == '}', "the newline is not stored");
+    /* one chain row for the batch, its block compressed */
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM batches"), 1);
+    cr_assert_eq(t_int(DAY1, "SELECT id * 1000000 + first_seq * 10000 + last_seq * 100 + count "
+                             "FROM batches"), 1010404);
+    cr_assert_eq(t_int(DAY1, "SELECT first_pos * 100 + events_end FROM batches"), 104);
+    cr_assert_eq(t_int(DAY1, "SELECT received FROM batches"), T_DAY1);
+    cr_assert_eq(t_int(DAY1, "SELECT ts_min FROM batches"), 1714550400123456ll);
+    cr_assert_eq(t_int(DAY1, "SELECT ts_max FROM batches"), 1714550401000000ll);
+    cr_assert_eq(t_int(DAY1, "SELECT topics FROM batches"),
+                 (1 << TOPIC_EVENTS) | (1 << TOPIC_HEALTH));
+    cr_assert_eq(t_int(DAY1, "SELECT length(prev_hash) + length(hash) FROM batches"), 64);
+    cr_assert_eq(t_int(DAY1, "SELECT prev_hash = zeroblob(32) FROM batches"), 1);
+    cr_assert_eq(t_int(DAY1, "SELECT hex(substr(body, 1, 4)) = '28B52FFD' FROM batches"), 1,
+                 "a zstd frame");
+    /* the index keys: addresses, protocol, types, op, status; once per batch */
+    static const char *const keys[] = {"a10.0.0.1", "a10.0.0.2", "pmodbus", "tics", "thealth",
+                                       "oread", "sok"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM keys WHERE k = '%s' AND batch = 1",
+                 keys[i]);
+        cr_assert_eq(t_int(DAY1, sql), 1, "key %s", keys[i]);
+    }
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM keys"), 7);
     cr_assert_eq(store_head_id(st), 1);
     cr_assert_eq(store_last_pos(st), 4);
 }
@@ -124,9 +116,6 @@ Test(store, duplicate_sensor_seq_is_ignored)
     cr_assert_eq(t_put(st, "s2", 1, 4, &r), 0, "same seq, other sensor");
     cr_assert_eq(r.inserted, 4);
     cr_assert_eq(store_count(st), 10);
-    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM (SELECT 1 FROM events GROUP BY sensor, seq "
-                             "HAVING count(*) > 1)"),
-                 0);
     /* the batch row of the overlapping batch names only what it stored */
     cr_assert_eq(t_int(DAY1, "SELECT first_seq * 100 + last_seq * 10 + count FROM batches "
                              "WHERE id = 2"),
@@ -146,11 +135,11 @@ Test(store, dedupe_holds_across_day_files)
     cr_assert_eq(r.inserted, 2);
     cr_assert_eq(r.duplicates, 4);
     cr_assert(strstr(store_day_path(st), DAY2) != NULL, "%s", store_day_path(st));
-    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM events"), 4);
-    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 2);
-    cr_assert_eq(t_int(DAY2, "SELECT min(seq) FROM events"), 5);
+    cr_assert_eq(t_int(DAY1, T_EVENTS), 4);
+    cr_assert_eq(t_int(DAY2, T_EVENTS), 2);
+    cr_assert_eq(t_int(DAY2, "SELECT min(first_seq) FROM batches"), 5);
     /* positions and batch ids go on from the previous day */
-    cr_assert_eq(t_int(DAY2, "SELECT min(pos) FROM events"), 5);
+    cr_assert_eq(t_int(DAY2, "SELECT min(first_pos) FROM batches"), 5);
     cr_assert_eq(t_int(DAY2, "SELECT id FROM batches"), 2);
     /* ... also after a restart */
     store_close(st);
@@ -168,11 +157,11 @@ Test(store, a_clock_set_back_keeps_the_newest_day)
     cr_assert_eq(t_put(st, "s1", 1, 2, &r), 0);
     t_now -= T_DAY_US;
     cr_assert_eq(t_put(st, "s1", 3, 2, &r), 0);
-    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 4);
+    cr_assert_eq(t_int(DAY2, T_EVENTS), 4);
     store_close(st);
     st = t_open(1000);
     cr_assert_eq(t_put(st, "s1", 5, 2, &r), 0);
-    cr_assert_eq(t_int(DAY2, "SELECT count(*) FROM events"), 6, "also after a restart");
+    cr_assert_eq(t_int(DAY2, T_EVENTS), 6, "also after a restart");
     char p[128];
     snprintf(p, sizeof p, "%s/" DAY1, t_dir);
     cr_assert_neq(access(p, F_OK), 0, "no older day file was created");
@@ -225,22 +214,31 @@ Test(store, gaps_open_fill_and_persist)
     cr_assert_eq(t_int("meta.db", "SELECT gaps * 1000 + gap_events FROM sensor_state"), 2012);
 }
 
-Test(store, a_restarted_sequence_is_reported)
+/* Defect 1: a sensor restarted without its state (seq back at 1) under a new run is stored
+ * whole, counted as a new run; the old run's resends are still duplicates. */
+Test(store, a_new_run_is_stored_whole)
 {
     struct store_put_result r;
-    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0);
-    cr_assert_eq(t_put(st, "s1", 1, 4, &r), 0, "a resend: same ids");
-    const struct sensor_state *s = store_sensor(st, "s1");
-    cr_assert_eq(s->seq_reused, 0);
-    t_idp = "restarted-"; /* a sensor that lost its seq: other events under seqs 1..6 */
-    cr_assert_eq(t_put(st, "s1", 1, 6, &r), 0);
-    cr_assert_eq(r.duplicates, 4);
-    cr_assert_eq(r.inserted, 2);
-    cr_assert_eq(s->seq_reused, 1, "reported, and counted");
+    cr_assert_eq(t_put_run(st, "s1", 0xaaaa, 1, 36, &r), 0);
+    cr_assert_eq(t_put_run(st, "s1", 0xaaaa, 1, 36, &r), 0, "a resend of the first run");
+    cr_assert_eq(r.duplicates, 36);
+    t_idp = "second-run-";
+    cr_assert_eq(t_put_run(st, "s1", 0xbbbb, 1, 36, &r), 0);
+    cr_assert_eq(r.inserted, 36, "the new run's seqs 1..36 are new events");
+    cr_assert_eq(r.duplicates, 0);
+    cr_assert_eq(store_count(st), 72);
+    cr_assert_eq(store_sensor_run(st, "s1", 0xbbbb)->ngaps, 0, "no gap opened by the restart");
+    cr_assert_eq(store_sensor_run(st, "s1", 0xaaaa)->last_seq, 36);
+    cr_assert_eq(t_put_run(st, "s1", 0xbbbb, 30, 10, &r), 0);
+    cr_assert_eq(r.inserted, 3, "dedupe within the new run: 37..39 are new");
+    /* kept across a restart, with the run in the batch rows and meta.db */
     store_close(st);
     st = t_open(1000);
-    cr_assert_eq(store_sensor(st, "s1")->seq_reused, 1, "kept in meta.db");
-    cr_assert_eq(t_int("meta.db", "SELECT seq_reused FROM sensor_state"), 1);
+    cr_assert_eq(t_put_run(st, "s1", 0xaaaa, 1, 36, &r), 0);
+    cr_assert_eq(r.duplicates, 36);
+    cr_assert_eq(t_int("meta.db", "SELECT count(*) FROM sensor_state WHERE sensor = 's1'"), 2);
+    cr_assert_eq(t_int(DAY1, "SELECT count(DISTINCT run) FROM batches"), 2);
+    cr_assert_eq(store_count(st), 75);
 }
 
 Test(store, a_new_sensor_starting_late_has_a_gap)
@@ -313,7 +311,7 @@ Test(store, positions_are_never_reused)
     st = t_open(1000);
     cr_assert_eq(t_put(st, "s1", 9, 2, &r), 0);
     cr_assert_eq(r.inserted, 2);
-    cr_assert_eq(t_int("events-20240503.db", "SELECT min(pos) FROM events"), 9);
+    cr_assert_eq(t_int("events-20240503.db", "SELECT min(first_pos) FROM batches"), 9);
 }
 
 struct bad_case {
@@ -449,18 +447,16 @@ Test(store, indexes_wal_and_schema)
 {
     struct store_put_result r;
     cr_assert_eq(t_put(st, "s1", 1, 2, &r), 0);
-    static const char *const want[] = {"events_ts", "events_type_ts", "events_proto_ts",
-                                       "events_src_ip", "events_dst_ip", "events_community_id",
-                                       "events_topic"};
+    /* few rows per event: one batch row, the keys, and these two indexes (per batch) */
+    static const char *const want[] = {"batches_pos", "batches_ts"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char sql[200];
         snprintf(sql, sizeof sql,
                  "SELECT count(*) FROM sqlite_master WHERE type='index' AND name='%s'", want[i]);
         cr_assert_eq(t_int(DAY1, sql), 1, "index %s missing", want[i]);
     }
-    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM pragma_index_list('events') WHERE "
-                             "\"unique\"=1 AND origin='u'"),
-                 1, "UNIQUE (sensor, seq)");
+    cr_assert_eq(t_int(DAY1, "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                             "sql IS NOT NULL"), 2, "no other index");
     cr_assert_eq(t_int(DAY1, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     cr_assert_eq(t_int("meta.db", "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     static const char *const files[] = {DAY1, "meta.db"};
@@ -473,26 +469,22 @@ Test(store, indexes_wal_and_schema)
         sqlite3_finalize(q);
         sqlite3_close(db);
     }
-    sqlite3 *db = t_db(DAY1);
-    sqlite3_stmt *q = NULL;
-    static const struct {
-        const char *sql, *index;
-    } plans[] = {
-        {"SELECT * FROM events WHERE ts > 5", "events_ts"},
-        {"SELECT * FROM events WHERE src_ip = '10.0.0.1'", "events_src_ip"},
-        {"SELECT * FROM events WHERE proto = 'modbus' AND ts > 5", "events_proto_ts"},
-        {"SELECT pos FROM events WHERE topic = 1 AND pos > 5 ORDER BY pos", "events_topic"},
-    };
-    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", plans[i].sql);
-        cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-        cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-        const char *plan = (const char *)sqlite3_column_text(q, 3);
-        cr_assert(strstr(plan, plans[i].index) != NULL, "%s: %s", plans[i].sql, plan);
-        sqlite3_finalize(q);
-    }
-    sqlite3_close(db);
+}
+
+Test(store, an_old_store_gets_a_clear_message)
+{
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/old", t_dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/meta.db 'PRAGMA journal_mode=WAL; CREATE TABLE chain(one); "
+             "PRAGMA user_version=2;' >/dev/null", sub);
+    cr_assert_eq(system(cmd), 0);
+    struct store *s2 = NULL;
+    struct store_opts o = {.dir = sub, .busy_timeout_ms = 0};
+    cr_assert_eq(store_open(&s2, &o, t_err, sizeof t_err), -1);
+    cr_assert(strstr(t_err, "store format 2") && strstr(t_err, "move the old store.dir aside"),
+              "%s", t_err);
 }
 
 Test(store, one_collector_per_directory)
