@@ -7,6 +7,7 @@ the acks. Events carry the EVENTS.md envelope with a fixed mix of types.
   tz_send.py tcp://127.0.0.1:7700 --batches 20 --events 50       normal batches
   tz_send.py ... --first-seq 1 --batches 5 --events 50 --resend    the same, flagged RESEND
   tz_send.py ... --malformed                                       broken messages
+  tz_send.py ... --run 0x1234 --id-prefix r2-                      version-2 headers, a run id
   tz_send.py ... --batches 400 --events 500 --window 8             throughput
   tz_send.py ... --server-key K/collector.key --client-key K/s1.key_secret   with CURVE
 
@@ -27,22 +28,29 @@ TYPE_CYCLE = ["ics", "ics", "ics", "ics", "flow", "flow", "anomaly", "alert", "a
 FLOWS = 5  # community ids in use, so per-key ordering can be checked
 
 
-def header(batch_seq, first_seq, count, sensor, flags=0):
+def header(batch_seq, first_seq, count, sensor, flags=0, run=None):
+    """A version-1 header, or version 2 with a run id when run is given (common/wire.h)."""
     sid = sensor.encode()
+    if run is not None:
+        return (b"TZB1" + struct.pack(">BBHQQIQH", 2, flags, 0, batch_seq, first_seq, count,
+                                      run, len(sid)) + sid)
     return (b"TZB1" + struct.pack(">BBHQQIH", 1, flags, 0, batch_seq, first_seq, count, len(sid))
             + sid)
 
 
 def parse_ack(frame):
-    if len(frame) != 16 or frame[:4] != b"TZA1" or frame[4] != 1:
+    if frame[:4] != b"TZA1" or (frame[4], len(frame)) not in ((1, 16), (2, 24)):
         raise ValueError("bad ack %r" % frame)
     return struct.unpack(">Q", frame[8:16])[0], frame[5]
+
+
+ID_PREFIX = ""  # --id-prefix: another run's events get other ids
 
 
 def event(sensor, seq):
     t = TYPE_CYCLE[seq % len(TYPE_CYCLE)]
     us = seq % 1000000
-    ev = {"v": 1, "type": t, "id": "%s-%d" % (sensor, seq),
+    ev = {"v": 1, "type": t, "id": "%s%s-%d" % (ID_PREFIX, sensor, seq),
           "ts": "2024-05-01T08:%02d:%02d.%06dZ" % (seq // 60000000 % 60, seq // 1000000 % 60, us),
           "sensor": sensor, "seq": seq}
     if t in ("ics", "flow", "anomaly", "alert"):
@@ -98,7 +106,7 @@ def send_batches(sock, a, summary):
     for b in range(a.batches):
         first = a.first_seq + b * a.events
         batch_seq = a.batch_seq_base + first
-        batches.append((batch_seq, [header(batch_seq, first, a.events, a.sensor, flags),
+        batches.append((batch_seq, [header(batch_seq, first, a.events, a.sensor, flags, a.run),
                                     body(a.sensor, first, a.events, types)]))
     t0 = time.monotonic()
     for batch_seq, frames in batches:
@@ -173,11 +181,16 @@ def main():
     p.add_argument("--events", type=int, default=10)
     p.add_argument("--window", type=int, default=1, help="batches in flight")
     p.add_argument("--resend", action="store_true", help="set the RESEND flag")
+    p.add_argument("--run", type=lambda v: int(v, 0),
+                   help="send version-2 headers with this run id (default: version 1)")
+    p.add_argument("--id-prefix", default="", help="prefix of the event ids")
     p.add_argument("--malformed", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
     p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
     p.add_argument("--client-key", help="this client's secret certificate (CURVE)")
     a = p.parse_args()
+    global ID_PREFIX
+    ID_PREFIX = a.id_prefix
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
