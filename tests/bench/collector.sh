@@ -3,7 +3,10 @@
 # collector.sh - collector ingest throughput: the Kafka mock, the collector and tz_send.py
 # (batches built before the clock starts, 8 in flight, CURVE unless "plain"); prints
 # wall-clock events/s and the collector's own CPU time, which is the steadier figure on a
-# shared machine, then waits for Kafka to have everything and verifies the chain.
+# shared machine, then waits for Kafka to have everything and verifies the chain. Then, on
+# the same rows (tz_send.py --save), the store alone against its floor, a plain SQLite insert
+# loop with the same synchronous mode and commit grouping (store_floor), and the store's
+# bytes per event.
 #   tests/bench/collector.sh BUILD_DIR [BATCHES] [EVENTS] [full|normal] [on|off] [curve|plain]
 set -euo pipefail
 B=$(cd "${1:?usage: $0 BUILD_DIR [BATCHES] [EVENTS] [full|normal] [on|off] [curve|plain]}" && pwd)
@@ -43,7 +46,8 @@ for _ in $(seq 100); do grep -q "listening on" "$T/collector.log" && break; slee
 cpu() { awk '{ print $14 + $15 }' "/proc/$C/stat"; }
 c0=$(cpu)
 out=$(timeout 600 /usr/bin/python3 "$HERE/tests/integration/tz_send.py" "tcp://127.0.0.1:$PORT" \
-    "${SEND_SEC[@]}" --batches "$BATCHES" --events "$EVENTS" --window 8 --timeout 60)
+    "${SEND_SEC[@]}" --batches "$BATCHES" --events "$EVENTS" --window 8 --timeout 60 \
+    --save "$T/rows.jsonl")
 c1=$(cpu)
 n=$((BATCHES * EVENTS))
 fwd=""
@@ -71,3 +75,5 @@ print("%d events in %d batches (synchronous=%s, kafka %s, %s): %.2f s wall, %d e
 sys.exit(0 if d["ok"] else 1)
 PY
 "$B/collector/tanzhen-collector" verify --store "$T/store" | head -n 1
+mkdir "$T/floor"
+"$B/tests/bench/store_floor" "$T/rows.jsonl" "$T/floor" "$EVENTS" 32 2>/dev/null

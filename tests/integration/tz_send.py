@@ -108,6 +108,10 @@ def send_batches(sock, a, summary):
         batch_seq = a.batch_seq_base + first
         batches.append((batch_seq, [header(batch_seq, first, a.events, a.sensor, flags, a.run),
                                     body(a.sensor, first, a.events, types)]))
+    if a.save:
+        with open(a.save, "wb") as f:
+            for _, frames in batches:
+                f.write(frames[1])
     t0 = time.monotonic()
     for batch_seq, frames in batches:
         sock.send_multipart(frames)
@@ -184,6 +188,7 @@ def main():
     p.add_argument("--run", type=lambda v: int(v, 0),
                    help="send version-2 headers with this run id (default: version 1)")
     p.add_argument("--id-prefix", default="", help="prefix of the event ids")
+    p.add_argument("--save", help="also write the batch bodies (JSONL) to this file")
     p.add_argument("--malformed", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per ack")
     p.add_argument("--server-key", help="the collector's public certificate (CURVE)")
