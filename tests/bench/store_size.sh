@@ -53,6 +53,9 @@ for level in $LEVELS; do
         sed -n 's/^verify: ok, [0-9]* batches, \([0-9]*\) events.*/\1/p')
     bytes=$(du -cb "$T"/store/events-*.db* "$T"/store/meta.db* | tail -n 1 | cut -f1)
     keys=$(sqlite3 "$T"/store/events-*.db "SELECT count(*) FROM keys")
+    # where the bytes are: tables and indexes (pages), the blocks themselves
+    sqlite3 "$T"/store/events-*.db "SELECT '  ' || name || ': ' || sum(pgsize) || ' bytes in pages' FROM dbstat GROUP BY name ORDER BY 1" || true
+    sqlite3 "$T"/store/events-*.db "SELECT '  blocks: ' || sum(length(body)) || ' bytes compressed' FROM batches" || true
     batches=$(sqlite3 "$T"/store/events-*.db "SELECT count(*) FROM batches")
     /usr/bin/python3 - "$level" "${events:-0}" "$bytes" "$batches" "$keys" "$RATE" "${#caps[@]}" \
         "$t0" "$t1" <<'PY'

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# fault_tamper.sh - issue 5, fault 6: a stored record altered on disk is found. The sensor
-# replays the ~115,000-event capture into the collector (reconciliation printed), the
-# collector stops, `tanzhen-collector verify --store DIR` exits 0 on the intact store; then,
-# one at a time and each undone before the next (verify exits 0 again after each undo):
-#   changed   one row's JSON edited with sqlite3                 -> exit 1, the row named
-#   deleted   one row deleted                                    -> exit 1, the row named
-#   reordered two neighbouring rows swap their content (seq, id, JSON, ...) -> exit 1, one named
-# "Named" means the verify output carries the row's event id, or its seq or pos as a word
-# after "seq", "pos", "record", "row" or "event" (not the start of a range "A..B").
+# fault_tamper.sh - issue 5 fault 6, issue 10 defects 3 and 4: what is altered or cut on
+# disk is found. The sensor replays the ~115,000-event capture into the collector
+# (reconciliation printed), the collector stops, `tanzhen-collector verify` exits 0 on the
+# intact store; then, one at a time and each undone before the next (verify exits 0 again):
+#   an event edited inside its compressed block (op of one event, recompressed) -> exit 1,
+#     the batch and "body" named
+#   every column of a batch row edited with sqlite3, and an index row -> exit 1, column named
+#   a batch deleted in the middle -> exit 1, "deleted", the batch named
+#   the last 26 batches deleted (a cut tail) -> exit 1 against meta.db; without meta.db
+#     against the signed checkpoint; without both, against the last collector health event
+#     taken from Kafka (--anchor) -> exit 1, "gone"
 set -euo pipefail
 # bounded: timeout(1) signals the whole process group, every process this script starts
 [ -n "${FZ_UNDER_TIMEOUT:-}" ] || FZ_UNDER_TIMEOUT=1 exec timeout -k 15 "${FZ_TIMEOUT:-420}" bash "$0"
@@ -16,7 +18,7 @@ source "$(dirname "$0")/tz_lib.bash"
 source "$(dirname "$0")/tz_faults.bash"
 
 fz_setup
-fz_start_collector collector
+fz_start_collector collector --set health.interval_s=1
 fz_start_sensor sensor "$FZ_PCAP" "$TZ_TMP/sensor.jsonl"
 fz_wait_exit "$SENSOR_PID" 300
 [ "$TZ_RC" -eq 0 ] || tz_fail "the sensor exited with $TZ_RC (0 = everything acked)"
@@ -25,96 +27,120 @@ fz_settle "fault 6 (the store before tampering)" --jsonl "$TZ_TMP/sensor.jsonl"
 
 verify() {
     VERIFY_RC=0
-    timeout 120 "$FZ_COLLECTOR_BIN" verify --store "$FZ_STORE" >"$TZ_TMP/verify.out" 2>&1 ||
+    timeout 120 "$FZ_COLLECTOR_BIN" verify --store "$FZ_STORE" "$@" >"$TZ_TMP/verify.out" 2>&1 ||
         VERIFY_RC=$?
 }
 verify
 [ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails on the intact store"; }
 fz_log "intact store: verify exit 0 ($(tail -n 1 "$TZ_TMP/verify.out"))"
 
-# the day file with most of the sensor's rows, and a row in its middle
-db=$("$FZ_PY" - "$FZ_STORE" "$FZ_SENSOR_ID" <<'PY'
-import os, sqlite3, sys
-best = (0, "")
-for root, _, files in os.walk(sys.argv[1]):
-    for name in files:
-        p = os.path.join(root, name)
-        with open(p, "rb") as f:
-            if f.read(16) != b"SQLite format 3\x00":
-                continue
-        c = sqlite3.connect("file:%s?mode=ro" % p, uri=True)
-        if c.execute("SELECT count(*) FROM sqlite_master WHERE name='events'").fetchone()[0]:
-            n = c.execute("SELECT count(*) FROM events WHERE sensor=?", (sys.argv[2],)).fetchone()[0]
-            best = max(best, (n, p))
-        c.close()
-print(best[1])
-PY
-)
-[ -n "$db" ] || tz_fail "no day file holds the sensor's events"
+# the last collector health event in Kafka: an anchor held outside the store
+timeout 30 kcat -b "$BOOTSTRAP" -C -t "$FZ_PREFIX.health" -o beginning -e -q 2>/dev/null |
+    grep '"role":"collector"' | tail -n 1 >"$TZ_TMP/health-anchor.json" || true
+[ -s "$TZ_TMP/health-anchor.json" ] || tz_fail "no collector health event in Kafka"
+
+# the day file with most batches, a batch in its middle
+db=$(for f in "$FZ_STORE"/events-*.db; do
+    echo "$(sqlite3 "$f" "SELECT count(*) FROM batches WHERE sensor='$FZ_SENSOR_ID'") $f"
+done | sort -n | tail -n 1 | cut -d' ' -f2)
+[ -n "$db" ] || tz_fail "no day file holds the sensor's batches"
 sq() { sqlite3 -batch -bail "$db" "$@"; }
-n=$(sq "SELECT count(*) FROM events WHERE sensor='$FZ_SENSOR_ID'")
-fz_log "tampering with $(basename "$db") ($n rows of $FZ_SENSOR_ID)"
-
-# named OUTFILE ID SEQ POS: the verify output names the row
-named() {
-    grep -q -- "$2" "$1" ||
-        grep -Piq "(seq|pos|record|row|event)[^0-9]{0,16}\\b($3|$4)\\b(?!\\.\\.)" "$1"
+cp "$db" "$TZ_TMP/day.bak"
+restore() {
+    cp "$TZ_TMP/day.bak" "$db"
+    rm -f "$db-wal" "$db-shm"
+    verify
+    [ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after $1 was undone"; }
 }
-# row POS -> "id seq" of that row
-row_of() { sq "SELECT id || ' ' || seq FROM events WHERE pos=$1"; }
-pos_at() { sq "SELECT pos FROM events WHERE sensor='$FZ_SENSOR_ID' ORDER BY pos LIMIT 1 OFFSET $1"; }
-
+mid=$(sq "SELECT id FROM batches WHERE sensor='$FZ_SENSOR_ID' ORDER BY id LIMIT 1 OFFSET
+          (SELECT count(*) / 2 FROM batches WHERE sensor='$FZ_SENSOR_ID')")
+fz_log "tampering with $(basename "$db") (batch $mid of $FZ_SENSOR_ID)"
+expect() { # expect WHAT NEEDLE...: verify exits 1 and names each needle
+    local what=$1 n
+    shift
+    fz_log "$what: verify exit $VERIFY_RC: $(head -n 1 "$TZ_TMP/verify.out")"
+    [ "$VERIFY_RC" -eq 1 ] || tz_fail "verify exited $VERIFY_RC on $what (expected 1)"
+    for n in "$@"; do
+        grep -qF -- "$n" "$TZ_TMP/verify.out" || tz_fail "verify did not name '$n' for $what"
+    done
+}
 results=()
 
-# 1. changed
-pos=$(pos_at $((n / 2)))
-read -r id seq <<<"$(row_of "$pos")"
-orig=$(sq "SELECT quote(json) FROM events WHERE pos=$pos")
-sq "UPDATE events SET json = json_set(json, '\$.op', 'tampered') WHERE pos=$pos"
+# 1. one event changed inside its block: out with writefile, zstd -d, edit, zstd, back in
+sq "SELECT writefile('$TZ_TMP/b.zst', body) FROM batches WHERE id = $mid" >/dev/null
+zstd -q -d -f "$TZ_TMP/b.zst" -o "$TZ_TMP/b.raw"
+"$FZ_PY" - "$TZ_TMP/b.raw" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+out, off, done = b"", 0, False
+while off < len(raw):  # u8 type | u64 seq | i64 ts | u16 cid_len | cid | u32 len | line
+    cl = struct.unpack_from("<H", raw, off + 17)[0]
+    hdr = raw[off:off + 19 + cl]
+    ln = struct.unpack_from("<I", raw, off + 19 + cl)[0]
+    line = raw[off + 23 + cl:off + 23 + cl + ln]
+    off += 23 + cl + ln
+    ev = json.loads(line)
+    if not done and "op" in ev:
+        ev["op"] = "tampered"
+        line = json.dumps(ev, separators=(",", ":")).encode()
+        done = True
+    out += hdr + struct.pack("<I", len(line)) + line
+assert done, "no ics event in the batch"
+open(sys.argv[1], "wb").write(out)
+PY
+zstd -q -3 -f "$TZ_TMP/b.raw" -o "$TZ_TMP/b2.zst"
+sq "UPDATE batches SET body = readfile('$TZ_TMP/b2.zst') WHERE id = $mid"
 verify
-fz_log "changed pos $pos (seq $seq, id $id): verify exit $VERIFY_RC: $(head -n 3 "$TZ_TMP/verify.out" | tr '\n' ' ')"
-[ "$VERIFY_RC" -eq 1 ] || tz_fail "verify exited $VERIFY_RC on a changed row (expected 1)"
-named "$TZ_TMP/verify.out" "$id" "$seq" "$pos" || tz_fail "verify did not name the changed row"
-results+=("changed: named")
-sq "UPDATE events SET json = $orig WHERE pos=$pos"
-verify
-[ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after the change was undone"; }
+expect "an event edited in its block" "at batch $mid " "body"
+results+=("event edit: batch and body named")
+restore "the event edit"
 
-# 2. deleted
-pos=$(pos_at $((n / 3)))
-read -r id seq <<<"$(row_of "$pos")"
-sq "CREATE TABLE tz_saved AS SELECT * FROM events WHERE pos=$pos; DELETE FROM events WHERE pos=$pos"
+# 2. every column of the batch row, and an index row
+for edit in "sensor = 'other'" "run = run + 1" "batch_seq = batch_seq + 1" \
+    "first_seq = first_seq + 1" "last_seq = last_seq - 1" "count = count - 1" \
+    "first_pos = first_pos + 1" "events_end = events_end + 1" "received = received + 1" \
+    "ts_min = ts_min - 1" "ts_max = ts_max + 1" "topics = 0" "kind = 5" \
+    "prev_hash = zeroblob(32)" "hash = zeroblob(32)"; do
+    col=${edit%% *}
+    sq "UPDATE batches SET $edit WHERE id = $mid"
+    verify
+    expect "column $col" "at batch $mid " "$col"
+    restore "the $col edit"
+done
+sq "UPDATE keys SET k = 'a203.0.113.66' WHERE rowid IN (SELECT rowid FROM keys WHERE batch = $mid AND k LIKE 'a%' LIMIT 1)" 2>/dev/null ||
+    sq "UPDATE keys SET k = 'a203.0.113.66' WHERE batch = $mid AND k = (SELECT min(k) FROM keys WHERE batch = $mid AND k LIKE 'a%')"
 verify
-fz_log "deleted pos $pos (seq $seq, id $id): verify exit $VERIFY_RC: $(head -n 3 "$TZ_TMP/verify.out" | tr '\n' ' ')"
-[ "$VERIFY_RC" -eq 1 ] || tz_fail "verify exited $VERIFY_RC on a deleted row (expected 1)"
-named "$TZ_TMP/verify.out" "$id" "$seq" "$pos" || tz_fail "verify did not name the deleted row"
-results+=("deleted: named")
-sq "INSERT INTO events SELECT * FROM tz_saved; DROP TABLE tz_saved"
-verify
-[ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after the row was put back"; }
+expect "an index row" "at batch $mid " "keys"
+restore "the index edit"
+results+=("every batch column and an index row: named")
 
-# 3. reordered: two neighbouring rows swap everything but pos (seq and id moved aside first,
-# so no UNIQUE constraint trips half-way)
-p1=$(pos_at $((2 * n / 3)))
-p2=$(sq "SELECT min(pos) FROM events WHERE sensor='$FZ_SENSOR_ID' AND pos > $p1")
-read -r id1 seq1 <<<"$(row_of "$p1")"
-read -r id2 seq2 <<<"$(row_of "$p2")"
-cols=$(sq "SELECT group_concat(name, ',') FROM pragma_table_info('events') WHERE name <> 'pos'")
-sets=$(sq "SELECT group_concat(name || ' = (SELECT ' || name || ' FROM tz_swap WHERE pos <> events.pos)', ', ') FROM pragma_table_info('events') WHERE name <> 'pos'")
-sq "CREATE TABLE tz_swap AS SELECT pos, $cols FROM events WHERE pos IN ($p1, $p2);
-    UPDATE events SET seq = -seq, id = id || '~' WHERE pos IN ($p1, $p2);
-    UPDATE events SET $sets WHERE pos IN ($p1, $p2)"
+# 3. a batch deleted in the middle
+sq "DELETE FROM batches WHERE id = $mid; DELETE FROM keys WHERE batch = $mid"
 verify
-fz_log "swapped pos $p1/$p2 (seq $seq1/$seq2): verify exit $VERIFY_RC: $(head -n 3 "$TZ_TMP/verify.out" | tr '\n' ' ')"
-[ "$VERIFY_RC" -eq 1 ] || tz_fail "verify exited $VERIFY_RC on reordered rows (expected 1)"
-named "$TZ_TMP/verify.out" "$id1" "$seq1" "$p1" || named "$TZ_TMP/verify.out" "$id2" "$seq2" "$p2" ||
-    tz_fail "verify did not name either reordered row"
-results+=("reordered: named")
-sets=$(sq "SELECT group_concat(name || ' = (SELECT ' || name || ' FROM tz_swap WHERE pos = events.pos)', ', ') FROM pragma_table_info('events') WHERE name <> 'pos'")
-sq "UPDATE events SET seq = -seq, id = id || '~' WHERE pos IN ($p1, $p2);
-    UPDATE events SET $sets WHERE pos IN ($p1, $p2); DROP TABLE tz_swap"
+expect "a deleted batch" "at batch $mid " "deleted"
+results+=("deleted batch: named")
+restore "the deletion"
+
+# 4. a cut tail: the last 26 batches of the chain, wherever they are
+cp -a "$FZ_STORE" "$TZ_TMP/store.bak"
+head_id=$(for f in "$FZ_STORE"/events-*.db; do sqlite3 "$f" "SELECT max(id) FROM batches"; done | sort -n | tail -n 1)
+cut=$((head_id - 25))
+for f in "$FZ_STORE"/events-*.db; do
+    sqlite3 "$f" "DELETE FROM batches WHERE id >= $cut; DELETE FROM keys WHERE batch >= $cut"
+done
 verify
-[ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after the swap was undone"; }
+expect "a cut tail (meta.db kept)" "batches $cut.." "gone"
+rm -f "$FZ_STORE"/meta.db*
+verify
+expect "a cut tail without meta.db" "checkpoint" "gone"
+rm -f "$FZ_STORE/checkpoint"
+verify --anchor "$TZ_TMP/health-anchor.json"
+expect "a cut tail without meta.db and checkpoint (health event from Kafka as anchor)" "gone"
+results+=("cut tail: caught with meta.db, with the checkpoint, with the health event")
+rm -rf "$FZ_STORE"
+cp -a "$TZ_TMP/store.bak" "$FZ_STORE"
+verify --anchor "$TZ_TMP/health-anchor.json"
+[ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails on the restored store"; }
 
 fz_log "done in $((SECONDS - FZ_T0)) s"
-echo "fault 6 (tampering): verify exit 1 and the row named for each of: ${results[*]}; exit 0 after each undo"
+echo "fault 6 (tampering): verify exit 1 for each of: ${results[*]}; exit 0 after each undo"
