@@ -3,7 +3,8 @@
  * evblock.c - the block of records a stored batch keeps, its index keys, and its zstd
  * compression (see evblock.h). Record fields are written byte by byte in little-endian
  * order and read back through bounds checks, so a damaged block is reported, never
- * over-read. Keys are collected in a small array and sorted once per batch.
+ * over-read. Keys are collected in an array with a small hash over it and sorted once per
+ * batch.
  */
 #include "evblock.h"
 
@@ -107,15 +108,46 @@ int evb_key(char kind, const char *value, char out[EVB_KEY_MAX])
     return 0;
 }
 
+static uint32_t key_hash(const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+/* Rebuilds the hash at twice the size. 0 or -1. */
+static int slots_grow(struct evb_keys *k)
+{
+    size_t ns = k->nslot ? k->nslot * 2 : 256;
+    uint32_t *sl = calloc(ns, sizeof *sl);
+    if (!sl)
+        return -1;
+    for (size_t i = 0; i < k->n; i++) {
+        size_t j = key_hash(k->k[i]) & (ns - 1);
+        while (sl[j])
+            j = (j + 1) & (ns - 1);
+        sl[j] = (uint32_t)i + 1;
+    }
+    free(k->slot);
+    k->slot = sl;
+    k->nslot = ns;
+    return 0;
+}
+
 static int key_add(struct evb_keys *k, char kind, const char *value)
 {
     char key[EVB_KEY_MAX];
     if (!value || !value[0] || evb_key(kind, value, key) != 0)
         return 0; /* absent or too long to index: the event is still stored */
-    /* batches repeat their few keys: look at the newest first */
-    for (size_t i = k->n; i-- > 0;)
-        if (strcmp(k->k[i], key) == 0)
+    if ((k->n + 1) * 2 > k->nslot && slots_grow(k) != 0)
+        return -1;
+    size_t j = key_hash(key) & (k->nslot - 1);
+    while (k->slot[j]) {
+        if (strcmp(k->k[k->slot[j] - 1], key) == 0)
             return 0;
+        j = (j + 1) & (k->nslot - 1);
+    }
     if (k->n == k->cap) {
         size_t ncap = k->cap ? k->cap * 2 : 32;
         void *nk = realloc(k->k, ncap * sizeof *k->k);
@@ -124,7 +156,8 @@ static int key_add(struct evb_keys *k, char kind, const char *value)
         k->k = nk;
         k->cap = ncap;
     }
-    memcpy(k->k[k->n++], key, strlen(key) + 1);
+    memcpy(k->k[k->n], key, strlen(key) + 1);
+    k->slot[j] = (uint32_t)++k->n;
     return 0;
 }
 
@@ -146,16 +179,21 @@ void evb_keys_finish(struct evb_keys *k)
 {
     if (k->n > 1)
         qsort(k->k, k->n, sizeof *k->k, cmp_key);
+    if (k->slot) /* the indexes moved: no more adds until cleared */
+        memset(k->slot, 0, k->nslot * sizeof *k->slot);
 }
 
 void evb_keys_clear(struct evb_keys *k)
 {
+    if (k->slot && k->n)
+        memset(k->slot, 0, k->nslot * sizeof *k->slot);
     k->n = 0;
 }
 
 void evb_keys_free(struct evb_keys *k)
 {
     free(k->k);
+    free(k->slot);
     memset(k, 0, sizeof *k);
 }
 

@@ -47,10 +47,13 @@ struct evb_buf {
     size_t len, cap;
 };
 
-/* A set of distinct index keys (sorted on evb_keys_finish). */
+/* A set of distinct index keys (sorted on evb_keys_finish), with an open-addressing hash
+ * of their indexes so adding one is O(1) whatever the batch holds. */
 struct evb_keys {
     char (*k)[EVB_KEY_MAX];
     size_t n, cap;
+    uint32_t *slot; /* index + 1, 0 empty; nslot a power of two, at most half full */
+    size_t nslot;
 };
 
 int evb_buf_reserve(struct evb_buf *b, size_t more);

@@ -516,10 +516,15 @@ int store_put_many(struct store *s, struct batch *const *b, size_t n,
         memset(&r[i], 0, sizeof r[i]);
     int full = 0;
     size_t stored = put_split(s, b, n, r, &full, err, errlen);
-    if (full)
+    if (full) {
         note_full(s, 1, n - stored, err);
-    else if (stored == n)
+    } else if (stored == n) {
         note_full(s, 0, 0, NULL);
+    } else if (s->fail_logged++ < 20 || s->fail_logged % 1000 == 0) {
+        /* not the disk: a lock held too long, an I/O error; said, without a flood */
+        log_err("store: %zu of %zu batch(es) not stored, asking for a resend: %s (%llu time(s))",
+                n - stored, n, err, (unsigned long long)s->fail_logged);
+    }
     return stored > 0 || n == 0 ? 0 : -1;
 }
 

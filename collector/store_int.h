@@ -36,6 +36,7 @@ struct store {
     int64_t kept_events;              /* events in the day files kept */
     int full;                         /* the disk was full at the last failure */
     uint64_t full_refused, full_logged_us;
+    uint64_t fail_logged;             /* other failures said so far */
 
     sqlite3 *meta;
     sqlite3_stmt *m_begin, *m_commit, *m_rollback, *m_chain, *m_sensor, *m_gaps_del, *m_gap;

@@ -111,9 +111,10 @@ if ex:
     print("One audit record, as the provincial platform receives it (with the platform envelope):")
     print(json.dumps(sent, indent=2, ensure_ascii=False)[:1800])
 files = sorted(glob.glob(d + "/store/events-*.db"))
-stored = sum(sqlite3.connect(f).execute("select count(*) from events").fetchone()[0] for f in files)
+stored = sum(sqlite3.connect(f).execute("select coalesce(sum(count), 0) from batches where kind = 0")
+             .fetchone()[0] for f in files)
 print()
-print("Collector store: %d events in %s (one SQLite file per day, hash-chained)"
+print("Collector store: %d events in %s (one SQLite file per day, compressed blocks, hash-chained)"
       % (stored, ", ".join(f[len(d) + 1:] for f in files)))
 print("Kafka topics (read back with kcat from %s):" % brokers)
 total = 0

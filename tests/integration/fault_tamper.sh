@@ -46,14 +46,13 @@ done | sort -n | tail -n 1 | cut -d' ' -f2)
 [ -n "$db" ] || tz_fail "no day file holds the sensor's batches"
 sq() { sqlite3 -batch -bail "$db" "$@"; }
 cp "$db" "$TZ_TMP/day.bak"
+# undo: the day file as it was, byte for byte (verify runs once on it at the end)
 restore() {
     cp "$TZ_TMP/day.bak" "$db"
     rm -f "$db-wal" "$db-shm"
-    verify
-    [ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after $1 was undone"; }
 }
-mid=$(sq "SELECT id FROM batches WHERE sensor='$FZ_SENSOR_ID' ORDER BY id LIMIT 1 OFFSET
-          (SELECT count(*) / 2 FROM batches WHERE sensor='$FZ_SENSOR_ID')")
+# an early batch of the sensor: verify stops at the first problem, so each check is quick
+mid=$(sq "SELECT id FROM batches WHERE sensor='$FZ_SENSOR_ID' ORDER BY id LIMIT 1 OFFSET 2")
 fz_log "tampering with $(basename "$db") (batch $mid of $FZ_SENSOR_ID)"
 expect() { # expect WHAT NEEDLE...: verify exits 1 and names each needle
     local what=$1 n
@@ -120,6 +119,8 @@ verify
 expect "a deleted batch" "at batch $mid " "deleted"
 results+=("deleted batch: named")
 restore "the deletion"
+verify
+[ "$VERIFY_RC" -eq 0 ] || { cat "$TZ_TMP/verify.out"; tz_fail "verify fails after every undo"; }
 
 # 4. a cut tail: the last 26 batches of the chain, wherever they are
 cp -a "$FZ_STORE" "$TZ_TMP/store.bak"

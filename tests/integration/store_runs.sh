@@ -40,6 +40,10 @@ if grep -q "sequence gap from sensor plant-s1" "$TZ_TMP/collector.log"; then
 fi
 runs=$(tz_metric 'tanzhen_collector_sensor_runs_total{sensor="plant-s1"}')
 [ "${runs%.*}" -eq 2 ] || tz_fail "sensor_runs_total is $runs, expected 2"
+bpe=$(tz_metric tanzhen_store_bytes_per_event)
+proj=$(tz_metric tanzhen_store_projected_180d_bytes)
+/usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 and float(sys.argv[2]) > 0 else 1)' \
+    "$bpe" "$proj" || tz_fail "no disk projection in /metrics ($bpe bytes/event, $proj bytes)"
 tz_stop "$COLLECTOR_PID" 30
 [ "$TZ_RC" -eq 0 ] || tz_fail "the collector exited with $TZ_RC"
 "$COL" verify --store "$store" >"$TZ_TMP/verify.txt" || tz_fail "verify: $(cat "$TZ_TMP/verify.txt")"
