@@ -38,7 +38,7 @@ struct store_opts {
                                   * key is derived from it, anchor.h), or NULL: unsigned */
 };
 
-#define STORE_ZSTD_LEVEL 3
+#define STORE_ZSTD_LEVEL 1
 
 struct store_put_result {
     size_t inserted;

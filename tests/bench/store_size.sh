@@ -10,7 +10,7 @@
 #   e.g. tests/bench/store_size.sh build 200000 "1 3 6" 2000
 set -euo pipefail
 B=$(cd "${1:?usage: $0 BUILD_DIR [MODBUS_PACKETS] [LEVELS] [RATE]}" && pwd)
-MB=${2:-200000} LEVELS=${3:-3} RATE=${4:-2000}
+MB=${2:-200000} LEVELS=${3:-1} RATE=${4:-2000}
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d /tmp/tz_size.XXXXXX)
 C=""
