@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iec104.h - the typed record the IEC 60870-5-104 dissector emits (one per I- or U-format
- * APDU) and what its three files share: the APCI layer (iec104.c, IEC 60870-5-104 clause
+ * APDU, one per command transaction: iec104_txn.c) and what its files share: the APCI layer (iec104.c, IEC 60870-5-104 clause
  * 5), the ASDU decoder (iec104_asdu.c, IEC 60870-5-101 clause 7 with the 104 field sizes:
  * two-octet cause of transmission, two-octet common address, three-octet IOA) and the
  * name tables (iec104_names.c).

@@ -4,7 +4,7 @@
  * chunks with their asymmetric or symmetric security header and sequence header; 'C'
  * chunks reassembled per direction under OPCUA_REASM_CAP, 'A' chunks recorded as aborts;
  * signed or encrypted bodies recognised and reported as metadata; requests paired with
- * responses by RequestId in a fixed pending table.
+ * responses by RequestId in the transaction framework (pd_txn.h).
  */
 #include <string.h>
 

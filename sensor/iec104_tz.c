@@ -47,6 +47,31 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* y-m-d of day z since 1970-01-01 (H. Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void iec104_tz_civil(int64_t us, unsigned *year, unsigned *month, unsigned *day,
+                     unsigned *hour, unsigned *min, unsigned *ms)
+{
+    int64_t s = us / 1000000, days = s / 86400, rem = s % 86400, y;
+    civil_from_days(days, &y, month, day);
+    *year = (unsigned)y;
+    *hour = (unsigned)(rem / 3600);
+    *min = (unsigned)(rem % 3600 / 60);
+    *ms = (unsigned)(rem % 60) * 1000u + (unsigned)(us / 1000 % 1000);
+}
+
 /* "+08:00", "-0530", "+8", "UTC+08:00": seconds east of UTC, or -1 when not an offset. */
 static int parse_offset(const char *s, int32_t *out)
 {
@@ -237,10 +262,20 @@ static int32_t zone_offset(const struct tz_zone *z, int64_t utc_s)
 int64_t iec104_tz_to_utc(uint16_t ca, unsigned year, unsigned month, unsigned day,
                          unsigned hour, unsigned min, unsigned ms, int summer)
 {
+    int is_utc;
+    return iec104_tz_to_utc_z(ca, year, month, day, hour, min, ms, summer, &is_utc);
+}
+
+int64_t iec104_tz_to_utc_z(uint16_t ca, unsigned year, unsigned month, unsigned day,
+                           unsigned hour, unsigned min, unsigned ms, int summer, int *is_utc)
+{
     const struct tz_zone *z = zone_of(ca);
+    *is_utc = !z || (z->n == 1 && z->off[0] == 0);
     int64_t local = days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60;
     int64_t utc = local;
-    if (z) {
+    if (z && z->n == 1) { /* UTC or a fixed offset */
+        utc = local - z->off[0];
+    } else if (z) {
         /* the two readings: before and after a change near this wall time */
         int32_t o1 = zone_offset(z, local - 86400), o2 = zone_offset(z, local + 86400);
         int64_t u1 = local - o1, u2 = local - o2;

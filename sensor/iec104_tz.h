@@ -21,6 +21,15 @@ int iec104_tz_setup(const char *zone, const char *by_ca, char *err, size_t errle
 int64_t iec104_tz_to_utc(uint16_t ca, unsigned year, unsigned month, unsigned day,
                          unsigned hour, unsigned min, unsigned ms, int summer);
 
+/* The same; *is_utc is set when the zone of ca is UTC (offset 0), so the tag is UTC. */
+int64_t iec104_tz_to_utc_z(uint16_t ca, unsigned year, unsigned month, unsigned day,
+                           unsigned hour, unsigned min, unsigned ms, int summer, int *is_utc);
+
+/* The UTC calendar fields of us (microseconds since the epoch, >= 0); ms is milliseconds
+ * within the minute, as CP56Time2a counts them. No locks (gmtime_r takes glibc's tz lock). */
+void iec104_tz_civil(int64_t us, unsigned *year, unsigned *month, unsigned *day,
+                     unsigned *hour, unsigned *min, unsigned *ms);
+
 /* The zone name in force for ca ("UTC" when nothing was set up). */
 const char *iec104_tz_name(uint16_t ca);
 

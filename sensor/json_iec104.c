@@ -6,8 +6,6 @@
  * documents every name written here.
  */
 
-#include <time.h>
-
 #include "iec104.h"
 #include "iec104_tz.h"
 #include "json_proto.h"
@@ -56,18 +54,21 @@ static size_t put_time(char *buf, unsigned year, unsigned mon, unsigned day, uns
 static void write_cp56(struct jw *w, const struct iec104_time *t, uint16_t ca)
 {
     char buf[CP56_TEXT_LEN];
-    jw_namen(w, "time_tag", buf,
-             put_time(buf, 2000u + t->year, t->month, t->day, t->hour, t->min, t->ms, 0));
-    int64_t us = iec104_tz_to_utc(ca, 2000u + t->year, t->month, t->day, t->hour, t->min,
-                                  t->ms, t->su);
-    time_t s = (time_t)(us / 1000000);
-    struct tm tm;
-    if (us < 0 || !gmtime_r(&s, &tm) || tm.tm_year + 1900 > 9999)
+    size_t n = put_time(buf, 2000u + t->year, t->month, t->day, t->hour, t->min, t->ms, 0);
+    jw_namen(w, "time_tag", buf, n);
+    int utc_zone = 0;
+    int64_t us = iec104_tz_to_utc_z(ca, 2000u + t->year, t->month, t->day, t->hour, t->min,
+                                    t->ms, t->su, &utc_zone);
+    unsigned y, mo, d, h, mi, ms;
+    if (utc_zone) { /* the tag is UTC already: the same text with its Z */
+        buf[n] = 'Z';
+        jw_namen(w, "time_utc", buf, n + 1);
         return;
-    unsigned ms = (unsigned)tm.tm_sec * 1000u + (unsigned)(us / 1000 % 1000);
-    jw_namen(w, "time_utc", buf,
-             put_time(buf, (unsigned)tm.tm_year + 1900u, (unsigned)tm.tm_mon + 1u,
-                      (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min, ms, 1));
+    }
+    if (us < 0)
+        return;
+    iec104_tz_civil(us, &y, &mo, &d, &h, &mi, &ms); /* years 1999..2100: 4 digits */
+    jw_namen(w, "time_utc", buf, put_time(buf, y, mo, d, h, mi, ms, 1));
 }
 
 static void write_time(struct jw *w, const struct iec104_obj *o, uint16_t ca)

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_iec104.c - libFuzzer target for the IEC 60870-5-104 dissector. The first input
- * octet picks the starting direction and the object cap; the rest is a TCP byte stream
- * run through probe(), the sensor's pdu_len()/resync() framing loop and parse(), the
- * direction flipping after each APDU, then expire(). Every record is encoded to JSON
- * with the sensor's encoder. The whole input is also parsed once as a single PDU.
+ * octet picks the starting direction, the object cap (bits 1-3), whether the direction
+ * follows a command's act / actcon / actterm rhythm (bit 4: one APDU one way, two back)
+ * instead of flipping after each APDU, and whether the capture clock steps back 10 s
+ * every fourth APDU (bit 5: command transactions then time out); the rest is a TCP byte
+ * stream run through probe(), the sensor's pdu_len()/resync() framing loop and parse(),
+ * then expire(). Every record is encoded to JSON with the sensor's encoder. The whole
+ * input is also parsed once as a single PDU.
  */
 #include <stdint.h>
 #include <string.h>
@@ -32,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void)d->probe(p, n, ctx.dir);
     size_t off = 0;
+    unsigned apdus = 0;
     while (off < n) {
         long l = d->pdu_len(p + off, n - off);
         if (l == 0)
@@ -47,8 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             l = (long)(n - off); /* a cut-off tail: parse must report it, not read past */
         (void)d->parse(&ctx, p + off, (size_t)l);
         off += (size_t)l;
-        ctx.dir ^= 1;
+        apdus++;
+        if (!(ctl & 0x10) || apdus % 3 != 2)
+            ctx.dir ^= 1;
         ctx.now_us += 1000;
+        if ((ctl & 0x20) && apdus % 4 == 0)
+            ctx.now_us -= 10000000; /* the capture clock steps back */
         d->expire(&ctx, 0);
     }
     d->expire(&ctx, 1);

@@ -88,3 +88,14 @@ Test(iec104_tz, bad_settings_say_what_to_fix)
     cr_assert(strstr(err, "common address"), "%s", err);
     cr_assert_eq(iec104_tz_setup("UTC", "70000=+08:00\n", err, sizeof err), -1);
 }
+
+Test(iec104_tz, civil_fields_of_utc)
+{
+    unsigned y, mo, d, h, mi, ms;
+    iec104_tz_civil(T_2024_03_15_102030, &y, &mo, &d, &h, &mi, &ms);
+    cr_assert(y == 2024 && mo == 3 && d == 15 && h == 10 && mi == 20 && ms == 30456);
+    iec104_tz_civil(951782400ll * SEC + 999000, &y, &mo, &d, &h, &mi, &ms); /* 2000-02-29 */
+    cr_assert(y == 2000 && mo == 2 && d == 29 && h == 0 && mi == 0 && ms == 999);
+    iec104_tz_civil(4102444799ll * SEC, &y, &mo, &d, &h, &mi, &ms); /* 2099-12-31 23:59:59 */
+    cr_assert(y == 2099 && mo == 12 && d == 31 && h == 23 && mi == 59 && ms == 59000);
+}
