@@ -12,7 +12,7 @@ PKGS=(
   libcriterion-dev
   tshark kcat tcpdump curl
   libmodbus-dev python3-jsonschema python3-zmq
-  python3-pymodbus python3-serial-asyncio mbpoll time
+  python3-pymodbus python3-serial-asyncio mbpoll time python3-scapy
 )
 
 missing=()
