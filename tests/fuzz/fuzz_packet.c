@@ -3,7 +3,8 @@
  * fuzz_packet.c - libFuzzer target for the packet path below the dissectors: L2-L4
  * decoding of a frame under every supported link type, then TCP reassembly of segments
  * whose sequence numbers, lengths and ACKs come from the input, with the delivered stream
- * framed by every registered dissector (pdu_len, resync, parse) as the sensor does.
+ * framed by every registered dissector (pdu_len, resync, parse) as the sensor does, and
+ * every dissector's role() answer on the input.
  *
  * The decoder takes GRE, ERSPAN, VXLAN (4789) and MPLS to the inner packet, and a frame
  * that decodes as an IP fragment goes into a small fragment table (frag.c), so this target
@@ -117,6 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t di = 0; di < pd_registry_count; di++) {
         memset(&z, 0, sizeof z);
         z.d = pd_registry[di];
+        if (z.d->role) { /* the probe's request/response answer on any bytes */
+            struct pd_role_info ri;
+            z.d->role(data + 1, size - 1, &ri);
+        }
         z.ctx = fuzz_ctx(z.state, &lim);
         z.resync = data[0] & 1;
         struct reasm r;

@@ -14,6 +14,8 @@ header, or reshaped by a TCP scenario:
   afterrst   the same write after the client's RST
   stalerst   a RST from the client with a stale sequence number (a receiver ignores it,
              RFC 5961) in the middle of the session: nothing may stop being decoded
+  reverse    the handshake the other way round: the Modbus server sends the SYN (as in a
+             reverse connection), then the client sends requests on the connection
 Usage: mkpcap.py OUT [--requests N] [--linktype N] [--scenario NAME]"""
 import argparse
 import struct
@@ -44,7 +46,9 @@ def session(a):
     c2s = lambda seq, ack, fl, pl=b"": frame(cli, srv, cp, sp, seq, ack, fl, pl)
     s2c = lambda seq, ack, fl, pl=b"": frame(srv, cli, sp, cp, seq, ack, fl, pl)
     pkts = []
-    if sc != "midstream":
+    if sc == "reverse":
+        pkts += [s2c(ss, 0, 0x02), c2s(cs, ss + 1, 0x12), s2c(ss + 1, cs + 1, 0x10)]
+    elif sc != "midstream":
         pkts += [c2s(cs, 0, 0x02), s2c(ss, cs + 1, 0x12), c2s(cs + 1, ss + 1, 0x10)]
     cs += 1
     ss += 1
@@ -94,7 +98,7 @@ def main():
     ap.add_argument("--linktype", type=int, default=1)
     ap.add_argument("--scenario", default="plain",
                     choices=["plain", "split", "ooo", "retrans", "gap", "midstream", "rst",
-                             "afterfin", "afterrst", "stalerst"])
+                             "afterfin", "afterrst", "stalerst", "reverse"])
     a = ap.parse_args()
     pkts = session(a)
     with open(a.out, "wb") as f:

@@ -81,6 +81,33 @@ check ua_5555_low "$P/opcua_session.pcap" 5555 26 "" -- --port 4840:5555 --port 
 check iec104_5555 "$P/iec104_session.pcap" 5555 112 "" -- --port 2404:5555
 check ua_5555 "$P/opcua_session.pcap" 5555 26 "" -- --port 4840:5555 --port 48401:5555
 
+# a handshake the other way round on a non-standard port: the first request shows the roles
+# are wrong; they are swapped once (a roles_swapped anomaly), never malformed records
+$py "$TZ_SRC/tests/integration/mkpcap.py" "$T/rev.pcap" --requests 6 --scenario reverse
+$py "$R" "$T/rev.pcap" "$T/rev505.pcap" --port 502:505
+"$S" -r "$T/rev505.pcap" --jsonl "$T/rev505.jsonl" -w 1 2>"$T/err" || { echo "FAIL reverse: sensor"; fail=1; }
+ran=$((ran + 1))
+if $py - "$T/rev505.jsonl" <<'PY'; then echo "ok   reverse_505: roles swapped once, 6 ok requests from the client"; else fail=1; fi
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ics = [e for e in ev if e["type"] == "ics"]
+kinds = [e["anomaly"]["kind"] for e in ev if e["type"] == "anomaly"]
+flows = [e["flow"] for e in ev if e["type"] == "flow"]
+err = []
+if [(e["status"], e["modbus"]["tid"], e["src"]["port"]) for e in ics] != [("ok", t, 40000) for t in range(1, 7)]:
+    err.append("ics %s" % [(e["status"], e["modbus"].get("tid"), e["src"]["port"]) for e in ics])
+if kinds != ["roles_swapped"]:
+    err.append("anomalies %s" % kinds)
+if len(flows) != 1 or flows[0].get("roles") != "inferred":
+    err.append("flow %s" % flows)
+health = [e["health"] for e in ev if e["type"] == "health"]
+if not health or health[-1]["tcp"]["roles_swapped"] != 1:
+    err.append("health.tcp.roles_swapped is not 1")
+for x in err:
+    print("FAIL reverse_505:", x)
+sys.exit(1 if err else 0)
+PY
+
 if [ -d "$SH" ]; then
   ua="$SH/cisagov__icsnpp-opcua-binary/pcaps/opcua_with-gap_with-handshake.pcap"
   s7="$SH/ITI__ICS-Security-Tools/pcaps/s7/s7comm_reading_plc_status.pcap"
