@@ -35,7 +35,7 @@ n_assets=$(grep -c '"type":"asset"' "$TZ_TMP/offline.jsonl" || true)
 tz_start_mock --partitions 3
 port=$(tz_free_port)
 store="$TZ_TMP/store"
-tz_keys
+tz_keys e2e-sensor
 start() {
     tz_start_collector "$1" -c "$TZ_TMP/an.yaml" --listen "tcp://127.0.0.1:$port" \
         --store "$store" --kafka-brokers "$BOOTSTRAP" "${TZ_CURVE[@]}" \

@@ -66,7 +66,7 @@ low="--midstream --client-ports 1,3"
 # tiny segments, in order and reversed (project captures)
 check mb_tiny "$P/modbus_libmodbus_rw.pcap" 502 15 "" -- --seg 3
 check mb_tiny_ooo "$P/modbus_libmodbus_rw.pcap" 502 15 "" -- --seg 3 --ooo
-check iec104_tiny "$P/iec104_session.pcap" 2404 112 "" -- --seg 3
+check iec104_tiny "$P/iec104_session.pcap" 2404 92 "" -- --seg 3
 check ua_tiny "$P/opcua_session.pcap" 4840,48401 26 "" -- --seg 3
 check s7_tiny_ooo "$P/s7comm_session.pcap" 102 82 "" -- --seg 3 --ooo
 check dnp3_tiny_ooo "$P/dnp3_session.pcap" 20000 14 "" -- --seg 3 --ooo
@@ -75,10 +75,10 @@ check mb_505_low "$P/modbus_libmodbus_rw.pcap" 505 15 "" -- --port 502:505 $low 
 check mb_505_low_tiny "$P/modbus_pipelined.pcap" 505,5020 17 "" -- --seg 3 --port 502:505 $low --server-ports 505,5020
 check s7_505_low "$P/s7comm_session.pcap" 505 82 "" -- --port 102:505 $low --server-ports 505
 check dnp3_505_low "$P/dnp3_session.pcap" 505 14 "" -- --port 20000:505 $low --server-ports 505
-check iec104_5555_low "$P/iec104_session.pcap" 5555 112 "" -- --port 2404:5555 $low --server-ports 5555
+check iec104_5555_low "$P/iec104_session.pcap" 5555 92 "" -- --port 2404:5555 $low --server-ports 5555
 check ua_5555_low "$P/opcua_session.pcap" 5555 26 "" -- --port 4840:5555 --port 48401:5555 $low --server-ports 5555
 # IEC 104 and OPC UA on port 5555
-check iec104_5555 "$P/iec104_session.pcap" 5555 112 "" -- --port 2404:5555
+check iec104_5555 "$P/iec104_session.pcap" 5555 92 "" -- --port 2404:5555
 check ua_5555 "$P/opcua_session.pcap" 5555 26 "" -- --port 4840:5555 --port 48401:5555
 
 # a handshake the other way round on a non-standard port: the first request shows the roles
@@ -115,10 +115,10 @@ if [ -d "$SH" ]; then
   mb="$SH/cisagov__icsnpp-modbus/testing/traces/modbus_example.pcap"
   check shared_ua_tiny "$ua" 4840 122 "" -- --seg 3
   check shared_s7_tiny_ooo "$s7" 102 73 "" -- --seg 3 --ooo
-  check shared_iec104_tiny_ooo "$iec" 2404 45 "" -- --seg 3 --ooo
-  check shared_iec104_5555 "$iec" 5555 45 "" -- --port 2404:5555
+  check shared_iec104_tiny_ooo "$iec" 2404 39 "" -- --seg 3 --ooo
+  check shared_iec104_5555 "$iec" 5555 39 "" -- --port 2404:5555
   check shared_ua_5555 "$ua" 5555 122 "" -- --port 4840:5555
-  check shared_iec104_5555_low "$iec" 5555 45 "" -- --port 2404:5555 $low --server-ports 5555
+  check shared_iec104_5555_low "$iec" 5555 39 "" -- --port 2404:5555 $low --server-ports 5555
   check shared_ua_5555_low "$ua" 5555 122 "" -- --port 4840:5555 $low --server-ports 5555
   check shared_mb_505_low "$mb" 505 24 "" -- --port 502:505 $low --server-ports 505
 else
