@@ -8,9 +8,17 @@
 
 extern const struct an_detector an_det_asset;
 extern const struct an_detector an_det_ops;
+extern const struct an_detector an_det_zone;
+extern const struct an_detector an_det_maint;
+extern const struct an_detector an_det_baseline;
+extern const struct an_detector an_det_rules;
 
 const struct an_detector *const an_detectors[] = {
     &an_det_asset,
     &an_det_ops,
+    &an_det_zone,
+    &an_det_maint,
+    &an_det_baseline,
+    &an_det_rules,
     NULL,
 };
