@@ -15,7 +15,7 @@
 #include "an_int.h"
 
 #define POL_NAMES_MAX 64
-#define POL_NAME_LEN 32
+#define POL_NAME_LEN 48
 #define POL_NETS_MAX 64
 
 /* A comma-separated list of names, compared without case. */
