@@ -299,6 +299,14 @@ static void post_baseline(struct api *a, const struct req *rq, struct api_reply 
     json_decref(b);
 }
 
+/* Event ids: the engine's are 32 hex digits; others' may carry a prefix. */
+static int id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    return n > 0 && n < 64 &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == n;
+}
+
 static void post_ack(struct api *a, const char *id, const struct req *rq, struct api_reply *r)
 {
     json_error_t je;
@@ -306,8 +314,9 @@ static void post_ack(struct api *a, const char *id, const struct req *rq, struct
     const char *comment = json_string_value(json_object_get(b, "comment"));
     if (!b || !comment || strlen(comment) > 1000)
         api_error(r, MHD_HTTP_BAD_REQUEST, "body: {\"comment\": \"...\"} (at most 1000 bytes)");
-    else if (strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32)
-        api_error(r, MHD_HTTP_BAD_REQUEST, "'%.40s' is not an alert id (32 hex digits)", id);
+    else if (!id_ok(id))
+        api_error(r, MHD_HTTP_BAD_REQUEST, "'%.40s' is not an alert id (letters, digits, "
+                  "'.', '-', ':' and '_', at most 63)", id);
     else
         api_q_ack(a, id, comment, r);
     json_decref(b);
