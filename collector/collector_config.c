@@ -163,7 +163,8 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
                  c->kafka_prefix);
         return -1;
     }
-    if (metrics_http_check(c->http_listen, err, errlen) != 0)
+    if (metrics_http_check(c->http_listen, err, errlen) != 0 ||
+        collector_policy_check(c, err, errlen) != 0)
         return -1;
     if (c->curve && (c->server_key[0] == '\0' || c->allow_dir[0] == '\0')) {
         snprintf(err, errlen, "receiver.server_key and receiver.allow_dir are needed with "

@@ -66,6 +66,8 @@ extern const struct cfg_opt collector_cfg_table[];
 struct analytics_policy;
 /* Copies the policy.* keys into the engine's policy (policy_conf.c). */
 void collector_policy_fill(const struct collector_config *c, struct analytics_policy *p);
+/* Checks the policy.* values the table's bounds cannot; 0, or -1 with err. */
+int collector_policy_check(const struct collector_config *c, char *err, size_t errlen);
 
 /* Checks what the table's bounds cannot: enumerations, the endpoint's form, topic
  * characters, the envelope values, redaction paths, http.listen. Returns 0, or -1 with a
