@@ -282,12 +282,18 @@ static void post_baseline(struct api *a, const struct req *rq, struct api_reply 
     const char *op = json_string_value(json_object_get(b, "op"));
     const char *arg = json_string_value(json_object_get(b, "arg"));
     if (!b || !op || !arg)
-        api_error(r, MHD_HTTP_BAD_REQUEST, "body: {\"op\": \"accept|drop|mode\", \"arg\": "
-                  "\"ENTRY_ID|all|learn|enforce|off\"} expected");
-    else if (strcmp(op, "mode") == 0 ? strcmp(arg, "learn") && strcmp(arg, "enforce") &&
-                                           strcmp(arg, "off")
+        api_error(r, MHD_HTTP_BAD_REQUEST, "body: {\"op\": \"accept|drop|edit|mode\", \"arg\": "
+                  "\"ENTRY_ID|all|ID addr=LO-HI|ID values=LO:HI|learn|enforce|off\"} expected");
+    else if (strcmp(op, "mode") == 0   ? strcmp(arg, "learn") && strcmp(arg, "enforce") &&
+                                             strcmp(arg, "off")
+             : strcmp(op, "edit") == 0 ? strlen(arg) < 18 || strlen(arg) > 120 ||
+                                             strspn(arg, "0123456789abcdef") != 16 ||
+                                             arg[16] != ' ' ||
+                                             (strncmp(arg + 17, "addr=", 5) &&
+                                              strncmp(arg + 17, "values=", 7))
              : (strcmp(op, "accept") && strcmp(op, "drop")) ||
-                   (strcmp(arg, "all") && (strlen(arg) != 16 || strspn(arg, "0123456789abcdef") != 16)))
+                   (strcmp(arg, "all") &&
+                    (strlen(arg) != 16 || strspn(arg, "0123456789abcdef") != 16)))
         api_error(r, MHD_HTTP_BAD_REQUEST, "bad op/arg: '%.20s' '%.40s'", op, arg);
     else if (pol_cmd_push(op, arg) != 0)
         api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "review queue full, retry later");

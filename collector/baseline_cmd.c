@@ -23,6 +23,7 @@ static void usage(FILE *out)
             "       " PROG " accept FILE ID|all     mark entries reviewed (version + 1)\n"
             "       " PROG " drop FILE ID|all       remove entries from the whitelist\n"
             "       " PROG " mode FILE learn|enforce|off\n"
+            "       " PROG " edit FILE ID addr=LO-HI|values=LO:HI|addr=none|values=none\n"
             "       " PROG " export STATE.db FILE   the engine's baseline to a file\n"
             "       " PROG " import FILE STATE.db   a file as the engine's baseline (stopped)\n");
 }
@@ -151,7 +152,14 @@ int cmd_baseline(int argc, char **argv)
         else
             printf("baseline version %lld (%zu entries) imported into %s\n",
                    (long long)b.version, b.n, argv[4]);
-    } else if (!strcmp(op, "accept") || !strcmp(op, "drop") || !strcmp(op, "mode")) {
+    } else if (!strcmp(op, "accept") || !strcmp(op, "drop") || !strcmp(op, "mode") ||
+               !strcmp(op, "edit")) {
+        char arg[160];
+        if (!strcmp(op, "edit") && argc == 6) {
+            snprintf(arg, sizeof arg, "%s %s", argv[4], argv[5]);
+            argv[4] = arg;
+            argc = 5;
+        }
         if (argc != 5) {
             usage(stderr);
             rc = 2;

@@ -28,7 +28,11 @@ uint64_t bl_hash(const char *client, const char *server, const char *proto, int6
     }
     h = (h ^ (uint64_t)unit) * 1099511628211ull;
     h = (h ^ (uint64_t)func) * 1099511628211ull;
-    return h ^ (h >> 29);
+    h ^= h >> 30; /* splitmix64's finalizer: ids that differ in every digit */
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
 static int idx_grow(struct bl *b)
@@ -349,9 +353,67 @@ int bl_save_file(const struct bl *b, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* "ID addr=LO-HI" or "ID values=LO:HI" (or "none" to clear either). */
+static int bl_edit(struct bl *b, const char *arg, char *err, size_t errlen)
+{
+    char id[33], what[16], val[80];
+    if (sscanf(arg, "%32s %15[a-z]=%79s", id, what, val) != 3) {
+        snprintf(err, errlen, "edit wants 'ID addr=LO-HI' or 'ID values=LO:HI' (got '%s')", arg);
+        return -1;
+    }
+    struct bl_entry *x = NULL;
+    for (size_t i = 0; i < b->n && !x; i++)
+        if (strcmp(b->e[i].id, id) == 0)
+            x = &b->e[i];
+    if (!x) {
+        snprintf(err, errlen, "no baseline entry '%s'", id);
+        return -1;
+    }
+    char *end = NULL;
+    if (strcmp(what, "addr") == 0) {
+        if (strcmp(val, "none") == 0) {
+            x->addr_lo = x->addr_hi = -1;
+            return 0;
+        }
+        long long lo = strtoll(val, &end, 10), hi;
+        if (end == val || *end != '-' || lo < 0)
+            goto bad;
+        const char *p = end + 1;
+        hi = strtoll(p, &end, 10);
+        if (end == p || *end || hi < lo)
+            goto bad;
+        x->addr_lo = lo;
+        x->addr_hi = hi;
+        return 0;
+    }
+    if (strcmp(what, "values") == 0) {
+        if (strcmp(val, "none") == 0) {
+            x->has_val = 0;
+            return 0;
+        }
+        double lo = strtod(val, &end), hi;
+        if (end == val || *end != ':')
+            goto bad;
+        const char *p = end + 1;
+        hi = strtod(p, &end);
+        if (end == p || *end || hi < lo)
+            goto bad;
+        x->val_lo = lo;
+        x->val_hi = hi;
+        x->has_val = 1;
+        return 0;
+    }
+bad:
+    snprintf(err, errlen, "edit: '%s=%s' is not addr=LO-HI, values=LO:HI or =none", what, val);
+    return -1;
+}
+
 int bl_apply(struct bl *b, const char *op, const char *arg, char *err, size_t errlen)
 {
-    if (strcmp(op, "mode") == 0) {
+    if (strcmp(op, "edit") == 0) {
+        if (bl_edit(b, arg, err, errlen) != 0)
+            return -1;
+    } else if (strcmp(op, "mode") == 0) {
         if (bl_mode_parse(arg, &b->mode) != 0) {
             snprintf(err, errlen, "mode '%s' is not learn, enforce or off", arg);
             return -1;
@@ -372,7 +434,7 @@ int bl_apply(struct bl *b, const char *op, const char *arg, char *err, size_t er
             return -1;
         }
     } else {
-        snprintf(err, errlen, "'%s' is not accept, drop or mode", op);
+        snprintf(err, errlen, "'%s' is not accept, drop, edit or mode", op);
         return -1;
     }
     b->version++;

@@ -77,7 +77,8 @@ json_t *bl_to_json(const struct bl *b);
 int bl_from_json(struct bl *b, const json_t *doc, char *err, size_t errlen);
 int bl_load_file(struct bl *b, const char *path, char *err, size_t errlen);
 int bl_save_file(const struct bl *b, const char *path, char *err, size_t errlen);
-/* A review command (accept ID|all, drop ID, mode learn|enforce|off); 0 or -1 with err. */
+/* A review command (accept ID|all, drop ID|all, mode learn|enforce|off, edit "ID
+ * addr=LO-HI" | "ID values=LO:HI" | "ID addr=none"); 0, or -1 with err (b unchanged). */
 int bl_apply(struct bl *b, const char *op, const char *arg, char *err, size_t errlen);
 
 #endif

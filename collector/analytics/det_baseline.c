@@ -332,6 +332,8 @@ static void poll_note(an_engine *e, struct bl_state *s, const struct an_ev *ev, 
                                      s->b.mode == BL_LEARN);
     if (!p)
         return;
+    if (p->last_us && ev->ts_us < p->last_us) /* out of order: the clock never goes back */
+        return;
     double dt = p->last_us ? (double)(ev->ts_us - p->last_us) / (double)AN_US : -1;
     p->last_us = ev->ts_us;
     if (dt < POLL_MIN_S) /* several reads of one poll cycle count once */

@@ -204,3 +204,59 @@ Test(baseline, bad_files)
     json_decref(ta_out);
     cr_assert_neq(bl_apply(&b, "drop", "0123456789abcdef", err, sizeof err), 0);
 }
+
+Test(baseline, edit_widens_ranges)
+{
+    struct analytics_policy p = {0};
+    cr_assert_eq(tp_open(p, NULL, NULL), 0, "%s", ta_err);
+    write_hr(0, 40, 100, 150);
+    json_t *doc = analytics_baseline_json(ta_engine);
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "%s values=0:1000",
+             json_string_value(json_object_get(json_array_get(json_object_get(doc, "entries"), 0),
+                                               "id")));
+    json_decref(doc);
+    cr_assert_eq(pol_cmd_push("edit", cmd), 0);
+    cr_assert_eq(pol_cmd_push("mode", "enforce"), 0);
+    write_hr(1000, 40, 900, 1000); /* inside the edited range */
+    write_hr(2000, 40, 900, 1001); /* outside */
+    ta_finish();
+    cr_assert_eq(ta_alerts("baseline.value_range"), 1);
+    ta_close();
+    struct bl b = {0};
+    char err[256];
+    cr_assert_neq(bl_apply(&b, "edit", "0123456789abcdef addr=9-1", err, sizeof err), 0);
+    cr_assert_neq(bl_apply(&b, "edit", "nonsense", err, sizeof err), 0);
+}
+
+Test(baseline, reload_keeps_the_baseline_on_a_bad_file)
+{
+    char path[] = "/tmp/tz_bl_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    struct bl b = {.mode = BL_ENFORCE, .poll_factor = 3};
+    struct bl_entry *x = bl_add(&b, "10.2.0.3", "10.1.0.9", "modbus", 1, 3);
+    x->addr_lo = 0;
+    x->addr_hi = 9;
+    char err[256];
+    cr_assert_eq(bl_save_file(&b, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tp_open((struct analytics_policy){0}, NULL, path), 0, "%s", ta_err);
+    read_hr(0, "10.2.0.3", "10.1.0.9", 0, 10);
+    FILE *f = fopen(path, "w");
+    fputs("{\"format\": \"tanzhen-baseline\", \"entries\": [{\"client\": 1}]}", f);
+    fclose(f);
+    analytics_request_reload();
+    read_hr(1000, "10.2.0.3", "10.1.0.9", 0, 10); /* still the old baseline: quiet */
+    x->addr_hi = 99;
+    cr_assert_eq(bl_save_file(&b, path, err, sizeof err), 0, "%s", err);
+    analytics_request_reload();
+    read_hr(2000, "10.2.0.3", "10.1.0.9", 50, 10); /* the new one allows 0-99 */
+    read_hr(3000, "10.2.0.3", "10.1.0.9", 100, 1);
+    ta_finish();
+    cr_assert_eq(ta_alerts(NULL), 1);
+    cr_assert_eq(ta_alerts("baseline.address_range"), 1);
+    ta_close();
+    bl_clear(&b);
+    unlink(path);
+}
