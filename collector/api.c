@@ -76,6 +76,7 @@ int api_open(struct api **out, const struct api_opts *o, char *err, size_t errle
     snprintf(a->ack_db, sizeof a->ack_db, "%s/api.db", o->store_dir);
     a->page_max = o->page_max > 0 ? o->page_max : 1000;
     a->m = o->m;
+    a->token_gen = pol_reload_gen();
     if (load_token(a) != 0)
         fprintf(stderr, "api: no usable token in %s (tanzhen-collector token %s): /api/ "
                         "answers 503\n", a->token_path, a->token_path);
@@ -187,6 +188,8 @@ struct pctx {
     char bad[160];
 };
 
+static int auth_check(struct api *a, struct MHD_Connection *c, struct api_reply *r);
+
 static int word_ok(const char *v)
 {
     return strlen(v) > 0 && strlen(v) < 64 && strspn(v, "abcdefghijklmnopqrstuvwxyz"
@@ -257,6 +260,21 @@ static int params(struct api *a, struct MHD_Connection *c, struct api_q *q,
 }
 
 static int authorized(struct api *a, struct MHD_Connection *c, struct api_reply *r)
+{
+    pthread_mutex_lock(&a->lock);
+    unsigned g = pol_reload_gen();
+    if (g != a->token_gen) { /* SIGHUP: a rotated token takes effect */
+        a->token_gen = g;
+        if (load_token(a) != 0)
+            fprintf(stderr, "api: no usable token in %s after reload: /api/ answers 503\n",
+                    a->token_path);
+    }
+    int ok = auth_check(a, c, r);
+    pthread_mutex_unlock(&a->lock);
+    return ok;
+}
+
+static int auth_check(struct api *a, struct MHD_Connection *c, struct api_reply *r)
 {
     if (!a->token[0]) {
         api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no API token configured: run "

@@ -14,7 +14,8 @@
 
 struct api {
     char store_dir[1024], an_db[1100], token_path[1100], ack_db[1100];
-    char token[129];        /* "" when no token file */
+    char token[129];        /* "" when no token file; read again after a SIGHUP */
+    unsigned token_gen;     /* pol_reload_gen() when it was read */
     int64_t page_max;
     struct metrics *m;
     pthread_mutex_t lock;   /* the connections below (libmicrohttpd may run handlers in

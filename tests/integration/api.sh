@@ -5,7 +5,8 @@
 # with a JSON message); alerts paged with a cursor (every stored alert once), filtered by
 # severity and acknowledged with a comment (POST); maintenance sessions, the baseline and
 # its review commands (202), assets paged, sensors, /api/events validated (501 until the
-# store's query is wired); SIGHUP keeps the collector serving. The engine's state file is
+# store's query is wired); SIGHUP keeps the collector serving and rotates the token (503
+# when the token file is gone). The engine's state file is
 # written by `analyze --state` from events with an RDP session into a production zone.
 set -euo pipefail
 source "$(dirname "$0")/tz_lib.bash"
@@ -180,6 +181,18 @@ kill -HUP "$COLLECTOR_PID"
 sleep 0.3
 kill -0 "$COLLECTOR_PID" 2>/dev/null || tz_fail "the collector died on SIGHUP"
 code=$(get /api/sensors); expect 200 "$code" "after SIGHUP"
+# a rotated token takes effect at SIGHUP; the old one is refused
+"$C" token "$TZ_TMP/tok" --force >/dev/null
+old=$TOKEN; TOKEN=$(tr -d '\n' <"$TZ_TMP/tok")
+code=$(get /api/sensors "$old"); expect 200 "$code" "old token before SIGHUP"
+kill -HUP "$COLLECTOR_PID"
+sleep 0.3
+code=$(get /api/sensors "$old"); expect 401 "$code" "old token after SIGHUP"
+code=$(get /api/sensors); expect 200 "$code" "new token after SIGHUP"
+rm "$TZ_TMP/tok"
+kill -HUP "$COLLECTOR_PID"
+sleep 0.3
+code=$(get /api/sensors); expect 503 "$code" "no token file"
 tz_stop "$COLLECTOR_PID" 20
 [ "$TZ_RC" -eq 0 ] || tz_fail "collector exit status $TZ_RC"
 echo "api: ok (100 alerts in $pages pages, ack, maintenance, baseline, assets, sensors)"
