@@ -246,11 +246,23 @@ static void extract(const struct an_ev *ev, int64_t *alo, int64_t *ahi, double *
 #undef VAL
 }
 
+/* The unit of an entry: Modbus unit, DNP3 destination, IEC 104 common address (the
+ * engine's ev->unit) or, for S7, rack * 32 + slot as the called TSAP encodes them. */
+static int64_t unit_of(const struct an_ev *ev)
+{
+    if (ev->unit >= 0 || ev->proto != AN_P_S7COMM)
+        return ev->unit;
+    const json_t *c = json_object_get(ev->pobj, "cotp");
+    int64_t rack = an_json_int(c, "rack", -1), slot = an_json_int(c, "slot", -1);
+    return rack >= 0 && slot >= 0 ? rack * 32 + slot : -1;
+}
+
 static void learn(struct bl_state *s, const struct an_ev *ev, const char *proto)
 {
-    struct bl_entry *x = bl_find(&s->b, ev->src.ip, ev->dst.ip, proto, ev->unit, ev->func);
+    int64_t unit = unit_of(ev);
+    struct bl_entry *x = bl_find(&s->b, ev->src.ip, ev->dst.ip, proto, unit, ev->func);
     if (!x) {
-        x = bl_add(&s->b, ev->src.ip, ev->dst.ip, proto, ev->unit, ev->func);
+        x = bl_add(&s->b, ev->src.ip, ev->dst.ip, proto, unit, ev->func);
         if (!x)
             return;
         snprintf(x->fname, sizeof x->fname, "%s", ev->func_name ? ev->func_name : "");
@@ -281,7 +293,8 @@ static void learn(struct bl_state *s, const struct an_ev *ev, const char *proto)
 static void enforce(an_engine *e, struct bl_state *s, const struct an_ev *ev, const char *proto)
 {
     char key[AN_KEY_MAX];
-    struct bl_entry *x = bl_find(&s->b, ev->src.ip, ev->dst.ip, proto, ev->unit, ev->func);
+    int64_t unit = unit_of(ev);
+    struct bl_entry *x = bl_find(&s->b, ev->src.ip, ev->dst.ip, proto, unit, ev->func);
     if (!x || x->status == BL_DROPPED) {
         int known = 0;
         for (size_t i = 0; i < s->b.n && !known; i++) {
@@ -290,14 +303,14 @@ static void enforce(an_engine *e, struct bl_state *s, const struct an_ev *ev, co
                     strcmp(y->server, ev->dst.ip) == 0 && strcmp(y->proto, proto) == 0;
         }
         snprintf(key, sizeof key, "%s>%s:%s:%lld:%lld", ev->src.ip, ev->dst.ip, proto,
-                 (long long)ev->unit, (long long)ev->func);
+                 (long long)unit, (long long)ev->func);
         if (!known)
             an_raise(e, s->r[R_PAIR], ev, key, "new pair: %s -> %s speaking %s (%s)", ev->src.ip,
                      ev->dst.ip, proto, ev->func_name ? ev->func_name : "?");
         else
             an_raise(e, s->r[R_FUNC], ev, key, "new function on a known pair: %s -> %s %s "
                      "unit %lld function %lld (%s)", ev->src.ip, ev->dst.ip, proto,
-                     (long long)ev->unit, (long long)ev->func, ev->func_name ? ev->func_name : "?");
+                     (long long)unit, (long long)ev->func, ev->func_name ? ev->func_name : "?");
         return;
     }
     x->count++;

@@ -260,3 +260,26 @@ Test(baseline, reload_keeps_the_baseline_on_a_bad_file)
     bl_clear(&b);
     unlink(path);
 }
+
+Test(baseline, s7_rack_slot_is_the_unit)
+{
+    struct analytics_policy p = {.baseline_learn_s = 10};
+    cr_assert_eq(tp_open(p, NULL, NULL), 0, "%s", ta_err);
+    char o[300];
+#define S7(ms, slot)                                                                          \
+    do {                                                                                      \
+        snprintf(o, sizeof o, "{\"rosctr\":1,\"func\":4,\"func_name\":\"read_var\","         \
+                              "\"items\":[{\"area\":\"DB\",\"db\":1,\"byte\":0,\"count\":4}]," \
+                              "\"cotp\":{\"rack\":0,\"slot\":%d}}", slot);                    \
+        ta_ics(ms, "10.2.0.3", "10.1.0.30", "s7comm", "read", "ok", o);                       \
+    } while (0)
+    S7(0, 2);
+    S7(1000, 2);
+    S7(11000, 2); /* the learned CPU: quiet */
+    S7(12000, 3); /* another slot behind the same address */
+    ta_finish();
+    cr_assert_eq(ta_alerts("baseline.new_function"), 1);
+    cr_assert(strstr(json_string_value(json_object_get(ta_alert("baseline.new_function", 0),
+                                                       "detail")) ?: "", "unit 3"));
+    ta_close();
+}
