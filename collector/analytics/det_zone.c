@@ -44,6 +44,15 @@ static const char default_general[] =
     "MAIL_SMTP,MAIL_POP,MAIL_IMAP,Telnet,Rlogin,Rsh,FTP_CONTROL,FTP_DATA,FTPS,TFTP,SMBv1,"
     "SMBv23,NetBIOS,NFS,Download-FileTransfer-FileSharing,FileSharing";
 
+/* When nDPI says Unknown (a flow too short to classify), the service's well-known port. */
+static const struct {
+    int port;
+    const char *app;
+} general_ports[] = {{80, "HTTP"},  {443, "TLS"},    {25, "SMTP"},  {110, "POP3"},
+                     {143, "IMAP"}, {23, "Telnet"},  {513, "Rlogin"}, {514, "Rsh"},
+                     {21, "FTP_CONTROL"}, {69, "TFTP"}, {445, "SMBv23"}, {139, "NetBIOS"},
+                     {0, NULL}};
+
 struct pair {
     char from[32], to[32];
     int deny;
@@ -192,11 +201,15 @@ static void on_flow(an_engine *e, struct zone_state *s, const struct an_ev *ev)
                      ev->src.ip, *zs ? zs : "no zone", ev->dst.ip, *zd ? zd : "no zone", why);
     }
     int prod_s = pol_is_production(ls), prod_d = pol_is_production(ld);
-    const char *which = NULL;
+    const char *which = NULL, *gapp = app;
+    if (strcmp(app, "Unknown") == 0)
+        for (int i = 0; general_ports[i].app; i++)
+            if (ev->dst.port == general_ports[i].port)
+                gapp = general_ports[i].app;
     if ((prod_s || prod_d) && (cross || ls == AN_ZONE_NONE || ld == AN_ZONE_NONE) &&
-        pol_names_match_app(&s->general, app, cat, &which))
-        an_raise(e, s->r[R_GENERAL], ev, key, "%s (%s) %s production zone %s: %s to %s", app,
-                 cat ? cat : "?", prod_d ? "into" : "out of", prod_d ? zd : zs, ev->src.ip,
+        pol_names_match_app(&s->general, gapp, cat, &which))
+        an_raise(e, s->r[R_GENERAL], ev, key, "%s (%s) %s production zone %s: %s to %s", gapp,
+                 gapp == app ? (cat ? cat : "?") : "by port", prod_d ? "into" : "out of", prod_d ? zd : zs, ev->src.ip,
                  ev->dst.ip);
     int pub_s = ls == AN_ZONE_INTERNET || (ls == AN_ZONE_NONE && pol_is_public(ev->src.ip));
     int pub_d = ld == AN_ZONE_INTERNET || (ld == AN_ZONE_NONE && pol_is_public(ev->dst.ip));

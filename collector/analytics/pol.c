@@ -346,4 +346,8 @@ int pol_cmd_pop(char *op, size_t oplen, char *arg, size_t arglen)
     pthread_mutex_unlock(&cmdq.lock);
     return rc;
 }
-void analytics_request_reload(void) { pol_request_reload(); }
+
+void analytics_request_reload(void)
+{
+    pol_request_reload();
+}

@@ -66,8 +66,11 @@ Test(zone, general_service_positive)
     tp_flow(10, 1000, "10.1.0.9", "192.168.1.7", 445, "NetBIOS.SMBv1", "System", 100, 100);
     tp_flow(20, 1000, "192.168.1.5", "10.2.0.9", 23, "Telnet", "RemoteAccess", 100, 100);
     tp_flow(30, 1000, "10.1.0.9", "192.168.1.9", 53, "DNS.GMail", "Email", 100, 100);
+    tp_flow(40, 1000, "192.168.1.5", "10.1.0.9", 513, "Unknown", "Unspecified", 10, 0);
     ta_finish();
-    cr_assert_eq(ta_alerts("zone.general_service"), 4);
+    cr_assert_eq(ta_alerts("zone.general_service"), 5);
+    cr_assert(strstr(json_string_value(json_object_get(ta_alert("zone.general_service", 4),
+                                                       "detail")) ?: "Rlogin", "Rlogin"));
     ta_close();
 }
 
@@ -78,6 +81,7 @@ Test(zone, general_service_negative)
     tp_flow(0, 1000, "10.1.0.8", "10.1.0.9", 80, "HTTP", "Web", 100, 100);
     tp_flow(10, 1000, "10.2.0.3", "10.1.0.9", 502, "Modbus", "IoT-Scada", 100, 100);
     tp_flow(20, 1000, "192.168.1.5", "192.168.1.6", 80, "HTTP", "Web", 100, 100);
+    tp_flow(30, 1000, "192.168.1.5", "10.1.0.9", 40513, "Unknown", "Unspecified", 10, 0);
     ta_finish();
     cr_assert_eq(ta_alerts("zone.general_service"), 0);
     ta_close();
