@@ -35,6 +35,78 @@ uint64_t bl_hash(const char *client, const char *server, const char *proto, int6
     return h ^ (h >> 31);
 }
 
+static uint64_t pair_hash(const char *client, const char *server, const char *proto)
+{
+    return bl_hash(client, server, proto, -7, -7) | 1;
+}
+
+static int pairs_grow(struct bl *b)
+{
+    size_t cap = b->cap_pairs ? b->cap_pairs * 2 : 256;
+    struct bl_pairslot *v = calloc(cap, sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < b->cap_pairs; i++) {
+        if (!b->pairs[i].h)
+            continue;
+        size_t j = b->pairs[i].h & (cap - 1);
+        while (v[j].h)
+            j = (j + 1) & (cap - 1);
+        v[j] = b->pairs[i];
+    }
+    free(b->pairs);
+    b->pairs = v;
+    b->cap_pairs = cap;
+    return 0;
+}
+
+static struct bl_pairslot *pair_slot(struct bl *b, uint64_t h, int create)
+{
+    if (create && (b->npairs + 1) * 2 > b->cap_pairs && pairs_grow(b) != 0)
+        return NULL;
+    if (!b->cap_pairs)
+        return NULL;
+    for (size_t j = h & (b->cap_pairs - 1);; j = (j + 1) & (b->cap_pairs - 1)) {
+        struct bl_pairslot *x = &b->pairs[j];
+        if (x->h == h)
+            return x;
+        if (!x->h) {
+            if (!create)
+                return NULL;
+            x->h = h;
+            x->poll = -1;
+            x->live = 0;
+            b->npairs++;
+            return x;
+        }
+    }
+}
+
+int bl_pair_known(struct bl *b, const char *client, const char *server, const char *proto)
+{
+    const struct bl_pairslot *x = pair_slot(b, pair_hash(client, server, proto), 0);
+    return x && x->live > 0;
+}
+
+void bl_pairs_rebuild(struct bl *b)
+{
+    if (b->pairs)
+        memset(b->pairs, 0, b->cap_pairs * sizeof *b->pairs);
+    b->npairs = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct bl_pairslot *x =
+            pair_slot(b, pair_hash(b->e[i].client, b->e[i].server, b->e[i].proto), 1);
+        if (x && b->e[i].status != BL_DROPPED)
+            x->live++;
+    }
+    for (size_t i = 0; i < b->np; i++) {
+        struct bl_pairslot *x = pair_slot(b, pair_hash(b->p[i].client, b->p[i].server,
+                                                       b->p[i].proto), 1);
+        if (x)
+            x->poll = (int32_t)i;
+    }
+}
+
 static int idx_grow(struct bl *b)
 {
     size_t cap = b->cap_idx ? b->cap_idx * 2 : 1024;
@@ -106,6 +178,9 @@ struct bl_entry *bl_add(struct bl *b, const char *client, const char *server, co
     while (b->idx[j] >= 0)
         j = (j + 1) & (b->cap_idx - 1);
     b->idx[j] = (int32_t)b->n++;
+    struct bl_pairslot *ps = pair_slot(b, pair_hash(client, server, proto), 1);
+    if (ps)
+        ps->live++;
     b->dirty = 1;
     return x;
 }
@@ -113,11 +188,15 @@ struct bl_entry *bl_add(struct bl *b, const char *client, const char *server, co
 struct bl_poll *bl_poll_find(struct bl *b, const char *client, const char *server,
                              const char *proto, int create)
 {
-    for (size_t i = 0; i < b->np; i++)
-        if (strcmp(b->p[i].client, client) == 0 && strcmp(b->p[i].server, server) == 0 &&
-            strcmp(b->p[i].proto, proto) == 0)
-            return &b->p[i];
-    if (!create || b->np == BL_POLLS_MAX)
+    uint64_t h = pair_hash(client, server, proto);
+    struct bl_pairslot *ps = pair_slot(b, h, 0);
+    if (ps && ps->poll >= 0) {
+        struct bl_poll *q = &b->p[ps->poll];
+        if (strcmp(q->client, client) == 0 && strcmp(q->server, server) == 0 &&
+            strcmp(q->proto, proto) == 0)
+            return q;
+    }
+    if (!create || b->np == BL_POLLS_MAX || (ps && ps->poll >= 0))
         return NULL;
     if (b->np == b->cap_p) {
         size_t cap = b->cap_p ? b->cap_p * 2 : 64;
@@ -127,11 +206,15 @@ struct bl_poll *bl_poll_find(struct bl *b, const char *client, const char *serve
         b->p = p;
         b->cap_p = cap;
     }
-    struct bl_poll *p = &b->p[b->np++];
+    ps = pair_slot(b, h, 1);
+    if (!ps)
+        return NULL;
+    struct bl_poll *p = &b->p[b->np];
     memset(p, 0, sizeof *p);
     snprintf(p->client, sizeof p->client, "%s", client);
     snprintf(p->server, sizeof p->server, "%s", server);
     snprintf(p->proto, sizeof p->proto, "%s", proto);
+    ps->poll = (int32_t)b->np++;
     b->dirty = 1;
     return p;
 }
@@ -141,10 +224,12 @@ void bl_clear(struct bl *b)
     free(b->e);
     free(b->idx);
     free(b->p);
+    free(b->pairs);
     b->e = NULL;
     b->idx = NULL;
     b->p = NULL;
-    b->n = b->cap = b->cap_idx = b->np = b->cap_p = 0;
+    b->pairs = NULL;
+    b->n = b->cap = b->cap_idx = b->np = b->cap_p = b->npairs = b->cap_pairs = 0;
 }
 
 const char *bl_status_name(enum bl_status s)
@@ -310,6 +395,7 @@ int bl_from_json(struct bl *b, const json_t *doc, char *err, size_t errlen)
             goto fail;
         }
     }
+    bl_pairs_rebuild(&nb); /* statuses were set after the entries went in */
     bl_clear(b);
     nb.dirty = 1;
     *b = nb;
@@ -437,6 +523,7 @@ int bl_apply(struct bl *b, const char *op, const char *arg, char *err, size_t er
         snprintf(err, errlen, "'%s' is not accept, drop, edit or mode", op);
         return -1;
     }
+    bl_pairs_rebuild(b);
     b->version++;
     b->dirty = 1;
     return 0;

@@ -44,6 +44,13 @@ struct bl_poll {
     enum bl_status status;
 };
 
+/* One (client, server, protocol): its polling pattern and how many entries not dropped. */
+struct bl_pairslot {
+    uint64_t h;            /* 0: empty */
+    int32_t poll;          /* index into bl.p, or -1 */
+    int32_t live;
+};
+
 struct bl {
     enum bl_mode mode;
     int64_t version;
@@ -54,6 +61,8 @@ struct bl {
     size_t cap_idx;
     struct bl_poll *p;
     size_t np, cap_p;
+    struct bl_pairslot *pairs; /* open addressing by pair hash */
+    size_t npairs, cap_pairs;
     uint64_t full;         /* entries not learned: the table was full */
     int dirty;
 };
@@ -66,6 +75,10 @@ struct bl_entry *bl_add(struct bl *b, const char *client, const char *server, co
                         int64_t unit, int64_t func);
 struct bl_poll *bl_poll_find(struct bl *b, const char *client, const char *server,
                              const char *proto, int create);
+/* Has the pair an entry that is not dropped? */
+int bl_pair_known(struct bl *b, const char *client, const char *server, const char *proto);
+/* Recounts the pair index after status changes. */
+void bl_pairs_rebuild(struct bl *b);
 void bl_clear(struct bl *b);
 const char *bl_status_name(enum bl_status s);
 const char *bl_mode_name(enum bl_mode m);

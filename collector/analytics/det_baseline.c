@@ -296,12 +296,7 @@ static void enforce(an_engine *e, struct bl_state *s, const struct an_ev *ev, co
     int64_t unit = unit_of(ev);
     struct bl_entry *x = bl_find(&s->b, ev->src.ip, ev->dst.ip, proto, unit, ev->func);
     if (!x || x->status == BL_DROPPED) {
-        int known = 0;
-        for (size_t i = 0; i < s->b.n && !known; i++) {
-            const struct bl_entry *y = &s->b.e[i];
-            known = y->status != BL_DROPPED && strcmp(y->client, ev->src.ip) == 0 &&
-                    strcmp(y->server, ev->dst.ip) == 0 && strcmp(y->proto, proto) == 0;
-        }
+        int known = bl_pair_known(&s->b, ev->src.ip, ev->dst.ip, proto);
         snprintf(key, sizeof key, "%s>%s:%s:%lld:%lld", ev->src.ip, ev->dst.ip, proto,
                  (long long)unit, (long long)ev->func);
         if (!known)
