@@ -283,3 +283,35 @@ Test(baseline, s7_rack_slot_is_the_unit)
                                                        "detail")) ?: "", "unit 3"));
     ta_close();
 }
+
+/* Every prefix of a baseline file either loads or fails with a message. */
+Test(baseline, every_prefix_of_a_file)
+{
+    struct bl b = {.mode = BL_ENFORCE, .poll_factor = 3};
+    struct bl_entry *x = bl_add(&b, "10.2.0.3", "10.1.0.9", "modbus", 1, 16);
+    x->addr_lo = 40;
+    x->addr_hi = 41;
+    x->has_val = 1;
+    x->val_lo = 1;
+    x->val_hi = 2;
+    struct bl_poll *p = bl_poll_find(&b, "10.2.0.3", "10.1.0.9", "modbus", 1);
+    p->period_s = 1;
+    json_t *doc = bl_to_json(&b);
+    char *txt = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    bl_clear(&b);
+    size_t n = strlen(txt);
+    char err[256];
+    int loaded = 0;
+    for (size_t len = 0; len <= n; len++) {
+        json_t *d = json_loadb(txt, len, 0, NULL);
+        struct bl t = {0};
+        if (d && bl_from_json(&t, d, err, sizeof err) == 0) {
+            loaded++;
+            bl_clear(&t);
+        }
+        json_decref(d);
+    }
+    cr_assert_eq(loaded, 1); /* only the whole file */
+    free(txt);
+}

@@ -161,3 +161,36 @@ Test(rules, reload_keeps_old_rules_on_error)
     ta_close();
     unlink(rpath);
 }
+
+/* Every prefix of a good file and every single-byte corruption of it loads or fails with
+ * FILE:LINE, never crashes (the collector keeps running on a bad SIGHUP reload). */
+Test(rules, every_prefix_and_corruption)
+{
+    size_t n = strlen(good);
+    char buf[sizeof good], err[1024];
+    static const char junk[] = {'\0', ':', '-', '[', '{', '"', '\n', ' ', '&', '*', '!'};
+    for (size_t len = 0; len <= n; len++) {
+        memcpy(buf, good, len);
+        buf[len] = '\0';
+        write_rules(buf);
+        struct ur_set *s = ur_load(rpath, err, sizeof err);
+        if (s)
+            ur_set_free(s);
+        else
+            cr_assert(strncmp(err, rpath, strlen(rpath)) == 0 && strchr(err + strlen(rpath), ':'),
+                      "prefix %zu: '%s'", len, err);
+    }
+    for (size_t at = 0; at < n; at += 3) {
+        for (size_t k = 0; k < sizeof junk; k++) {
+            memcpy(buf, good, n + 1);
+            buf[at] = junk[k] ? junk[k] : 'x';
+            write_rules(buf);
+            struct ur_set *s = ur_load(rpath, err, sizeof err);
+            if (s)
+                ur_set_free(s);
+            else
+                cr_assert(strncmp(err, rpath, strlen(rpath)) == 0, "at %zu: '%s'", at, err);
+        }
+    }
+    unlink(rpath);
+}
