@@ -10,7 +10,7 @@ source "$(dirname "$0")/tz_lib.bash"
 
 C="$TZ_BUILD/collector/tanzhen-collector"
 tz_need "$C"
-cd "$TZ_TMP"; [ -z "${KEEP:-}" ] || trap "cp -r $TZ_TMP /tmp/x/keep; tz_cleanup" EXIT
+cd "$TZ_TMP"
 
 gen() { # gen PHASE: learning traffic (learn) or the case to check (case)
     /usr/bin/python3 - "$1" <<'PY'
