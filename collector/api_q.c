@@ -200,8 +200,8 @@ void api_q_baseline(struct api *a, const struct api_q *q, struct api_reply *r)
     sqlite3_close(db);
     if (!doc) {
         r->body = json_pack("{s:n, s:[], s:[], s:s}", "mode", "entries", "polling", "note",
-                            "no baseline saved yet (the engine saves it each minute of "
-                            "traffic and at each review)");
+                            "no baseline saved yet (the engine saves it within seconds of "
+                            "ics traffic and at each review)");
         return;
     }
     if (q->status) {

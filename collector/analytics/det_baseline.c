@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bl.h"
 #include "pol.h"
 
-#define SAVE_EVERY_US (60 * AN_US)
+#define SAVE_EVERY_US (60 * AN_US) /* of event time (replays) */
+#define SAVE_WALL_S 5              /* or of wall time (live): when the API sees changes */
 #define POLL_MIN_S 0.05
 
 enum { R_PAIR, R_FUNC, R_ADDR, R_VALUE, R_POLL_STOP, R_POLL_CHANGE, R_N };
@@ -50,6 +52,8 @@ struct bl_state {
     int loaded;            /* state db looked at */
     int64_t learn_s, start_us, next_save_us;
     int64_t last_tick_us;  /* regular ticks fall on whole, increasing seconds */
+    int64_t saved_wall_s;  /* CLOCK_MONOTONIC of the last save: persistence timing only,
+                            * never the output */
 };
 
 static int load_file(struct bl_state *s, char *err, size_t errlen)
@@ -411,11 +415,14 @@ static void bl_tick(an_engine *e, void *state, int64_t now_us)
     /* analytics_finish ticks once more at the clock itself: save then too */
     int finish = now_us % AN_US != 0 || now_us <= s->last_tick_us;
     s->last_tick_us = now_us > s->last_tick_us ? now_us : s->last_tick_us;
-    if (now_us >= s->next_save_us || finish) {
+    struct timespec mono;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    if (now_us >= s->next_save_us || finish || mono.tv_sec - s->saved_wall_s >= SAVE_WALL_S) {
         if (!s->loaded)
             load_db(e, s);
         save_db(e, s, 0);
         s->next_save_us = now_us + SAVE_EVERY_US;
+        s->saved_wall_s = mono.tv_sec;
     }
     if (s->b.mode != BL_ENFORCE)
         return;
