@@ -203,6 +203,7 @@ int cmd_analyze(int argc, char **argv)
         .emit = write_line,
         .ctx = &oc,
     };
+    collector_policy_fill(&conf, &ao.policy);
     struct analytics *a = NULL;
     if (analytics_open(&a, &ao, err, sizeof err) != 0) {
         fprintf(stderr, PROG ": %s\n", err);

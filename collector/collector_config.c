@@ -98,6 +98,31 @@ const struct cfg_opt collector_cfg_table[] = {
      "user rules in YAML (empty: none)"},
     {"analytics.oui", CFG_STR, OFF(an_oui), SZ(an_oui), "/usr/share/ieee-data/oui.csv", 0,
      1000, "IEEE OUI registry (Debian ieee-data) for MAC vendors; missing: no vendors"},
+    /* ---- policy.* and api.*: zone policy, remote maintenance, baseline, HTTP API ---- */
+    {"policy.zone_pairs", CFG_MAP, OFF(pol_zone_pairs), SZ(pol_zone_pairs), "", 0, 0,
+     "zone pairs, FROM>TO: allow | deny | allow:APP,APP (FROM/TO a zone, a level or *)"},
+    {"policy.zone_default", CFG_STR, OFF(pol_zone_default), SZ(pol_zone_default), "allow", 4,
+     5, "pairs of different zones no policy.zone_pairs line names: allow or deny"},
+    {"policy.general_services", CFG_STR, OFF(pol_general), SZ(pol_general), "", 0, 1000,
+     "nDPI apps/categories that are general-purpose services (empty: web, e-mail, Telnet, "
+     "rlogin, FTP, SMB...)"},
+    {"policy.maint_tools", CFG_STR, OFF(pol_maint_tools), SZ(pol_maint_tools), "", 0, 1000,
+     "nDPI apps/categories of remote maintenance (empty: RDP, VNC, TeamViewer, AnyDesk, SSH, "
+     "Telnet...)"},
+    {"policy.maint_jump_hosts", CFG_STR, OFF(pol_maint_jump), SZ(pol_maint_jump), "", 0, 1000,
+     "addresses/CIDRs allowed to open maintenance sessions into production zones"},
+    {"policy.maint_window", CFG_STR, OFF(pol_maint_window), SZ(pol_maint_window), "", 0, 60,
+     "when they may, UTC: [DAYS ]HH:MM-HH:MM (e.g. mon-fri 08:00-18:00), always, or empty"},
+    {"policy.baseline_mode", CFG_STR, OFF(pol_bl_mode), SZ(pol_bl_mode), "learn", 3, 7,
+     "baseline whitelist: learn | enforce | off (a baseline file's own mode wins)"},
+    {"policy.baseline_learn_s", CFG_INT, OFF(pol_bl_learn_s), SZ(pol_bl_learn_s), "0", 0,
+     31536000, "learn for this many seconds of traffic, then enforce (0: until told)"},
+    {"policy.baseline_poll_factor", CFG_INT, OFF(pol_bl_factor), SZ(pol_bl_factor), "3", 2,
+     1000, "a polling period off by this factor (or silent this many periods) alerts"},
+    {"api.token_file", CFG_STR, OFF(api_token_file), SZ(api_token_file), "", 0, 1000,
+     "bearer token of /api/* (tanzhen-collector token FILE); empty: STORE_DIR/api.token"},
+    {"api.page_max", CFG_INT, OFF(api_page_max), SZ(api_page_max), "1000", 1, 100000,
+     "most items one /api/* answer holds"},
     CFG_END,
 };
 
@@ -147,7 +172,8 @@ int collector_config_check(const struct collector_config *c, char *err, size_t e
                  c->kafka_prefix);
         return -1;
     }
-    if (metrics_http_check(c->http_listen, err, errlen) != 0)
+    if (metrics_http_check(c->http_listen, err, errlen) != 0 ||
+        collector_policy_check(c, err, errlen) != 0)
         return -1;
     if (c->curve && (c->server_key[0] == '\0' || c->allow_dir[0] == '\0')) {
         snprintf(err, errlen, "receiver.server_key and receiver.allow_dir are needed with "

@@ -49,9 +49,27 @@ struct collector_config {
     char an_baseline[1024];    /* analytics.baseline */
     char an_rules_file[1024];  /* analytics.rules_file */
     char an_oui[1024];         /* analytics.oui */
+    /* ---- policy.* and api.* (zones policy, maintenance, baseline, HTTP API) ---- */
+    char pol_zone_pairs[4096];   /* policy.zone_pairs: FROM>TO=allow|deny|allow:APP,... */
+    char pol_zone_default[8];    /* policy.zone_default */
+    char pol_general[1024];      /* policy.general_services */
+    char pol_maint_tools[1024];  /* policy.maint_tools */
+    char pol_maint_jump[1024];   /* policy.maint_jump_hosts */
+    char pol_maint_window[64];   /* policy.maint_window */
+    char pol_bl_mode[8];         /* policy.baseline_mode */
+    int64_t pol_bl_learn_s;      /* policy.baseline_learn_s */
+    int64_t pol_bl_factor;       /* policy.baseline_poll_factor */
+    char api_token_file[1024];   /* api.token_file */
+    int64_t api_page_max;        /* api.page_max */
 };
 
 extern const struct cfg_opt collector_cfg_table[];
+
+struct analytics_policy;
+/* Copies the policy.* keys into the engine's policy (policy_conf.c). */
+void collector_policy_fill(const struct collector_config *c, struct analytics_policy *p);
+/* Checks the policy.* values the table's bounds cannot; 0, or -1 with err. */
+int collector_policy_check(const struct collector_config *c, char *err, size_t errlen);
 
 /* Checks what the table's bounds cannot: enumerations, the endpoint's form, topic
  * characters, the envelope values, redaction paths, http.listen. Returns 0, or -1 with a

@@ -30,6 +30,8 @@
 #include "analyze.h"
 #include "chain.h"
 #include "collector_config.h"
+#include "analytics.h"
+#include "api.h"
 #include "envelope.h"
 #include "keys.h"
 #include "log.h"
@@ -44,6 +46,12 @@
 #define MAX_SETS 64
 
 static volatile sig_atomic_t stop_flag;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    analytics_request_reload(); /* an atomic add: safe in a signal handler */
+}
 
 static void on_signal(int sig)
 {
@@ -60,6 +68,8 @@ static void usage(FILE *out)
             "                 [-c FILE] [--anchor FILE] [--head B:E:HASH]   (verify --help)\n"
             "       " PROG " dump --store DIR       print the stored events as JSON lines\n"
             "       " PROG " analyze [-c FILE] [-r EVENTS.jsonl|-]  alerts and assets offline\n"
+            "       " PROG " token FILE [--force]  a new bearer token for the /api/ routes\n"
+            "       " PROG " baseline list|accept|drop|mode|export|import ...  baseline review\n"
             "Receives sensor batches over ZeroMQ (CURVE), stores them in SQLite day files with\n"
             "a hash chain, forwards them to Kafka from the store.\n"
             "\n"
@@ -249,6 +259,9 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup; /* user rules and baseline file reloaded, state kept */
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_signal;
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 }
@@ -260,6 +273,7 @@ static int run(const struct collector_config *conf, int short_retention)
     struct store *st = NULL;
     struct outbox *ob = NULL;
     struct metrics_http *http = NULL;
+    struct api *api = NULL;
     struct receiver *rcv = NULL;
     struct allow_list *allow = NULL;
     struct envelope env;
@@ -348,6 +362,15 @@ static int run(const struct collector_config *conf, int short_retention)
         .policy = {.learning_s = conf->an_learning_s, .aggregate_s = conf->an_aggregate_s,
                    .rules = conf->an_rules, .zones = conf->an_zones},
     };
+    collector_policy_fill(conf, &ao.policy);
+    struct api_opts apo = {.store_dir = conf->store_dir, .analytics_db = an_state,
+                           .token_file = conf->api_token_file, .page_max = conf->api_page_max,
+                           .m = &m};
+    if (http && api_open(&api, &apo, err, sizeof err) != 0) {
+        log_err("%s", err);
+        goto out;
+    }
+    metrics_http_set_api(http, api);
     struct receiver_opts ro = {
         .listen = conf->listen,
         .max_batch_events = (size_t)conf->max_batch_events,
@@ -380,6 +403,7 @@ out:
     allow_close(allow);
     outbox_stop(ob);     /* delivers what it can within kafka.flush_timeout_ms */
     metrics_http_stop(http);
+    api_close(api);
     envelope_free(&env);
     store_close(st);
     metrics_free(&m);
@@ -415,6 +439,10 @@ int main(int argc, char **argv)
         return store_cli_dump(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "analyze") == 0)
         return cmd_analyze(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "token") == 0)
+        return cmd_token(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "baseline") == 0)
+        return cmd_baseline(argc, argv);
     int rc = cli_parse(&cli, argc, argv);
     if (rc >= 0)
         return rc;

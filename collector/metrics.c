@@ -7,6 +7,8 @@
  */
 #include "metrics.h"
 
+#include "api.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <microhttpd.h>
@@ -344,7 +346,26 @@ char *metrics_render(struct metrics *m, size_t *len)
 struct metrics_http {
     struct MHD_Daemon *d;
     struct metrics *m;
+    struct api *api; /* /api/ routes (api.c); NULL: 503 there */
+    int api_on;
 };
+
+void metrics_http_set_api(struct metrics_http *h, struct api *api)
+{
+    if (h) {
+        h->api = api;
+        h->api_on = 1;
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    api_request_done(state);
+}
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *text)
 {
@@ -363,6 +384,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload_data, size_t *upload_size, void **state)
 {
     struct metrics_http *h = cls;
+    if (strncmp(url, "/api/", 5) == 0 && h->api_on)
+        return api_answer(h->api, c, url, method, upload_data, upload_size, state);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
     if (strcmp(url, "/metrics") != 0)
@@ -463,7 +486,8 @@ int metrics_http_start(struct metrics_http **out, struct metrics *m, const char 
         flags |= MHD_USE_IPv6;
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "http.listen %s: cannot serve /metrics (address in use or not "
                               "local?)", listen);

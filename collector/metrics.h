@@ -80,6 +80,9 @@ struct metrics_http;
 int metrics_http_start(struct metrics_http **out, struct metrics *m, const char *listen,
                        char *err, size_t errlen);
 void metrics_http_stop(struct metrics_http *h);
+struct api;
+/* Serves the /api/ routes of api.c on the same server (the API may be NULL: 503). */
+void metrics_http_set_api(struct metrics_http *h, struct api *api);
 /* 0 when listen is "" or a HOST:PORT metrics_http_start accepts, else -1 with err. */
 int metrics_http_check(const char *listen, char *err, size_t errlen);
 

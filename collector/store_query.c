@@ -306,10 +306,14 @@ int store_scan(const char *dir, const struct sq_filter *f, sq_cb cb, void *arg, 
         sqlite3 *db = day_open_ro(path, 5000, e2, sizeof e2);
         sqlite3_stmt *st = NULL;
         if (!db || sqlite3_prepare_v2(db, "SELECT first_pos, sensor, received, body FROM batches "
-                                          "WHERE kind = 0 ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+                                          "WHERE kind = 0 AND first_pos + count > ?1 ORDER BY id",
+                                      -1, &st, NULL) != SQLITE_OK) {
             snprintf(err, errlen, "%s: %.1000s", path, db ? sqlite3_errmsg(db) : e2);
             rc = -1;
         }
+        int64_t from_pos = f ? f->from_pos : 0;
+        if (st)
+            sqlite3_bind_int64(st, 1, from_pos);
         while (rc == 0 && !stop && st && sqlite3_step(st) == SQLITE_ROW) {
             const char *sensor = (const char *)sqlite3_column_text(st, 1);
             if (!str_eq(f ? f->sensor : NULL, sensor))
@@ -325,6 +329,8 @@ int store_scan(const char *dir, const struct sq_filter *f, sq_cb cb, void *arg, 
             struct evb_rec r;
             for (int64_t pos = sqlite3_column_int64(st, 0);
                  !stop && evb_next(raw.p, raw.len, &off, &r) == 1; pos++) {
+                if (pos <= from_pos)
+                    continue;
                 struct sq_event e = {.pos = pos, .ts_us = r.ts_us,
                                      .received = sqlite3_column_int64(st, 2), .type = r.type,
                                      .sensor = sensor ? sensor : "", .line = r.line,

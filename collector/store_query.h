@@ -29,6 +29,7 @@ struct sq_filter {
     const char *op;     /* ics op: read, write, control, program, ... */
     const char *status; /* ics status: ok, exception, ... */
     const char *sensor;
+    int64_t from_pos;   /* store_scan: only positions above this (0: all) */
 };
 
 /* One event handed to the callback; pointers live until the callback returns. */
@@ -52,8 +53,8 @@ typedef int (*sq_cb)(void *arg, const struct sq_event *e);
 long store_query_events(const char *dir, const struct sq_filter *f, const char *cursor,
                         size_t limit, sq_cb cb, void *arg, char next[SQ_CURSOR_LEN], char *err,
                         size_t errlen);
-/* Calls cb for every stored event in position order (f->sensor only is honoured). 0, or
- * -1 with err. */
+/* Calls cb for every stored event in position order (f->sensor and f->from_pos only are
+ * honoured; batches wholly at or below from_pos are not read). 0, or -1 with err. */
 int store_scan(const char *dir, const struct sq_filter *f, sq_cb cb, void *arg, char *err,
                size_t errlen);
 

@@ -26,6 +26,17 @@ struct analytics_policy {
                               * threshold:N | window:S, several joined by ',' */
     const char *zones;       /* "NAME=LEVEL:CIDR,CIDR...\n" lines (a CFG_MAP); LEVEL is
                               * production | management | office | dmz | internet */
+    /* ---- policy.* keys: zone policy, maintenance, baseline (det_zone.c, det_maint.c,
+     * det_baseline.c; collector/policy_conf.c fills them). NULL/0: the defaults. ---- */
+    const char *zone_pairs;       /* "FROM>TO=allow|deny|allow:APP,APP\n" lines */
+    const char *zone_default;     /* allow | deny: pairs no line names (NULL: allow) */
+    const char *general_services; /* nDPI apps/categories that are general-purpose */
+    const char *maint_tools;      /* nDPI apps/categories that are remote maintenance */
+    const char *maint_jump_hosts; /* addresses/CIDRs allowed to open maintenance sessions */
+    const char *maint_window;     /* "[DAYS ]HH:MM-HH:MM" UTC when they may ("" never) */
+    const char *baseline_mode;    /* learn | enforce | off (NULL: learn) */
+    int64_t baseline_learn_s;     /* learn for this long, then enforce (0: until told) */
+    int64_t baseline_poll_factor; /* polling period alert when off by this factor (0: 3) */
 };
 
 enum analytics_out_type { ANALYTICS_OUT_ALERT, ANALYTICS_OUT_ASSET };
@@ -98,5 +109,16 @@ int analytics_check_policy(const struct analytics_policy *p, char *err, size_t e
 /* The rule table as a JSON array (id, title, severity, attack, gbt20986, enabled,
  * threshold, window_s) for --help and the docs; the caller frees it. */
 json_t *analytics_rules_json(const struct analytics *a);
+
+/* ---- policy families (pol.c, det_maint.c, det_baseline.c) ---- */
+/* The recent maintenance sessions (at most 256, oldest first) as a JSON array; the caller
+ * owns it. The full list is the maint_sessions table of the state file. */
+json_t *analytics_maint_sessions(struct analytics *a);
+/* The baseline as a JSON document (the baseline file format, docs in README); the caller
+ * owns it. NULL when the baseline family is not running. */
+json_t *analytics_baseline_json(struct analytics *a);
+/* Asks the engine to reload the user rules and the baseline file at its next event
+ * (safe from any thread and from a signal handler). */
+void analytics_request_reload(void);
 
 #endif

@@ -11,6 +11,10 @@ extern const struct an_detector an_det_ops;
 extern const struct an_detector an_det_recon;
 extern const struct an_detector an_det_errors;
 extern const struct an_detector an_det_opcua;
+extern const struct an_detector an_det_zone;
+extern const struct an_detector an_det_maint;
+extern const struct an_detector an_det_baseline;
+extern const struct an_detector an_det_rules;
 
 const struct an_detector *const an_detectors[] = {
     &an_det_asset,
@@ -18,5 +22,9 @@ const struct an_detector *const an_detectors[] = {
     &an_det_recon,
     &an_det_errors,
     &an_det_opcua,
+    &an_det_zone,
+    &an_det_maint,
+    &an_det_baseline,
+    &an_det_rules,
     NULL,
 };
