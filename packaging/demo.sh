@@ -68,7 +68,7 @@ for c in "${CAPTURES[@]}"; do args+=(-r "$c"); echo "   $(basename "$c")"; done
   --collector "tcp://127.0.0.1:$PORT" --jsonl "$D/events.jsonl" 2>"$D/sensor.log"
 
 echo "== waiting for Kafka to receive everything"
-want=$(wc -l <"$D/events.jsonl")
+want=$("$B/collector/tanzhen-collector" dump --store "$D/store" | wc -l)
 count_topic() {
   kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q 2>/dev/null | wc -l
 }
@@ -79,9 +79,9 @@ for _ in $(seq 60); do
   sleep 0.5
 done
 
-/usr/bin/python3 - "$D" "$BROKERS" <<'PY'
-import collections, glob, json, sqlite3, subprocess, sys
-d, brokers = sys.argv[1], sys.argv[2]
+/usr/bin/python3 - "$D" "$BROKERS" "$B/collector/tanzhen-collector" <<'PY'
+import collections, glob, json, subprocess, sys
+d, brokers, collector = sys.argv[1], sys.argv[2], sys.argv[3]
 ev = [json.loads(l) for l in open(d + "/events.jsonl")]
 by_type = collections.Counter(e["type"] for e in ev)
 ics = [e for e in ev if e["type"] == "ics"]
@@ -99,7 +99,20 @@ print()
 print("Industrial transactions by protocol, operation and outcome:")
 for (p, op, st), n in sorted(by_op.items()):
     print("  %-8s %-11s %-13s %5d" % (p, op, st, n))
-funcs = collections.Counter((e["proto"], e.get(e["proto"], {}).get("func_name", "?")) for e in ics)
+def fname(e):
+    """The function a transaction names, in each protocol's own terms."""
+    p = e["proto"]
+    o = e.get(p) or {}
+    if p == "iec104":
+        return (o.get("asdu") or {}).get("type_name") or o.get("u_func") or o.get("apci") or "?"
+    if p == "opcua":
+        return o.get("service") or o.get("msg_type") or "?"
+    if p in ("s7comm", "s7comm_plus"):
+        return (o.get("func_name") or (o.get("userdata") or {}).get("sub_name")
+                or o.get("rosctr_name") or o.get("opcode_name")
+                or ("cotp_connect" if "cotp_result" in o else "?"))
+    return o.get("func_name") or "?"
+funcs = collections.Counter((e["proto"], fname(e)) for e in ics)
 print()
 print("Function codes seen:", ", ".join("%s %s x%d" % (p, f, n) for (p, f), n in sorted(funcs.items())))
 ex = next((e for e in ics if e["status"] == "exception"), ics[0] if ics else None)
@@ -111,23 +124,43 @@ if ex:
     print("One audit record, as the provincial platform receives it (with the platform envelope):")
     print(json.dumps(sent, indent=2, ensure_ascii=False)[:1800])
 files = sorted(glob.glob(d + "/store/events-*.db"))
-stored = sum(sqlite3.connect(f).execute("select coalesce(sum(count), 0) from batches where kind = 0")
-             .fetchone()[0] for f in files)
+dump = subprocess.run([collector, "dump", "--store", d + "/store"], capture_output=True,
+                      text=True).stdout
+kept = [json.loads(l) for l in dump.splitlines() if l.strip()]
+stored = sum(1 for e in kept if e.get("sensor") == "demo-sensor")
+own = [e for e in kept if e.get("sensor") != "demo-sensor"]
+alerts = [e for e in own if e["type"] == "alert"]
+assets = {}
+for e in own:
+    if e["type"] == "asset":
+        assets[e["asset"].get("id", e["asset"].get("ip"))] = e["asset"]
 print()
-print("Collector store: %d events in %s (one SQLite file per day, compressed blocks, hash-chained)"
-      % (stored, ", ".join(f[len(d) + 1:] for f in files)))
+print("What the collector's analytics raised (%d alert events, %d assets):"
+      % (len(alerts), len(assets)))
+for rule, n in sorted(collections.Counter(
+        (a["alert"]["rule"], a["alert"]["severity"], a["alert"]["title"]) for a in alerts).items()):
+    print("  alert %-28s %-8s %-40s x%d" % (rule[0], rule[1], rule[2], n))
+for a in sorted(assets.values(), key=lambda a: a.get("ip", "")):
+    ident = a.get("identity") or {}
+    print("  asset %-15s %-28s %s" % (a.get("ip", "?"), ",".join(a.get("roles", [])) or a.get("role", "-"),
+                                       ", ".join("%s=%s" % kv for kv in sorted(ident.items()) if isinstance(kv[1], str))[:80]))
+print()
+print("Collector store: %d sensor events and %d of its own (alerts, assets, health) in %s "
+      "(one SQLite file per day, compressed blocks, hash-chained)"
+      % (stored, len(own), ", ".join(f[len(d) + 1:] for f in files)))
 print("Kafka topics (read back with kcat from %s):" % brokers)
-total = 0
+total = total_all = 0
 for t in ("events", "alerts", "assets", "health"):
     out = subprocess.run(["kcat", "-b", brokers, "-C", "-t", "tanzhen." + t, "-o", "beginning",
                           "-e", "-q"], capture_output=True, text=True).stdout
-    n = len([l for l in out.splitlines() if l.strip()])
-    total += n
-    print("  tanzhen.%-7s %6d messages" % (t, n))
+    msgs = [json.loads(l) for l in out.splitlines() if l.strip()]
+    total += sum(1 for m in msgs if m.get("sensor") == "demo-sensor")
+    total_all += len(msgs)
+    print("  tanzhen.%-7s %6d messages" % (t, len(msgs)))
 print()
-ok = stored == len(ev) and total == len(ev)
-print("Sensor emitted %d, collector stored %d, Kafka holds %d: %s" %
-      (len(ev), stored, total, "everything arrived" if ok else "MISMATCH"))
+ok = stored == len(ev) and total == len(ev) and total_all == len(kept)
+print("Sensor emitted %d, collector stored %d, Kafka holds %d of them (and all %d stored events): %s" %
+      (len(ev), stored, total, len(kept), "everything arrived" if ok else "MISMATCH"))
 sys.exit(0 if ok else 1)
 PY
 echo
