@@ -218,6 +218,17 @@ struct an_counter {
 struct an_counts;
 struct an_counts *an_counts_new(void);
 void an_counts_free(struct an_counts *c);
+/* A detector family's state (an_family.c): rule i of its rule table's tuned rule in r[i],
+ * and its counters (NULL unless asked for). an_family_init allocates it into *state (counts:
+ * with a count table; nrules at most AN_FAMILY_RULES); an_family_free is the family's free. */
+#define AN_FAMILY_RULES 16
+struct an_family {
+    const struct an_rule_rt *r[AN_FAMILY_RULES];
+    struct an_counts *c;
+};
+int an_family_init(an_engine *e, const struct an_rule *rules, int nrules, int counts,
+                   void **state, char *err, size_t errlen);
+void an_family_free(void *state);
 /* The counter of key at ev's time (a new window when none is open or it ended), with
  * ev counted and its id kept as evidence; NULL when out of memory. */
 struct an_counter *an_count(struct an_counts *c, const char *key, int64_t window_us,
