@@ -14,9 +14,11 @@
  * minus the backlog, at least RECV_CREDIT / 2 so the next group still fills and commits
  * amortise their fsync). A stored `sensor_restart` anomaly that names an unused seq
  * reservation closes that part of the sensor's gap as such (store_mark_unused). Kafka is
- * not fed from here: the forwarder reads the store.
+ * not fed from here: the forwarder reads the store. The per-batch checks and the group
+ * steps (collect, commit, finish) are in receiver_group.c; the shared state in receiver_int.h.
  */
 #include "receiver.h"
+#include "receiver_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -45,67 +47,7 @@
 #define MONITOR_EP "inproc://tanzhen-receiver-monitor"
 #define RECV_CREDIT 32                /* batches a sensor may have in flight, less backlog
                                        * (at most half of it: a group must stay fillable) */
-#define RECV_REFUSE_LOG_US 30000000u  /* refused batches: one log line per 30 s at most */
 
-enum { ST_PARSED = -1 }; /* parsed, waiting for the store */
-
-struct slot {
-    zmq_msg_t fr[3]; /* identity, header, body */
-    int kept;
-    struct batch batch;
-    uint64_t batch_seq;
-    uint8_t version; /* of the batch header, answered in the same version (1 when unread) */
-    int status;      /* an ack status, or ST_PARSED */
-    uint16_t reason; /* enum wire_ack_reason */
-    struct store_put_result res;
-};
-
-/* A group of batches read together and stored in one transaction. The commit (job.run) runs
- * on the store thread and touches nothing but the store and the fields marked so. */
-struct group {
-    struct worker_job job; /* first: the worker hands back &job */
-    struct receiver *r;
-    struct slot *slot;     /* RECV_GROUP slots */
-    size_t n;              /* messages read into them */
-    struct batch *b[RECV_GROUP]; /* the parsed ones (k of them): the commit's input */
-    size_t idx[RECV_GROUP];
-    size_t k;
-    int keep;              /* stored batches stay parsed after the acks, for the engine */
-    struct store_put_result res[RECV_GROUP]; /* the commit's output */
-    int rc;
-    char err[512];
-};
-
-struct receiver {
-    void *zctx;
-    void *sock;
-    struct auth *auth;
-    struct allow_list *allow; /* until auth takes it */
-    struct store *store;
-    struct metrics *m;
-    size_t max_events;
-    int stats_interval_s;
-    struct receiver_stats st;
-    uint64_t complaints;
-    struct slot *slot; /* 2 x RECV_GROUP for the groups, then one for receiver_handle */
-    struct group grp[2];
-    struct group *fill;     /* the group read into next */
-    struct group *inflight; /* the group with the store thread, or NULL */
-    struct worker *store_thread; /* NULL: commits inline (no socket) */
-    uint64_t refused, refused_unlogged, refuse_log_us;
-    char self_id[WIRE_SENSOR_MAX + 1];
-    int health_interval_s;
-    uint64_t started_us;
-    struct an_sink *an;    /* the analytics engine; NULL: none */
-};
-
-/* Slots: two groups of RECV_GROUP, then receiver_handle's, then the one the engine's own
- * output is stored through while receiver_handle's batch is still being fed. */
-#define SLOT_HANDLE (2 * RECV_GROUP)
-#define SLOT_OWN (2 * RECV_GROUP + 1)
-#define SLOTS (2 * RECV_GROUP + 2)
-
-static void group_commit(struct worker_job *j);
 static void drain(struct receiver *r);
 
 /* How the engine stores what it produces: as a batch of the collector's own id. */
@@ -198,7 +140,7 @@ int receiver_open(struct receiver **out, const struct receiver_opts *o, struct s
     for (int g = 0; g < 2; g++) {
         r->grp[g].r = r;
         r->grp[g].slot = r->slot + g * RECV_GROUP;
-        r->grp[g].job.run = group_commit;
+        r->grp[g].job.run = receiver_group_commit;
     }
     r->fill = &r->grp[0];
     if (o->analytics &&
@@ -235,7 +177,7 @@ void receiver_close(struct receiver *r)
 }
 
 /* Counts and logs a malformed batch, without letting a broken sensor flood the log. */
-static int reject(struct receiver *r, const char *sensor, const char *why)
+int receiver_reject(struct receiver *r, const char *sensor, const char *why)
 {
     r->st.batches_rejected++;
     r->complaints++;
@@ -268,144 +210,17 @@ static int parse_one(struct receiver *r, struct slot *sl, const uint8_t *hdr, si
     sl->batch_seq = 0;
     sl->version = 1;
     if (!hdr || wire_hdr_decode(hdr, hlen, &h) != 0)
-        return reject(r, "?", "the header is not a TZB1 version 1 or 2 header");
+        return receiver_reject(r, "?", "the header is not a TZB1 version 1 or 2 header");
     sl->batch_seq = h.batch_seq;
     sl->version = h.version;
     if (!sensor_id_ok(&h, hlen))
-        return reject(r, "?", "the sensor id holds non-printable bytes");
+        return receiver_reject(r, "?", "the sensor id holds non-printable bytes");
     r->st.bytes += blen;
     if (batch_parse(&sl->batch, &h, body, blen, r->max_events, err, sizeof err) != 0)
-        return reject(r, h.sensor, err);
+        return receiver_reject(r, h.sensor, err);
     return ST_PARSED;
 }
 
-/* A batch whose sensor id is not the one its key is bound to: REFUSED, never stored. */
-static void refuse_mismatch(struct receiver *r, struct slot *sl, const char *bound)
-{
-    r->refused++;
-    if (r->m)
-        atomic_fetch_add(&r->m->batches_refused_mismatch, 1);
-    uint64_t now = tz_mono_us();
-    if (r->refused == 1 || now >= r->refuse_log_us) {
-        log_warn("batch %llu refused: sensor id '%s' is not the one the sending key is bound "
-                 "to ('%s'); nothing stored (%llu refused so far, %llu since the last line)",
-                 (unsigned long long)sl->batch_seq, sl->batch.hdr.sensor, bound,
-                 (unsigned long long)r->refused, (unsigned long long)r->refused_unlogged);
-        r->refused_unlogged = 0;
-        r->refuse_log_us = now + RECV_REFUSE_LOG_US;
-    } else {
-        r->refused_unlogged++;
-    }
-    batch_clear(&sl->batch);
-    /* a version-1 sender knows no REFUSED: RETRY keeps the batch on its side */
-    sl->status = sl->version >= 2 ? WIRE_ACK_REFUSED : WIRE_ACK_RETRY;
-    sl->reason = WIRE_REASON_SENSOR_MISMATCH;
-}
-
-/* A stored `sensor_restart` anomaly that names the seqs its sensor reserved and never
- * used (unused_from..unused_to): that part of the sensor's open gaps is an unused
- * reservation, not lost events. Only anomaly lines naming sensor_restart are looked at. */
-static void classify_restart(struct receiver *r, const struct batch *b)
-{
-    for (size_t i = 0; i < b->n; i++) {
-        const struct ev *e = &b->ev[i];
-        if (e->type != EV_ANOMALY || !memmem(e->line, e->line_len, "sensor_restart", 14))
-            continue;
-        json_t *an = json_object_get(e->root, "anomaly");
-        const char *kind = json_string_value(json_object_get(an, "kind"));
-        json_int_t from = json_integer_value(json_object_get(an, "unused_from"));
-        json_int_t to = json_integer_value(json_object_get(an, "unused_to"));
-        if (!kind || strcmp(kind, "sensor_restart") != 0 || from <= 0 || to < from)
-            continue;
-        uint64_t k = store_mark_unused(r->store, b->hdr.sensor, b->hdr.run, (uint64_t)from,
-                                       (uint64_t)to);
-        log_warn("sequence gap from sensor %s: %lld..%lld is an unused reservation (%lld "
-                 "numbers the sensor reserved before it stopped uncleanly and never used; "
-                 "%llu were open in the gap), not lost events",
-                 b->hdr.sensor, (long long)from, (long long)to, (long long)(to - from + 1),
-                 (unsigned long long)k);
-        if (r->m)
-            atomic_fetch_add(&r->m->unused_reserved_events, k);
-    }
-}
-
-/* Takes the parsed slots among sl[0..n) as g's commit input. */
-static void group_collect(struct group *g, struct slot *sl, size_t n, int keep)
-{
-    g->slot = sl;
-    g->keep = keep;
-    g->n = n;
-    g->k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (sl[i].status == ST_PARSED) {
-            g->idx[g->k] = i;
-            g->b[g->k++] = &sl[i].batch;
-        }
-    }
-}
-
-/* The commit: one transaction for g's parsed batches. On the store thread when there is
- * one; it touches the store and g->res, rc, err only. */
-static void group_commit(struct worker_job *j)
-{
-    struct group *g = (struct group *)j;
-    g->rc = 0;
-    if (g->k > 0)
-        g->rc = store_put_many(g->r->store, g->b, g->k, g->res, g->err, sizeof g->err);
-    store_tick(g->r->store); /* checkpoint, retention: cheap unless due */
-}
-
-/* After the commit, on the receiver's thread: each slot's status, the counters, the logs;
- * drops the parsed events (their arenas are reset). */
-static void group_finish(struct receiver *r, struct group *g)
-{
-    struct slot *sl = g->slot;
-    size_t k = g->k, *idx = g->idx;
-    struct store_put_result *res = g->res;
-    if (k == 0)
-        return;
-    /* the store splits a failing group down to single batches and says a full disk itself
-     * (once, then slowly): each batch it could not store is answered RETRY */
-    if (g->rc != 0)
-        log_debug("store: %zu batch(es) not stored, asking for a resend: %s", k, g->err);
-    for (size_t j = 0; j < k; j++) {
-        struct slot *s = &sl[idx[j]];
-        s->res = res[j];
-        if (res[j].failed) {
-            s->status = WIRE_ACK_RETRY;
-            s->reason = res[j].full ? WIRE_REASON_STORE_FULL : WIRE_REASON_STORE_ERROR;
-            r->st.batches_retry++;
-        } else if (res[j].refused) {
-            s->status = reject(r, s->batch.hdr.sensor,
-                               "too many sensors (the collector keeps at most 4096)");
-            s->reason = WIRE_REASON_TOO_MANY_SENSORS;
-        } else {
-            s->status = WIRE_ACK_STORED;
-            r->st.batches_stored++;
-            r->st.events_stored += res[j].inserted;
-            r->st.events_duplicate += res[j].duplicates;
-            if (res[j].duplicates > 0)
-                log_debug("batch %llu from %s: %zu event(s) were already stored",
-                          (unsigned long long)s->batch_seq, s->batch.hdr.sensor,
-                          res[j].duplicates);
-            if (res[j].inserted > 0)
-                classify_restart(r, &s->batch);
-            if (g->keep)
-                continue;
-        }
-        batch_clear(&s->batch);
-    }
-}
-
-/* Stores the parsed slots among sl[0..n) in one transaction on this thread and sets their
- * status (receiver_handle; nothing may be with the store thread). */
-static void store_group(struct receiver *r, struct slot *sl, size_t n, int keep)
-{
-    struct group g = {.r = r};
-    group_collect(&g, sl, n, keep);
-    group_commit(&g.job);
-    group_finish(r, &g);
-}
 
 int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const char *body,
                     size_t blen, uint64_t *batch_seq)
@@ -416,7 +231,7 @@ int receiver_handle(struct receiver *r, const uint8_t *hdr, size_t hlen, const c
     struct slot *sl = &r->slot[own ? SLOT_OWN : SLOT_HANDLE];
     sl->reason = WIRE_REASON_NONE;
     sl->status = parse_one(r, sl, hdr, hlen, body, blen);
-    store_group(r, sl, 1, feed);
+    receiver_store_group(r, sl, 1, feed);
     *batch_seq = sl->batch_seq;
     publish(r);
     if (feed) {
@@ -490,7 +305,7 @@ static int read_one(struct receiver *r, struct slot *sl)
             sensor = h.sensor;
         }
         r->st.batches++;
-        sl->status = reject(r, sensor, why);
+        sl->status = receiver_reject(r, sensor, why);
         sl->reason = WIRE_REASON_MALFORMED;
     } else {
         sl->status = parse_one(r, sl, zmq_msg_data(&sl->fr[1]), zmq_msg_size(&sl->fr[1]),
@@ -500,7 +315,7 @@ static int read_one(struct receiver *r, struct slot *sl)
         /* with CURVE the User-Id is the sensor id the key is bound to (auth.c) */
         const char *bound = r->auth ? zmq_msg_gets(&sl->fr[1], "User-Id") : NULL;
         if (sl->status == ST_PARSED && bound && strcmp(bound, sl->batch.hdr.sensor) != 0)
-            refuse_mismatch(r, sl, bound);
+            receiver_refuse_mismatch(r, sl, bound);
     }
     return 1;
 }
@@ -508,7 +323,7 @@ static int read_one(struct receiver *r, struct slot *sl)
 /* A committed group (or one with nothing to commit): statuses, then its acks. */
 static void ack_group(struct receiver *r, struct group *g)
 {
-    group_finish(r, g);
+    receiver_group_finish(r, g);
     /* more batches already wait on the socket: the backlog is larger than this group */
     int zev = 0;
     size_t zl = sizeof zev;
@@ -580,7 +395,7 @@ static int receive_group(struct receiver *r)
     }
     if (n == 0)
         return rc;
-    group_collect(g, g->slot, n, r->an != NULL);
+    receiver_group_collect(g, g->slot, n, r->an != NULL);
     if (g->k == 0) { /* nothing to store: answer at once */
         ack_group(r, g);
         return rc < 0 ? -1 : (int)n;
@@ -590,7 +405,7 @@ static int receive_group(struct receiver *r)
         r->inflight = g;
         r->fill = g == &r->grp[0] ? &r->grp[1] : &r->grp[0];
     } else {
-        group_commit(&g->job);
+        receiver_group_commit(&g->job);
         ack_group(r, g);
     }
     return rc < 0 ? -1 : (int)n;

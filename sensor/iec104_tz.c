@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "iec104_tz.h"
+#include "kv_lines.h"
 
 #define TZ_MAX_ZONES 16
 #define TZ_MAX_TRANS 512
@@ -195,21 +196,13 @@ int iec104_tz_setup(const char *zone, const char *map, char *err, size_t errlen)
     if (default_zone < 0)
         return -1;
     const char *line = map ? map : "";
-    while (*line) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char buf[160];
-        if (n >= sizeof buf) {
+    char buf[160], *value;
+    int got;
+    while ((got = kv_line_next(&line, buf, sizeof buf, &value)) != 0) {
+        if (got < 0) {
             snprintf(err, errlen, "dissect.iec104.time_zone_by_ca: entry too long");
             return -1;
         }
-        memcpy(buf, line, n);
-        buf[n] = '\0';
-        line += n + (nl ? 1 : 0);
-        char *eq = strchr(buf, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
         char *end = NULL;
         long ca = strtol(buf, &end, 10);
         if (end == buf || *end || ca < 0 || ca > 65535) {
@@ -222,7 +215,7 @@ int iec104_tz_setup(const char *zone, const char *map, char *err, size_t errlen)
                      TZ_MAX_CA);
             return -1;
         }
-        int z = zone_find_or_add(eq + 1, err, errlen);
+        int z = zone_find_or_add(value, err, errlen);
         if (z < 0)
             return -1;
         by_ca[n_by_ca].ca = (uint16_t)ca;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv_lines.h"
 #include "reasm.h"
 #include "sensor.h"
 
@@ -214,28 +215,19 @@ int zones_parse(const char *map, struct zone *z, int max, char *err, size_t errl
 {
     int count = 0;
     const char *line = map;
-    while (*line) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        char buf[1024];
-        if (n >= sizeof buf) {
+    char buf[1024], *rest;
+    int got;
+    while ((got = kv_line_next(&line, buf, sizeof buf, &rest)) != 0) {
+        if (got < 0) {
             snprintf(err, errlen, "zones: entry too long");
             return -1;
         }
-        memcpy(buf, line, n);
-        buf[n] = '\0';
-        line += n + (nl ? 1 : 0);
-        char *eq = strchr(buf, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
         const char *name = buf;
         if (strlen(name) == 0 || strlen(name) >= sizeof z->name) {
             snprintf(err, errlen, "zones: zone name '%s' must have 1 to %zu characters", name,
                      sizeof z->name - 1);
             return -1;
         }
-        char *rest = eq + 1;
         char *save = NULL;
         for (char *tok = strtok_r(rest, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
             if (count >= max) {

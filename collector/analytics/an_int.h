@@ -200,6 +200,9 @@ const struct an_zone *an_zone_of(const an_engine *e, const char *ip);
 const char *an_zone_level_name(enum an_zone_level l);
 /* Are any zones configured at all? */
 int an_zones_configured(const an_engine *e);
+/* Parses "ADDR" or "ADDR/BITS" (IPv4 or IPv6; no /BITS: a host) into addr (16 bytes, zero
+ * padded), *v6 and *bits; -1 when it is not one (zone.c). */
+int an_cidr_parse(const char *s, uint8_t addr[16], int *v6, int *bits);
 
 /* Windowed counters for counting rules (bursts, scans): one per key, a tumbling window
  * that opens at the key's first event and lasts window_us; it keeps the count, up to
@@ -218,6 +221,23 @@ struct an_counter {
 struct an_counts;
 struct an_counts *an_counts_new(void);
 void an_counts_free(struct an_counts *c);
+/* A detector family's state (an_family.c): rule i of its rule table's tuned rule in r[i],
+ * and its counters (NULL unless asked for). an_family_init allocates it into *state (counts:
+ * with a count table; nrules at most AN_FAMILY_RULES); an_family_free is the family's free. */
+#define AN_FAMILY_RULES 16
+struct an_family {
+    const struct an_rule_rt *r[AN_FAMILY_RULES];
+    struct an_counts *c;
+};
+int an_family_init(an_engine *e, const struct an_rule *rules, int nrules, int counts,
+                   void **state, char *err, size_t errlen);
+void an_family_free(void *state);
+/* The two steps of an_family_init for a family with a state of its own: a zeroed state of
+ * size bytes, stored in *state (NULL, with err "out of memory", when there is none), and
+ * r[i] = the tuned rule of rules[i] for i < nrules. */
+void *an_state_new(size_t size, void **state, char *err, size_t errlen);
+void an_rules_lookup(an_engine *e, const struct an_rule *rules, int nrules,
+                     const struct an_rule_rt **r);
 /* The counter of key at ev's time (a new window when none is open or it ended), with
  * ev counted and its id kept as evidence; NULL when out of memory. */
 struct an_counter *an_count(struct an_counts *c, const char *key, int64_t window_us,

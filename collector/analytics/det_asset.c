@@ -36,21 +36,11 @@ static const struct an_rule rules[] = {
     {0},
 };
 
-struct det {
-    const struct an_rule_rt *r[R_COUNT];
-};
+_Static_assert(R_COUNT <= AN_FAMILY_RULES, "too many rules for struct an_family");
 
 static int det_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct det *o = calloc(1, sizeof *o);
-    if (!o) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        o->r[i] = an_rule_get(e, rules[i].id);
-    *state = o;
-    return 0;
+    return an_family_init(e, rules, R_COUNT, 0, state, err, errlen);
 }
 
 /* The first decimal number of s (an IPv4 address's first octet); -1 when none. */
@@ -145,7 +135,7 @@ static int alertable(const char *key)
     return 0;
 }
 
-static void ident(an_engine *e, struct det *o, struct an_asset *a, const char *key,
+static void ident(an_engine *e, struct an_family *o, struct an_asset *a, const char *key,
                   const char *val, const struct an_ev *ev)
 {
     char prev[128] = "";
@@ -177,7 +167,7 @@ static const char *modbus_key(const char *name)
     return NULL;
 }
 
-static void identity_of(an_engine *e, struct det *o, struct an_asset *srv, struct an_asset *cli,
+static void identity_of(an_engine *e, struct an_family *o, struct an_asset *srv, struct an_asset *cli,
                         const struct an_ev *ev)
 {
     const json_t *p = ev->pobj;
@@ -247,7 +237,7 @@ static int not_a_device(const char *ip)
 }
 
 /* After the learning period: a new asset is a rogue device or an IP with a new MAC. */
-static void check_new(an_engine *e, struct det *o, struct an_asset *a,
+static void check_new(an_engine *e, struct an_family *o, struct an_asset *a,
                       const char *prev_mac, const struct an_ev *ev)
 {
     if (!a || !an_asset_is_new(a) || an_learning(e))
@@ -278,7 +268,7 @@ static void check_new(an_engine *e, struct det *o, struct an_asset *a,
     an_alert_raise(e, &al);
 }
 
-static struct an_asset *touch(an_engine *e, struct det *o, const struct an_endpoint *ep,
+static struct an_asset *touch(an_engine *e, struct an_family *o, const struct an_endpoint *ep,
                               const struct an_ev *ev)
 {
     if (!ep->ip)
@@ -294,7 +284,7 @@ static struct an_asset *touch(an_engine *e, struct det *o, const struct an_endpo
 
 static void asset_on_event(an_engine *e, void *state, const struct an_ev *ev)
 {
-    struct det *o = state;
+    struct an_family *o = state;
     if (ev->type != AN_T_ICS && ev->type != AN_T_FLOW)
         return;
     struct an_asset *s = touch(e, o, &ev->src, ev);
@@ -326,5 +316,5 @@ const struct an_detector an_det_asset = {
     .rules = rules,
     .init = det_init,
     .on_event = asset_on_event,
-    .free = free,
+    .free = an_family_free,
 };

@@ -68,14 +68,10 @@ static int load_file(struct bl_state *s, char *err, size_t errlen)
 
 static int bl_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct bl_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
+    struct bl_state *s = an_state_new(sizeof *s, state, err, errlen);
+    if (!s)
         return -1;
-    }
-    *state = s;
-    for (int i = 0; i < R_N; i++)
-        s->r[i] = an_rule_get(e, rules[i].id);
+    an_rules_lookup(e, rules, R_N, s->r);
     const struct analytics_policy *p = an_policy(e);
     if (p->baseline_mode && *p->baseline_mode && bl_mode_parse(p->baseline_mode, &s->b.mode)) {
         snprintf(err, errlen, "policy.baseline_mode: '%s' must be learn, enforce or off",

@@ -28,35 +28,14 @@ static const struct an_rule rules[] = {
     {0},
 };
 
-struct errs {
-    const struct an_rule_rt *r[R_COUNT];
-    struct an_counts *c;
-};
+_Static_assert(R_COUNT <= AN_FAMILY_RULES, "too many rules for struct an_family");
 
 static int errs_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct errs *o = calloc(1, sizeof *o);
-    if (!o || !(o->c = an_counts_new())) {
-        free(o);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        o->r[i] = an_rule_get(e, rules[i].id);
-    *state = o;
-    return 0;
+    return an_family_init(e, rules, R_COUNT, 1, state, err, errlen);
 }
 
-static void errs_free(void *state)
-{
-    struct errs *o = state;
-    if (!o)
-        return;
-    an_counts_free(o->c);
-    free(o);
-}
-
-static void bump(an_engine *e, struct errs *o, int rule, const struct an_ev *ev,
+static void bump(an_engine *e, struct an_family *o, int rule, const struct an_ev *ev,
                  const char *key, const char *what)
 {
     const struct an_rule_rt *r = o->r[rule];
@@ -74,7 +53,7 @@ static void bump(an_engine *e, struct errs *o, int rule, const struct an_ev *ev,
 
 static void errs_on_event(an_engine *e, void *state, const struct an_ev *ev)
 {
-    struct errs *o = state;
+    struct an_family *o = state;
     if (!ev->src.ip || !ev->dst.ip)
         return;
     char key[AN_KEY_MAX];
@@ -97,7 +76,7 @@ static void errs_on_event(an_engine *e, void *state, const struct an_ev *ev)
 static void errs_tick(an_engine *e, void *state, int64_t now_us)
 {
     (void)e;
-    struct errs *o = state;
+    struct an_family *o = state;
     an_counts_expire(o->c, now_us);
 }
 
@@ -107,5 +86,5 @@ const struct an_detector an_det_errors = {
     .init = errs_init,
     .on_event = errs_on_event,
     .on_tick = errs_tick,
-    .free = errs_free,
+    .free = an_family_free,
 };

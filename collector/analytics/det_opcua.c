@@ -30,37 +30,16 @@ static const struct an_rule rules[] = {
     {0},
 };
 
-struct ua {
-    const struct an_rule_rt *r[R_COUNT];
-    struct an_counts *c;
-};
+_Static_assert(R_COUNT <= AN_FAMILY_RULES, "too many rules for struct an_family");
 
 static int ua_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct ua *o = calloc(1, sizeof *o);
-    if (!o || !(o->c = an_counts_new())) {
-        free(o);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        o->r[i] = an_rule_get(e, rules[i].id);
-    *state = o;
-    return 0;
-}
-
-static void ua_free(void *state)
-{
-    struct ua *o = state;
-    if (!o)
-        return;
-    an_counts_free(o->c);
-    free(o);
+    return an_family_init(e, rules, R_COUNT, 1, state, err, errlen);
 }
 
 static void ua_on_event(an_engine *e, void *state, const struct an_ev *ev)
 {
-    struct ua *o = state;
+    struct an_family *o = state;
     if (ev->type != AN_T_ICS || ev->proto != AN_P_OPCUA || !ev->func_name || !ev->pobj)
         return;
     const char *svc = ev->func_name;
@@ -97,7 +76,7 @@ static void ua_on_event(an_engine *e, void *state, const struct an_ev *ev)
 static void ua_tick(an_engine *e, void *state, int64_t now_us)
 {
     (void)e;
-    struct ua *o = state;
+    struct an_family *o = state;
     an_counts_expire(o->c, now_us);
 }
 
@@ -107,5 +86,5 @@ const struct an_detector an_det_opcua = {
     .init = ua_init,
     .on_event = ua_on_event,
     .on_tick = ua_tick,
-    .free = ua_free,
+    .free = an_family_free,
 };

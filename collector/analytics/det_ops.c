@@ -90,21 +90,11 @@ static const struct an_rule rules[] = {
     {0},
 };
 
-struct ops {
-    const struct an_rule_rt *r[R_COUNT];
-};
+_Static_assert(R_COUNT <= AN_FAMILY_RULES, "too many rules for struct an_family");
 
 static int ops_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct ops *o = calloc(1, sizeof *o);
-    if (!o) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        o->r[i] = an_rule_get(e, rules[i].id);
-    *state = o;
-    return 0;
+    return an_family_init(e, rules, R_COUNT, 0, state, err, errlen);
 }
 
 struct verdict {
@@ -319,7 +309,7 @@ static int is_broadcast(const struct an_ev *ev)
 
 static void ops_on_event(an_engine *e, void *state, const struct an_ev *ev)
 {
-    struct ops *o = state;
+    struct an_family *o = state;
     if (ev->type != AN_T_ICS || !ev->pobj)
         return;
     /* an answer without its request is the device talking; it commands nothing */
@@ -376,5 +366,5 @@ const struct an_detector an_det_ops = {
     .rules = rules,
     .init = ops_init,
     .on_event = ops_on_event,
-    .free = free,
+    .free = an_family_free,
 };

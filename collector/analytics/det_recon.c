@@ -44,32 +44,11 @@ static const struct an_rule rules[] = {
     {0},
 };
 
-struct recon {
-    const struct an_rule_rt *r[R_COUNT];
-    struct an_counts *c;
-};
+_Static_assert(R_COUNT <= AN_FAMILY_RULES, "too many rules for struct an_family");
 
 static int recon_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct recon *o = calloc(1, sizeof *o);
-    if (!o || !(o->c = an_counts_new())) {
-        free(o);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < R_COUNT; i++)
-        o->r[i] = an_rule_get(e, rules[i].id);
-    *state = o;
-    return 0;
-}
-
-static void recon_free(void *state)
-{
-    struct recon *o = state;
-    if (!o)
-        return;
-    an_counts_free(o->c);
-    free(o);
+    return an_family_init(e, rules, R_COUNT, 1, state, err, errlen);
 }
 
 static const char *devid_what(const struct an_ev *ev)
@@ -98,7 +77,7 @@ static int64_t func_code(const struct an_ev *ev)
 }
 
 /* Counts toward threshold; raises once per window when it is reached. */
-static void bump(an_engine *e, struct recon *o, int rule, const struct an_ev *ev,
+static void bump(an_engine *e, struct an_family *o, int rule, const struct an_ev *ev,
                  const char *key, int64_t value, const char *what)
 {
     const struct an_rule_rt *r = o->r[rule];
@@ -128,7 +107,7 @@ static uint64_t ip_value(const char *ip)
 
 static void recon_on_event(an_engine *e, void *state, const struct an_ev *ev)
 {
-    struct recon *o = state;
+    struct an_family *o = state;
     if (ev->type != AN_T_ICS || !ev->src.ip || !ev->dst.ip ||
         ev->status == AN_ST_RESPONSE_ONLY)
         return;
@@ -161,7 +140,7 @@ static void recon_on_event(an_engine *e, void *state, const struct an_ev *ev)
 static void recon_tick(an_engine *e, void *state, int64_t now_us)
 {
     (void)e;
-    struct recon *o = state;
+    struct an_family *o = state;
     an_counts_expire(o->c, now_us);
 }
 
@@ -171,5 +150,5 @@ const struct an_detector an_det_recon = {
     .init = recon_init,
     .on_event = recon_on_event,
     .on_tick = recon_tick,
-    .free = recon_free,
+    .free = an_family_free,
 };

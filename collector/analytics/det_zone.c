@@ -107,14 +107,10 @@ static int pair_line(struct zone_state *s, char *line, char *err, size_t errlen)
 
 static int zone_init(an_engine *e, void **state, char *err, size_t errlen)
 {
-    struct zone_state *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
+    struct zone_state *s = an_state_new(sizeof *s, state, err, errlen);
+    if (!s)
         return -1;
-    }
-    *state = s;
-    for (int i = 0; i < R_N; i++)
-        s->r[i] = an_rule_get(e, rules[i].id);
+    an_rules_lookup(e, rules, R_N, s->r);
     const struct analytics_policy *p = an_policy(e);
     const char *def = p->zone_default && *p->zone_default ? p->zone_default : "allow";
     if (strcmp(def, "allow") != 0 && strcmp(def, "deny") != 0) {

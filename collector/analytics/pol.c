@@ -89,29 +89,8 @@ int pol_names_match_app(const struct pol_names *l, const char *app, const char *
 
 static int net_parse(struct pol_net *n, const char *s)
 {
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *slash = strchr(buf, '/');
-    long bits = -1;
-    if (slash) {
-        *slash = '\0';
-        char *end = NULL;
-        bits = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end)
-            return -1;
-    }
     memset(n, 0, sizeof *n);
-    if (inet_pton(AF_INET, buf, n->addr) == 1)
-        n->v6 = 0;
-    else if (inet_pton(AF_INET6, buf, n->addr) == 1)
-        n->v6 = 1;
-    else
-        return -1;
-    int max = n->v6 ? 128 : 32;
-    if (bits > max)
-        return -1;
-    n->bits = bits < 0 ? max : (int)bits;
-    return 0;
+    return an_cidr_parse(s, n->addr, &n->v6, &n->bits);
 }
 
 int pol_nets_parse(struct pol_nets *l, const char *s, const char *what, char *err,

@@ -61,29 +61,34 @@ static int parse_addr(const char *s, uint8_t out[16], int *v6)
     return -1;
 }
 
-static int parse_cidr(struct an_prefix *p, const char *s)
+int an_cidr_parse(const char *s, uint8_t addr[16], int *v6, int *bits)
 {
     char buf[64];
     snprintf(buf, sizeof buf, "%s", s);
     char *slash = strchr(buf, '/');
-    long bits = -1;
+    long b = -1;
     if (slash) {
         *slash = '\0';
         char *end = NULL;
-        bits = strtol(slash + 1, &end, 10);
+        b = strtol(slash + 1, &end, 10);
         if (end == slash + 1 || *end != '\0')
             return -1;
     }
-    memset(p->addr, 0, sizeof p->addr);
-    if (parse_addr(buf, p->addr, &p->v6) != 0)
+    memset(addr, 0, 16);
+    if (parse_addr(buf, addr, v6) != 0)
         return -1;
-    int max = p->v6 ? 128 : 32;
-    if (bits < 0)
-        bits = max;
-    if (bits > max)
+    int max = *v6 ? 128 : 32;
+    if (b < 0)
+        b = max;
+    if (b > max)
         return -1;
-    p->bits = (int)bits;
+    *bits = (int)b;
     return 0;
+}
+
+static int parse_cidr(struct an_prefix *p, const char *s)
+{
+    return an_cidr_parse(s, p->addr, &p->v6, &p->bits);
 }
 
 static int zone_line(struct an_zones *t, char *line, char *err, size_t errlen)
