@@ -345,12 +345,19 @@ static void ack_group(struct receiver *r, struct group *g)
     g->n = g->k = 0;
     publish(r);
     if (g->keep && n > 0) { /* stored and acked: now the analytics, in arrival order */
+        size_t fed = 0;
         for (size_t i = 0; i < n; i++) {
-            if (g->slot[i].status == WIRE_ACK_STORED)
+            if (g->slot[i].status == WIRE_ACK_STORED) {
                 an_sink_feed(r->an, &g->slot[i].batch);
+                fed++;
+            }
             batch_clear(&g->slot[i].batch);
         }
-        an_sink_done(r->an); /* may store the engine's output: receiver_handle */
+        /* may store the engine's output through receiver_handle, which drains the store
+         * thread first: only after a group that was committed (none is in flight then), never
+         * for a group acked unstored while another one is in flight */
+        if (fed > 0)
+            an_sink_done(r->an);
     }
 }
 
